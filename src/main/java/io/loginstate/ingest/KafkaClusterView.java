@@ -1,0 +1,93 @@
+package io.loginstate.ingest;
+
+import io.smallrye.common.annotation.Identifier;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What this instance knows of the Kafka cluster: whether it is reachable and how many partitions a
+ * topic has. Answers are cached briefly so health probes and queries do not load the brokers.
+ */
+@ApplicationScoped
+public class KafkaClusterView {
+
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
+    private static final long REACHABLE_TTL_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final long PARTITIONS_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafkaConfig;
+
+    private Admin admin;
+    private volatile long reachableCheckedAt;
+    private volatile boolean reachable;
+    private final Map<String, long[]> partitionCounts = new ConcurrentHashMap<>();
+
+    @PostConstruct
+    void start() {
+        Map<String, Object> props = KafkaClientConfig.common(kafkaConfig);
+        props.keySet().retainAll(AdminClientConfig.configNames());
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "login-state-admin");
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis());
+        admin = Admin.create(props);
+    }
+
+    /** True if a broker answered a cluster description within the last few seconds. */
+    public boolean reachable() {
+        long now = System.nanoTime();
+        if (now - reachableCheckedAt > REACHABLE_TTL_NANOS) {
+            try {
+                admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
+                        .clusterId().get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                reachable = true;
+            } catch (Exception e) {
+                reachable = false;
+            }
+            reachableCheckedAt = now;
+        }
+        return reachable;
+    }
+
+    /** The number of partitions of {@code topic}, empty if it cannot be learned now. */
+    public OptionalInt partitionCount(String topic) {
+        long now = System.nanoTime();
+        long[] cached = partitionCounts.get(topic);
+        if (cached != null && now - cached[1] < PARTITIONS_TTL_NANOS) {
+            return OptionalInt.of((int) cached[0]);
+        }
+        try {
+            TopicDescription description = admin.describeTopics(List.of(topic),
+                            new DescribeTopicsOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
+                    .allTopicNames().get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            int count = description.partitions().size();
+            partitionCounts.put(topic, new long[] {count, now});
+            return OptionalInt.of(count);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return OptionalInt.empty();
+        } catch (Exception e) {
+            return cached == null ? OptionalInt.empty() : OptionalInt.of((int) cached[0]);
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        admin.close(REQUEST_TIMEOUT);
+    }
+}

@@ -1,0 +1,60 @@
+package io.loginstate.ingest;
+
+import io.loginstate.processing.PartitionProcessor;
+import io.loginstate.processing.ProcessorRegistry;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Opens a partition's state when it is assigned and positions the consumer at the offset that
+ * state reflects (the beginning for new state); closes the state when the partition is revoked or
+ * lost. Runs on the polling thread, so the seek happens before any record of the partition is
+ * fetched.
+ */
+@ApplicationScoped
+@Identifier(PartitionAssignmentListener.NAME)
+public class PartitionAssignmentListener implements KafkaConsumerRebalanceListener {
+
+    public static final String NAME = "login-state-rebalance";
+    private static final Logger LOG = Logger.getLogger(PartitionAssignmentListener.class);
+
+    @Inject
+    ProcessorRegistry registry;
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        for (PartitionProcessor processor : registry.open(partitions)) {
+            TopicPartition partition = processor.partition();
+            if (processor.nextOffset().isPresent()) {
+                consumer.seek(partition, processor.nextOffset().getAsLong());
+            } else {
+                consumer.seekToBeginning(List.of(partition));
+            }
+        }
+        if (!partitions.isEmpty()) {
+            LOG.infof("Assigned %s", partitions);
+        }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty()) {
+            LOG.infof("Revoked %s", partitions);
+        }
+        registry.close(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        LOG.warnf("Lost %s", partitions);
+        registry.close(partitions);
+    }
+}

@@ -1,0 +1,160 @@
+package io.loginstate.login;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+
+/**
+ * Parses the login event contract with Jackson's streaming parser (no object mapping on the hot
+ * path): key = user id (UTF-8); value = JSON with {@code userId}, {@code timestamp} (ISO-8601
+ * instant or epoch milliseconds), optional {@code outcome} (SUCCESS, the default, or FAILURE).
+ * Unknown fields are ignored. A missing timestamp falls back to the record's timestamp.
+ */
+public final class LoginEventParser {
+
+    private static final JsonFactory JSON = JsonFactory.builder().build();
+
+    private final int maxValueBytes;
+
+    public LoginEventParser(int maxValueBytes) {
+        this.maxValueBytes = maxValueBytes;
+    }
+
+    public LoginEvent parse(byte[] key, byte[] value, long recordTimestamp) throws InvalidEventException {
+        if (value == null) {
+            throw new InvalidEventException(RejectReason.NOT_JSON, "record has no value");
+        }
+        if (value.length > maxValueBytes) {
+            throw new InvalidEventException(RejectReason.TOO_LARGE,
+                    "value has " + value.length + " bytes, the limit is " + maxValueBytes);
+        }
+        String userId = null;
+        long timestamp = Long.MIN_VALUE;
+        boolean success = true;
+        try (JsonParser parser = JSON.createParser(value)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new InvalidEventException(RejectReason.NOT_JSON, "value is not a JSON object");
+            }
+            JsonToken token;
+            while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                JsonToken valueToken = parser.nextToken();
+                switch (field) {
+                    case "userId" -> userId = valueToken == JsonToken.VALUE_STRING ? parser.getText() : invalidUserId(valueToken);
+                    case "timestamp" -> timestamp = timestamp(parser, valueToken);
+                    case "outcome" -> success = outcome(parser, valueToken);
+                    default -> parser.skipChildren();
+                }
+            }
+            if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
+                throw new InvalidEventException(RejectReason.NOT_JSON, "value is not a single JSON object");
+            }
+        } catch (IOException e) {
+            throw new InvalidEventException(RejectReason.NOT_JSON, "value is not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (userId == null || userId.isBlank()) {
+            throw new InvalidEventException(RejectReason.MISSING_USER_ID, "userId is missing or blank");
+        }
+        String problem = UserIds.problem(userId);
+        if (problem != null) {
+            throw new InvalidEventException(RejectReason.INVALID_USER_ID, problem);
+        }
+        if (key == null) {
+            throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record has no key; the key must be the userId");
+        }
+        if (!Arrays.equals(key, userId.getBytes(StandardCharsets.UTF_8))) {
+            throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record key does not equal userId '" + userId + "'");
+        }
+        return new LoginEvent(userId, timestamp == Long.MIN_VALUE ? recordTimestamp : timestamp, success);
+    }
+
+    private static String invalidUserId(JsonToken token) throws InvalidEventException {
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        throw new InvalidEventException(RejectReason.INVALID_USER_ID, "userId is not a string");
+    }
+
+    private static long timestamp(JsonParser parser, JsonToken token) throws IOException, InvalidEventException {
+        if (token == JsonToken.VALUE_NUMBER_INT) {
+            return parser.getLongValue();
+        }
+        if (token == JsonToken.VALUE_STRING) {
+            return parseTimestamp(parser.getText());
+        }
+        if (token == JsonToken.VALUE_NULL) {
+            return Long.MIN_VALUE;
+        }
+        throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp is neither a string nor an integer");
+    }
+
+    /** ISO-8601 instant (with Z or an offset) or epoch milliseconds as digits. */
+    static long parseTimestamp(String text) throws InvalidEventException {
+        if (!text.isEmpty() && isDigits(text)) {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp '" + text + "' is out of range");
+            }
+        }
+        try {
+            return Instant.parse(text).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            try {
+                return OffsetDateTime.parse(text).toInstant().toEpochMilli();
+            } catch (DateTimeParseException e2) {
+                throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP,
+                        "timestamp '" + abbreviate(text) + "' is neither an ISO-8601 instant nor epoch milliseconds");
+            }
+        } catch (ArithmeticException e) {
+            throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp '" + abbreviate(text) + "' is out of range");
+        }
+    }
+
+    private static boolean outcome(JsonParser parser, JsonToken token) throws IOException, InvalidEventException {
+        if (token == JsonToken.VALUE_NULL) {
+            return true;
+        }
+        if (token == JsonToken.VALUE_STRING) {
+            String text = parser.getText();
+            if ("SUCCESS".equalsIgnoreCase(text)) {
+                return true;
+            }
+            if ("FAILURE".equalsIgnoreCase(text)) {
+                return false;
+            }
+            throw new InvalidEventException(RejectReason.INVALID_OUTCOME,
+                    "outcome '" + abbreviate(text) + "' is neither SUCCESS nor FAILURE");
+        }
+        throw new InvalidEventException(RejectReason.INVALID_OUTCOME, "outcome is not a string");
+    }
+
+    private static boolean isDigits(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "parse error";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}

@@ -1,0 +1,74 @@
+package io.loginstate.login;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Per-user login aggregate and its rules: {@code lastLogin} is the latest successful login (an
+ * out-of-order event never moves it back), {@code firstSeen} the earliest event of any outcome.
+ * Times are epoch milliseconds; {@link #NONE} marks an absent time.
+ */
+public final class UserLoginState {
+
+    public static final long NONE = Long.MIN_VALUE;
+    private static final byte FORMAT_V1 = 1;
+    static final int ENCODED_SIZE = 1 + 4 * Long.BYTES;
+
+    private long lastLogin = NONE;
+    private long firstSeen = NONE;
+    private long loginCount;
+    private long failedLoginCount;
+
+    public void apply(long timestamp, boolean success) {
+        if (success) {
+            loginCount++;
+            if (lastLogin == NONE || timestamp > lastLogin) {
+                lastLogin = timestamp;
+            }
+        } else {
+            failedLoginCount++;
+        }
+        if (firstSeen == NONE || timestamp < firstSeen) {
+            firstSeen = timestamp;
+        }
+    }
+
+    public long lastLogin() {
+        return lastLogin;
+    }
+
+    public long firstSeen() {
+        return firstSeen;
+    }
+
+    public long loginCount() {
+        return loginCount;
+    }
+
+    public long failedLoginCount() {
+        return failedLoginCount;
+    }
+
+    public byte[] encode() {
+        return ByteBuffer.allocate(ENCODED_SIZE)
+                .put(FORMAT_V1)
+                .putLong(lastLogin)
+                .putLong(firstSeen)
+                .putLong(loginCount)
+                .putLong(failedLoginCount)
+                .array();
+    }
+
+    public static UserLoginState decode(byte[] bytes) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        byte format = buffer.get();
+        if (format != FORMAT_V1 || bytes.length != ENCODED_SIZE) {
+            throw new IllegalArgumentException("Unknown user state format " + format + " (" + bytes.length + " bytes)");
+        }
+        UserLoginState state = new UserLoginState();
+        state.lastLogin = buffer.getLong();
+        state.firstSeen = buffer.getLong();
+        state.loginCount = buffer.getLong();
+        state.failedLoginCount = buffer.getLong();
+        return state;
+    }
+}

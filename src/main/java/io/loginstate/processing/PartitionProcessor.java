@@ -1,0 +1,263 @@
+package io.loginstate.processing;
+
+import io.loginstate.state.PartitionStore;
+import io.loginstate.state.StoreWriteBatch;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+
+/**
+ * Applies one partition's records strictly in offset order. Batches are chained on a shared pool,
+ * so a partition is applied by one thread at a time while different partitions run in parallel.
+ * Each batch ends with one atomic commit of its state changes and the next offset; records below
+ * the committed position (redelivered after a seek or rebalance) are skipped, never applied twice.
+ */
+public final class PartitionProcessor {
+
+    private static final Logger LOG = Logger.getLogger(PartitionProcessor.class);
+    private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(30);
+    private static final long MAX_BACKOFF_MILLIS = 5_000;
+
+    private final TopicPartition partition;
+    private final PartitionStore store;
+    private final PartitionStateHandler handler;
+    private final Executor executor;
+    private final DeadLetterSink deadLetters;
+    private final ProcessingObserver observer;
+    private final ProcessingMetrics.PartitionMeters meters;
+    private final int maxQueuedBatches;
+    private final ReentrantReadWriteLock storeLock = new ReentrantReadWriteLock();
+    private final ArrayDeque<CompletableFuture<Void>> queued = new ArrayDeque<>();
+    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+    private CompletableFuture<Void> closed;
+    private volatile ProcessorStatus status = ProcessorStatus.OPEN;
+    private volatile Throwable failure;
+    private volatile long nextOffset;
+    private volatile long appliedRecords;
+    private volatile boolean storeClosed;
+
+    PartitionProcessor(TopicPartition partition, PartitionStore store, PartitionStateHandler handler, Executor executor,
+                       DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
+                       int maxQueuedBatches) {
+        this.partition = partition;
+        this.store = store;
+        this.handler = handler;
+        this.executor = executor;
+        this.deadLetters = deadLetters;
+        this.observer = observer;
+        this.maxQueuedBatches = maxQueuedBatches;
+        this.nextOffset = store.position().orElse(-1);
+        this.meters = metrics.forPartition(partition, this);
+    }
+
+    public TopicPartition partition() {
+        return partition;
+    }
+
+    public ProcessorStatus status() {
+        return status;
+    }
+
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** The offset of the next record to apply, empty when nothing was ever applied. */
+    public OptionalLong nextOffset() {
+        long next = nextOffset;
+        return next < 0 ? OptionalLong.empty() : OptionalLong.of(next);
+    }
+
+    /** Records applied since this processor was opened. */
+    public long appliedRecords() {
+        return appliedRecords;
+    }
+
+    /**
+     * Queues a batch of this partition's records (in offset order). The returned future completes
+     * when the queue has room again, which is how the consumer is slowed down.
+     */
+    public synchronized CompletableFuture<Void> submit(List<ConsumerRecord<byte[], byte[]>> records) {
+        if (status != ProcessorStatus.OPEN || records.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> done = tail.thenRunAsync(() -> apply(records), executor);
+        tail = done;
+        queued.addLast(done);
+        while (!queued.isEmpty() && queued.peekFirst().isDone()) {
+            queued.removeFirst();
+        }
+        return queued.size() > maxQueuedBatches ? queued.peekFirst() : CompletableFuture.completedFuture(null);
+    }
+
+    /** Reads committed state; empty if the processor is closed. Safe from any thread. */
+    public <T> java.util.Optional<T> read(Function<PartitionStore, T> reader) {
+        storeLock.readLock().lock();
+        try {
+            if (storeClosed) {
+                return java.util.Optional.empty();
+            }
+            return java.util.Optional.ofNullable(reader.apply(store));
+        } finally {
+            storeLock.readLock().unlock();
+        }
+    }
+
+    private void apply(List<ConsumerRecord<byte[], byte[]>> batch) {
+        if (status == ProcessorStatus.FAILED || status == ProcessorStatus.CLOSED) {
+            return;
+        }
+        List<ConsumerRecord<byte[], byte[]>> records = unapplied(batch);
+        if (records.isEmpty()) {
+            return;
+        }
+        long first = records.get(0).offset();
+        long last = records.get(records.size() - 1).offset();
+        observer.batchStarted(partition, first, last);
+        long started = System.nanoTime();
+        StoreWriteBatch writes = store.newWriteBatch();
+        List<Rejection> rejections = new ArrayList<>(0);
+        try {
+            handler.applyBatch(records, writes, rejections);
+            if (!rejections.isEmpty()) {
+                publishDeadLetters(rejections);
+            }
+            store.commit(writes, last + 1);
+        } catch (AbortedBatchException e) {
+            handler.discardUncommitted();
+            writes.close();
+            LOG.warnf("Partition %s: batch %d..%d not committed (%s); it will be processed again", partition, first, last, e.getMessage());
+            return;
+        } catch (RuntimeException | Error e) {
+            handler.discardUncommitted();
+            writes.close();
+            failure = e;
+            status = ProcessorStatus.FAILED;
+            meters.failed();
+            LOG.errorf(e, "Partition %s failed on batch %d..%d and stops; restart the instance to recover", partition, first, last);
+            return;
+        }
+        nextOffset = last + 1;
+        appliedRecords += records.size() - rejections.size();
+        meters.batch(records.size() - rejections.size(), rejections, System.nanoTime() - started);
+        observer.batchCommitted(partition, first, last);
+    }
+
+    private List<ConsumerRecord<byte[], byte[]>> unapplied(List<ConsumerRecord<byte[], byte[]>> batch) {
+        long next = nextOffset;
+        if (batch.get(0).offset() >= next) {
+            return batch;
+        }
+        int from = 0;
+        while (from < batch.size() && batch.get(from).offset() < next) {
+            from++;
+        }
+        meters.skipped(from);
+        return batch.subList(from, batch.size());
+    }
+
+    /** Waits until every rejection is stored; retries with backoff, gives up only when closing. */
+    private void publishDeadLetters(List<Rejection> rejections) {
+        List<Rejection> pending = rejections;
+        long backoff = 100;
+        while (true) {
+            List<CompletableFuture<Void>> sends = new ArrayList<>(pending.size());
+            for (Rejection rejection : pending) {
+                sends.add(deadLetters.publish(rejection));
+            }
+            List<Rejection> failed = new ArrayList<>(0);
+            Throwable lastError = null;
+            for (int i = 0; i < sends.size(); i++) {
+                try {
+                    sends.get(i).get(DEAD_LETTER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (ExecutionException | TimeoutException e) {
+                    failed.add(pending.get(i));
+                    lastError = e instanceof ExecutionException ? e.getCause() : e;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AbortedBatchException("interrupted while publishing dead letters");
+                }
+            }
+            if (failed.isEmpty()) {
+                return;
+            }
+            if (status != ProcessorStatus.OPEN) {
+                throw new AbortedBatchException("dead-letter topic unavailable while closing: " + lastError);
+            }
+            LOG.warnf("Partition %s: %d dead letter(s) not stored (%s); retrying in %d ms", partition, failed.size(), lastError, backoff);
+            pause(backoff);
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+            pending = failed;
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AbortedBatchException("interrupted during backoff");
+        }
+    }
+
+    /**
+     * Applies what is queued, then flushes and closes the store. Waits at most {@code timeout};
+     * if that passes, the close still happens once the running batch ends.
+     */
+    public void close(Duration timeout) {
+        CompletableFuture<Void> closing;
+        synchronized (this) {
+            if (closed == null) {
+                if (status == ProcessorStatus.OPEN) {
+                    status = ProcessorStatus.CLOSING;
+                }
+                closed = tail.thenRunAsync(this::closeStore, executor);
+            }
+            closing = closed;
+        }
+        try {
+            closing.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warnf("Partition %s did not close within %s; it closes when its running batch ends", partition, timeout);
+        } catch (ExecutionException e) {
+            LOG.errorf(e.getCause(), "Partition %s failed to close", partition);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void closeStore() {
+        storeLock.writeLock().lock();
+        try {
+            store.close();
+        } finally {
+            storeClosed = true;
+            if (status != ProcessorStatus.FAILED) {
+                status = ProcessorStatus.CLOSED;
+            }
+            storeLock.writeLock().unlock();
+            meters.close();
+        }
+        LOG.infof("Partition %s closed at offset %d after applying %d records", partition, nextOffset, appliedRecords);
+    }
+
+    /** A batch that must not be committed; the same records are processed again later. */
+    private static final class AbortedBatchException extends RuntimeException {
+        AbortedBatchException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

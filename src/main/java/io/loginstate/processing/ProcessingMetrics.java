@@ -1,0 +1,80 @@
+package io.loginstate.processing;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Meters of the processing layer; per-partition meters are removed when the partition closes. */
+public final class ProcessingMetrics {
+
+    private final MeterRegistry registry;
+
+    public ProcessingMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    PartitionMeters forPartition(TopicPartition partition, PartitionProcessor processor) {
+        return new PartitionMeters(partition, processor);
+    }
+
+    /** Counted once per batch, never per record. */
+    final class PartitionMeters {
+        private final List<Meter> meters = new ArrayList<>();
+        private final Counter applied;
+        private final Counter skipped;
+        private final Counter failures;
+        private final Timer batchTime;
+        private final String partitionTag;
+
+        private PartitionMeters(TopicPartition partition, PartitionProcessor processor) {
+            this.partitionTag = Integer.toString(partition.partition());
+            this.applied = register(Counter.builder("login_state.records.applied")
+                    .description("Records applied to state").tag("partition", partitionTag).register(registry));
+            this.skipped = register(Counter.builder("login_state.records.skipped")
+                    .description("Redelivered records below the committed position, skipped")
+                    .tag("partition", partitionTag).register(registry));
+            this.failures = register(Counter.builder("login_state.partition.failures")
+                    .description("Batches that failed and stopped the partition").tag("partition", partitionTag).register(registry));
+            this.batchTime = register(Timer.builder("login_state.batch.apply")
+                    .description("Time to apply and commit one batch").tag("partition", partitionTag).register(registry));
+            register(Gauge.builder("login_state.partition.next_offset", processor, p -> p.nextOffset().orElse(0))
+                    .description("Next input offset the partition's state expects").tag("partition", partitionTag).register(registry));
+        }
+
+        private <M extends Meter> M register(M meter) {
+            meters.add(meter);
+            return meter;
+        }
+
+        void batch(int appliedCount, List<Rejection> rejections, long nanos) {
+            applied.increment(appliedCount);
+            for (Rejection rejection : rejections) {
+                Counter.builder("login_state.records.dead_lettered")
+                        .description("Records sent to the dead-letter topic, by reason")
+                        .tag("reason", rejection.reason())
+                        .register(registry)
+                        .increment();
+            }
+            batchTime.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        void skipped(int count) {
+            skipped.increment(count);
+        }
+
+        void failed() {
+            failures.increment();
+        }
+
+        void close() {
+            meters.forEach(registry::remove);
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package io.loginstate.processing;
+
+import io.loginstate.config.LoginStateConfig;
+import io.loginstate.state.PartitionStore;
+import io.loginstate.state.RocksDBSharedResources;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The processors of the partitions assigned to this instance: opens a partition's store on
+ * assignment, routes each polled batch to its partition's processor, closes on revocation and
+ * shutdown. Owns the applying thread pool and the RocksDB memory shared by all partitions.
+ */
+@ApplicationScoped
+public class ProcessorRegistry {
+
+    private static final Logger LOG = Logger.getLogger(ProcessorRegistry.class);
+
+    private final Map<TopicPartition, PartitionProcessor> processors = new ConcurrentHashMap<>();
+
+    @Inject
+    LoginStateConfig config;
+    @Inject
+    PartitionStateHandlerFactory handlers;
+    @Inject
+    DeadLetterSink deadLetters;
+    @Inject
+    Instance<ProcessingObserver> observers;
+    @Inject
+    MeterRegistry meterRegistry;
+
+    private RocksDBSharedResources rocksResources;
+    private ExecutorService pool;
+    private ProcessingMetrics metrics;
+    private ProcessingObserver observer;
+    private volatile boolean assignmentReceived;
+    private volatile boolean stopped;
+
+    @PostConstruct
+    void start() {
+        rocksResources = new RocksDBSharedResources(config.rocksdb().blockCacheSize(), config.rocksdb().writeBufferSize());
+        int threads = config.processing().threads().orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        pool = Executors.newFixedThreadPool(threads, namedDaemonThreads("partition-apply-"));
+        metrics = new ProcessingMetrics(meterRegistry);
+        observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {
+        };
+    }
+
+    /** Opens the processors of newly assigned partitions; returns them for seeking. */
+    public synchronized List<PartitionProcessor> open(Collection<TopicPartition> partitions) {
+        assignmentReceived = true;
+        List<PartitionProcessor> opened = new ArrayList<>(partitions.size());
+        for (TopicPartition partition : partitions) {
+            if (stopped) {
+                throw new IllegalStateException("Processing is stopped; not opening " + partition);
+            }
+            PartitionProcessor processor = processors.get(partition);
+            if (processor == null) {
+                long started = System.nanoTime();
+                PartitionStore store = PartitionStore.open(partition.toString(), storeDirectory(partition), handlers.tableNames(), rocksResources);
+                processor = new PartitionProcessor(partition, store, handlers.create(partition, store), pool, deadLetters,
+                        observer, metrics, config.processing().maxQueuedBatches());
+                processors.put(partition, processor);
+                LOG.infof("Partition %s opened in %d ms at offset %s", partition,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                        processor.nextOffset().isPresent() ? processor.nextOffset().getAsLong() : "beginning");
+            }
+            opened.add(processor);
+        }
+        return opened;
+    }
+
+    /** Applies queued batches, then flushes and closes the partitions' stores (bounded wait). */
+    public synchronized void close(Collection<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            PartitionProcessor processor = processors.remove(partition);
+            if (processor != null) {
+                processor.close(config.processing().closeTimeout());
+            }
+        }
+    }
+
+    /** Routes each partition's records to its processor; completes when every queue has room. */
+    public CompletionStage<Void> dispatch(ConsumerRecords<byte[], byte[]> records) {
+        CompletableFuture<Void> room = null;
+        for (TopicPartition partition : records.partitions()) {
+            PartitionProcessor processor = processors.get(partition);
+            if (processor == null) {
+                // Revoked meanwhile: the partition's owner reprocesses these from its stored position.
+                continue;
+            }
+            CompletableFuture<Void> hasRoom = processor.submit(records.records(partition));
+            if (!hasRoom.isDone()) {
+                room = room == null ? hasRoom : CompletableFuture.allOf(room, hasRoom);
+            }
+        }
+        return room == null ? CompletableFuture.completedFuture(null) : room;
+    }
+
+    public Optional<PartitionProcessor> processor(TopicPartition partition) {
+        return Optional.ofNullable(processors.get(partition));
+    }
+
+    public Collection<PartitionProcessor> processors() {
+        return List.copyOf(processors.values());
+    }
+
+    /** True once the consumer group has given this instance an assignment (possibly empty). */
+    public boolean assignmentReceived() {
+        return assignmentReceived;
+    }
+
+    Path storeDirectory(TopicPartition partition) {
+        return config.stateDir().resolve(partition.topic() + "-" + partition.partition());
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        synchronized (this) {
+            stopped = true;
+            close(List.copyOf(processors.keySet()));
+        }
+        pool.shutdown();
+        try {
+            if (!pool.awaitTermination(config.processing().closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("Applying threads did not stop in time");
+                pool.shutdownNow();
+                return; // a thread may still use RocksDB: leaking native memory beats a crash at exit
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        rocksResources.close();
+    }
+
+    private static ThreadFactory namedDaemonThreads(String prefix) {
+        AtomicInteger counter = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}

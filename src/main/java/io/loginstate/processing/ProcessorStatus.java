@@ -1,0 +1,10 @@
+package io.loginstate.processing;
+
+/** Lifecycle of a partition processor. */
+public enum ProcessorStatus {
+    OPEN,
+    CLOSING,
+    CLOSED,
+    /** A batch could not be committed; the partition stops until the process restarts. */
+    FAILED
+}
