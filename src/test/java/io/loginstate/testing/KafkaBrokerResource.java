@@ -1,0 +1,54 @@
+package io.loginstate.testing;
+
+import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A real single-node KRaft broker for {@code @QuarkusTest}s, with the input topic (8 partitions)
+ * and the dead-letter topic created, and a fresh state directory for the service.
+ */
+public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager {
+
+    public static final String TOPIC = "logins";
+    public static final String DLQ_TOPIC = "logins-dlq";
+    public static final int PARTITIONS = 8;
+    /** Large enough for the oversized-value test records. */
+    public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+    private static volatile String bootstrapServers;
+    private EmbeddedKafkaBroker broker;
+    private Path dataDir;
+
+    public static String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        try {
+            dataDir = Files.createTempDirectory("login-state-test");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), 0, 0,
+                Map.of("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES)));
+        broker.createTopic(TOPIC, PARTITIONS);
+        broker.createTopic(DLQ_TOPIC, 1);
+        bootstrapServers = broker.bootstrapServers();
+        return Map.of(
+                "kafka.bootstrap.servers", broker.bootstrapServers(),
+                "login-state.state-dir", dataDir.resolve("state").toString());
+    }
+
+    @Override
+    public void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+        TestFiles.deleteRecursively(dataDir);
+    }
+}
