@@ -1,0 +1,146 @@
+package io.loginstate.it;
+
+import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.loginstate.testing.ExpectedLogins;
+import io.loginstate.testing.ServiceProcess;
+import io.loginstate.testing.TestFiles;
+import io.loginstate.testing.TestProducers;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged service as a separate JVM against a real broker: state survives a graceful restart
+ * and a SIGKILL from the local RocksDB state, and processing resumes from the stored position
+ * without applying any record twice.
+ */
+class ServiceRestartIT {
+
+    private static final String TOPIC = "logins";
+    private static final int PARTITIONS = 4;
+    private static final int USERS = 300;
+    private static final Duration PROCESSING_TIMEOUT = Duration.ofSeconds(120);
+
+    private static Path workDir;
+    private static EmbeddedKafkaBroker broker;
+    private final ExpectedLogins expected = new ExpectedLogins();
+    private final Random random = new Random(7);
+    private long produced;
+    private long clock = Instant.parse("2026-10-01T00:00:00Z").toEpochMilli();
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        workDir = Files.createTempDirectory("login-state-restart");
+        broker = EmbeddedKafkaBroker.start(workDir.resolve("kafka"), 0, 0, Map.of());
+        broker.createTopic(TOPIC, PARTITIONS);
+        broker.createTopic("logins-dlq", 1);
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (broker != null) {
+            broker.close();
+        }
+        TestFiles.deleteRecursively(workDir);
+    }
+
+    @Test
+    void stateSurvivesRestartsAndProcessingResumesWithoutDoubleCounting() throws Exception {
+        Map<String, String> settings = Map.of(
+                "kafka.bootstrap.servers", broker.bootstrapServers(),
+                "login-state.state-dir", workDir.resolve("state").toString(),
+                // A killed member holds its partitions until its session expires: keep that short.
+                "mp.messaging.incoming.logins.session.timeout.ms", "6000",
+                "mp.messaging.incoming.logins.heartbeat.interval.ms", "1000");
+        Path log = Path.of("target", "it-logs", "restart.log");
+
+        produce(4_000);
+        try (ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
+            awaitAllApplied(service);
+            assertEveryUser(service);
+            stopGracefully(service);
+        }
+
+        produce(3_000);
+        try (ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
+            awaitAllApplied(service);
+            // Resumed from the stored positions: only the new records were applied by this run.
+            assertThat(service.progress().appliedRecords()).isEqualTo(3_000);
+            assertEveryUser(service);
+            service.kill();
+        }
+
+        produce(20_000);
+        try (ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
+            long before = produced - 20_000;
+            await().atMost(PROCESSING_TIMEOUT).until(() -> service.progress().nextOffsets() > before + 5_000);
+            service.kill();
+        }
+        try (ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
+            awaitAllApplied(service);
+            assertEveryUser(service);
+            stopGracefully(service);
+        }
+    }
+
+    /** SIGTERM: the JVM exits with 143 after Quarkus has shut down and every partition is closed. */
+    private static void stopGracefully(ServiceProcess service) throws Exception {
+        long closedBefore = closedPartitions(service.log());
+        assertThat(service.stop(Duration.ofSeconds(60))).isIn(0, 143);
+        assertThat(closedPartitions(service.log()) - closedBefore).isEqualTo(PARTITIONS);
+    }
+
+    private static long closedPartitions(Path log) throws java.io.IOException {
+        try (var lines = Files.lines(log)) {
+            return lines.filter(line -> line.contains("closed at offset")).count();
+        }
+    }
+
+    private void produce(int events) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(broker.bootstrapServers())) {
+            for (int i = 0; i < events; i++) {
+                String user = "user-" + random.nextInt(USERS);
+                clock += 1000;
+                long timestamp = clock - random.nextInt(3_600_000);
+                boolean success = random.nextInt(4) != 0;
+                String json = ExpectedLogins.eventJson(user, Long.toString(timestamp), success ? "SUCCESS" : "FAILURE");
+                producer.send(new ProducerRecord<>(TOPIC, user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
+                expected.record(user, timestamp, success);
+            }
+            producer.flush();
+        }
+        produced += events;
+    }
+
+    private void awaitAllApplied(ServiceProcess service) {
+        await().atMost(PROCESSING_TIMEOUT).pollInterval(Duration.ofMillis(200))
+                .until(() -> service.progress().partitions() == PARTITIONS && service.progress().nextOffsets() == produced);
+        await().atMost(Duration.ofSeconds(30)).until(service::ready);
+    }
+
+    private void assertEveryUser(ServiceProcess service) {
+        for (String user : expected.users().keySet()) {
+            ServiceProcess.Answer answer = service.get("/users/" + user);
+            assertThat(answer.status()).as(user + ": " + answer.body()).isEqualTo(200);
+            assertThat(answer.json().path("loginCount").asLong()).as(user).isEqualTo(expected.loginCount(user));
+            assertThat(answer.json().path("failedLoginCount").asLong()).as(user).isEqualTo(expected.failedLoginCount(user));
+            assertThat(answer.json().path("lastLogin").isNull() ? null : answer.json().path("lastLogin").asText())
+                    .as(user).isEqualTo(expected.lastLogin(user));
+            assertThat(answer.json().path("firstSeen").asText()).as(user).isEqualTo(expected.firstSeen(user));
+        }
+    }
+}
