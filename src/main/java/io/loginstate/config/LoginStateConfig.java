@@ -70,7 +70,7 @@ public interface LoginStateConfig {
         int maxValueBytes();
     }
 
-    /** Produces sample login events into the input topic (dev profile only). */
+    /** Produces sample login events into the input topic (on in the {@code embedded} profile). */
     interface SampleGenerator {
         @WithDefault("false")
         boolean enabled();

@@ -29,8 +29,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A single-node Kafka broker in KRaft mode (broker and controller combined) running inside this
- * JVM, for the embedded default, tests and benchmarks. Never started in production: its classes
- * are not even packaged. Formats its storage on first use and reuses it afterwards.
+ * JVM, for the embedded default, tests and benchmarks. Never started in production: the broker's
+ * libraries are a provided-scope dependency that the packaged service does not contain. Formats
+ * its storage on first use and reuses it afterwards.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
 

@@ -1,6 +1,7 @@
 package io.loginstate.embedded;
 
 import io.loginstate.config.LoginStateConfig;
+import io.loginstate.ingest.KafkaClientConfig;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.common.annotation.Identifier;
@@ -47,8 +48,7 @@ public class SampleEventGenerator {
         if (!settings.enabled()) {
             return;
         }
-        Map<String, Object> props = new HashMap<>();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafkaConfig.get("bootstrap.servers"));
+        Map<String, Object> props = new HashMap<>(KafkaClientConfig.common(kafkaConfig));
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "login-state-samples");
         producer = new KafkaProducer<>(props, new StringSerializer(), new StringSerializer());
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> {

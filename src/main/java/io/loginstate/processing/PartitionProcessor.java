@@ -28,7 +28,8 @@ import java.util.function.Function;
 public final class PartitionProcessor {
 
     private static final Logger LOG = Logger.getLogger(PartitionProcessor.class);
-    private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(30);
+    /** Longer than the producer's delivery timeout, so a send is retried only once it has failed. */
+    private static final Duration DEAD_LETTER_TIMEOUT = Duration.ofSeconds(150);
     private static final long MAX_BACKOFF_MILLIS = 5_000;
 
     private final TopicPartition partition;
@@ -48,6 +49,8 @@ public final class PartitionProcessor {
     private volatile long nextOffset;
     private volatile long appliedRecords;
     private volatile boolean storeClosed;
+    /** Set when a batch was abandoned: no later batch may commit past the abandoned records. */
+    private volatile boolean stopped;
 
     PartitionProcessor(TopicPartition partition, PartitionStore store, PartitionStateHandler handler, Executor executor,
                        DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
@@ -117,7 +120,7 @@ public final class PartitionProcessor {
     }
 
     private void apply(List<ConsumerRecord<byte[], byte[]>> batch) {
-        if (status == ProcessorStatus.FAILED || status == ProcessorStatus.CLOSED) {
+        if (stopped || status == ProcessorStatus.FAILED || status == ProcessorStatus.CLOSED) {
             return;
         }
         List<ConsumerRecord<byte[], byte[]>> records = unapplied(batch);
@@ -137,6 +140,7 @@ public final class PartitionProcessor {
             }
             store.commit(writes, last + 1);
         } catch (AbortedBatchException e) {
+            stopped = true;
             handler.discardUncommitted();
             writes.close();
             LOG.warnf("Partition %s: batch %d..%d not committed (%s); it will be processed again", partition, first, last, e.getMessage());
@@ -210,6 +214,26 @@ public final class PartitionProcessor {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AbortedBatchException("interrupted during backoff");
+        }
+    }
+
+    /** Waits until the store is closed after {@link #close}; false if that takes longer than the timeout. */
+    public boolean awaitClosed(Duration timeout) {
+        CompletableFuture<Void> closing;
+        synchronized (this) {
+            closing = closed;
+        }
+        if (closing == null) {
+            return false;
+        }
+        try {
+            closing.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return closing.isDone();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

@@ -15,6 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -40,6 +41,8 @@ public class ProcessorRegistry {
     private static final Logger LOG = Logger.getLogger(ProcessorRegistry.class);
 
     private final Map<TopicPartition, PartitionProcessor> processors = new ConcurrentHashMap<>();
+    /** Processors whose close outlived the timeout; their store must be closed before reopening. */
+    private final Map<TopicPartition, PartitionProcessor> closing = new ConcurrentHashMap<>();
 
     @Inject
     LoginStateConfig config;
@@ -79,6 +82,10 @@ public class ProcessorRegistry {
             }
             PartitionProcessor processor = processors.get(partition);
             if (processor == null) {
+                PartitionProcessor previous = closing.remove(partition);
+                if (previous != null && !previous.awaitClosed(config.processing().closeTimeout())) {
+                    throw new IllegalStateException("Partition " + partition + " is still closing; cannot reopen it yet");
+                }
                 long started = System.nanoTime();
                 PartitionStore store = PartitionStore.open(partition.toString(), storeDirectory(partition), handlers.tableNames(), rocksResources);
                 processor = new PartitionProcessor(partition, store, handlers.create(partition, store), pool, deadLetters,
@@ -99,6 +106,9 @@ public class ProcessorRegistry {
             PartitionProcessor processor = processors.remove(partition);
             if (processor != null) {
                 processor.close(config.processing().closeTimeout());
+                if (!processor.awaitClosed(Duration.ZERO)) {
+                    closing.put(partition, processor);
+                }
             }
         }
     }

@@ -5,6 +5,6 @@ public enum ProcessorStatus {
     OPEN,
     CLOSING,
     CLOSED,
-    /** A batch could not be committed; the partition stops until the process restarts. */
+    /** A batch could not be committed; the partition stops until it is reopened (restart or reassignment). */
     FAILED
 }

@@ -30,8 +30,8 @@ import java.util.OptionalLong;
  *
  * <p>The write-ahead log is off: the input log is the source of truth. A crash loses the newest
  * unflushed writes of every table and the position together (atomic flush keeps the column families
- * in step), and processing resumes from the older position. Not thread-safe: one partition, one
- * thread at a time.
+ * in step), and processing resumes from the older position. Writes come from one thread at a time;
+ * reads may come from any thread (RocksDB reads are thread-safe), but never after {@link #close}.
  */
 public final class PartitionStore implements AutoCloseable {
 

@@ -1,0 +1,162 @@
+package io.loginstate.bench;
+
+import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.loginstate.testing.ServiceProcess;
+import io.loginstate.testing.TestFiles;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * End-to-end ingest rate of the packaged service next to Kafka's own ConsumerPerformance, both
+ * reading the same topic from the same broker in the same run. Prints both rates and their ratio.
+ *
+ * <p>System properties: {@code bench.events} (default 5,000,000), {@code bench.users} (1,000,000),
+ * {@code bench.partitions} (8), {@code bench.profile} (false: when true the service runs with Java
+ * Flight Recorder and the hottest methods are printed).
+ */
+public final class PipelineBenchmark {
+
+    private static final String TOPIC = "logins";
+
+    private PipelineBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long events = Long.getLong("bench.events", 5_000_000);
+        int users = Integer.getInteger("bench.users", 1_000_000);
+        int partitions = Integer.getInteger("bench.partitions", 8);
+        boolean profile = Boolean.getBoolean("bench.profile");
+        Path work = Files.createTempDirectory("login-state-bench");
+        Path out = Path.of("target", "bench");
+        Files.createDirectories(out);
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(work.resolve("kafka"), 0, 0, Map.of())) {
+            broker.createTopic(TOPIC, partitions);
+            broker.createTopic("logins-dlq", 1);
+            long produceStart = System.nanoTime();
+            produce(broker.bootstrapServers(), events, users);
+            System.out.printf(Locale.ROOT, "produced %,d events for %,d Zipf-distributed users over %d partitions in %.1f s%n",
+                    events, users, partitions, seconds(System.nanoTime() - produceStart));
+
+            double rawBefore = rawConsumerRate(broker.bootstrapServers(), events);
+            double service = serviceRate(broker.bootstrapServers(), events, work.resolve("state"), profile, out);
+            double rawAfter = rawConsumerRate(broker.bootstrapServers(), events);
+            double raw = (rawBefore + rawAfter) / 2;
+            System.out.println();
+            System.out.printf(Locale.ROOT, "raw consumer (ConsumerPerformance): %,.0f records/s (runs: %,.0f and %,.0f)%n", raw, rawBefore, rawAfter);
+            System.out.printf(Locale.ROOT, "login-state pipeline:               %,.0f records/s%n", service);
+            System.out.printf(Locale.ROOT, "ratio pipeline / raw:               %.3f%n", service / raw);
+        } finally {
+            TestFiles.deleteRecursively(work);
+        }
+    }
+
+    private static void produce(String bootstrap, long events, int users) {
+        ZipfSampler zipf = new ZipfSampler(users, 1.0);
+        SplittableRandom random = new SplittableRandom(1);
+        long base = Instant.parse("2026-11-01T00:00:00Z").toEpochMilli();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.BATCH_SIZE_CONFIG, 262_144,
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.ACKS_CONFIG, "1",
+                ProducerConfig.BUFFER_MEMORY_CONFIG, 128L << 20), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (long i = 0; i < events; i++) {
+                String user = "user-" + zipf.sample(random);
+                String outcome = random.nextInt(10) == 0 ? "FAILURE" : "SUCCESS";
+                String value = "{\"userId\":\"" + user + "\",\"timestamp\":\"" + Instant.ofEpochMilli(base + i)
+                        + "\",\"ip\":\"203.0.113." + (i & 0xff) + "\",\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"outcome\":\""
+                        + outcome + "\"}";
+                producer.send(new ProducerRecord<>(TOPIC, user.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)));
+            }
+            producer.flush();
+        }
+    }
+
+    /** Kafka's ConsumerPerformance in its own JVM; its fetch-phase rate (group join excluded). */
+    private static double rawConsumerRate(String bootstrap, long events) throws IOException, InterruptedException {
+        List<String> command = List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
+                "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", bootstrap, "--topic", TOPIC,
+                "--messages", Long.toString(events), "--group", "raw-" + System.nanoTime(), "--timeout", "60000");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        process.waitFor();
+        String last = null;
+        for (String line : output.split("\n")) {
+            if (!line.isBlank() && Character.isDigit(line.trim().charAt(0))) {
+                last = line;
+            }
+        }
+        if (last == null) {
+            throw new IllegalStateException("ConsumerPerformance printed no result:\n" + output);
+        }
+        String[] fields = last.split(",");
+        double rate = Double.parseDouble(fields[fields.length - 1].trim());
+        System.out.printf(Locale.ROOT, "ConsumerPerformance: %s%n", last.trim());
+        return rate;
+    }
+
+    /** The packaged service from a fresh state directory; rate from first to last applied record. */
+    private static double serviceRate(String bootstrap, long events, Path stateDir, boolean profile, Path out) throws Exception {
+        List<String> jvm = new ArrayList<>();
+        Path jfr = out.resolve("service.jfr");
+        if (profile) {
+            jvm.add("-XX:StartFlightRecording=filename=" + jfr.toAbsolutePath() + ",settings=profile");
+        }
+        Map<String, String> settings = Map.of(
+                "kafka.bootstrap.servers", bootstrap,
+                "login-state.state-dir", stateDir.toString(),
+                "mp.messaging.incoming.logins.group.id", "bench-" + System.nanoTime());
+        try (ServiceProcess service = ServiceProcess.start(settings, jvm, out.resolve("service.log"))) {
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+            long firstAt = 0;
+            long firstCount = 0;
+            long done;
+            while (true) {
+                long now = System.nanoTime();
+                done = Math.max(0, service.progress().nextOffsets());
+                if (firstAt == 0 && done > 0) {
+                    firstAt = now;
+                    firstCount = done;
+                }
+                if (done >= events) {
+                    break;
+                }
+                if (now > deadline || !service.isAlive()) {
+                    throw new IllegalStateException("Service applied only " + done + " of " + events + "; see " + service.log());
+                }
+                TimeUnit.MILLISECONDS.sleep(50);
+            }
+            double rate = (events - firstCount) / seconds(System.nanoTime() - firstAt);
+            System.out.printf(Locale.ROOT, "login-state applied %,d events in %.2f s%n", events - firstCount,
+                    seconds(System.nanoTime() - firstAt));
+            service.stop(Duration.ofSeconds(60));
+            if (profile) {
+                HotMethods.print(jfr, 25);
+            }
+            return rate;
+        }
+    }
+
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+}

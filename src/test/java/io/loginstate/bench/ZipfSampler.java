@@ -1,0 +1,27 @@
+package io.loginstate.bench;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/** Draws ranks 1..n with probability proportional to 1/rank^s, by binary search over the CDF. */
+final class ZipfSampler {
+
+    private final double[] cdf;
+
+    ZipfSampler(int n, double s) {
+        cdf = new double[n];
+        double sum = 0;
+        for (int rank = 1; rank <= n; rank++) {
+            sum += 1.0 / Math.pow(rank, s);
+            cdf[rank - 1] = sum;
+        }
+        for (int i = 0; i < n; i++) {
+            cdf[i] /= sum;
+        }
+    }
+
+    int sample(SplittableRandom random) {
+        int index = Arrays.binarySearch(cdf, random.nextDouble());
+        return (index >= 0 ? index : -index - 1) + 1;
+    }
+}
