@@ -69,10 +69,32 @@ public final class LoginEventParser {
         if (key == null) {
             throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record has no key; the key must be the userId");
         }
-        if (!Arrays.equals(key, userId.getBytes(StandardCharsets.UTF_8))) {
+        if (!keyEquals(key, userId)) {
             throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record key does not equal userId '" + userId + "'");
         }
         return new LoginEvent(userId, timestamp == Long.MIN_VALUE ? recordTimestamp : timestamp, success);
+    }
+
+    /** Key bytes equal the id's UTF-8 encoding; no allocation for ASCII ids. */
+    private static boolean keyEquals(byte[] key, String userId) {
+        int length = userId.length();
+        if (key.length == length) {
+            boolean ascii = true;
+            for (int i = 0; i < length; i++) {
+                char c = userId.charAt(i);
+                if (c >= 0x80) {
+                    ascii = false;
+                    break;
+                }
+                if (key[i] != (byte) c) {
+                    return false;
+                }
+            }
+            if (ascii) {
+                return true;
+            }
+        }
+        return Arrays.equals(key, userId.getBytes(StandardCharsets.UTF_8));
     }
 
     private static String invalidUserId(JsonToken token) throws InvalidEventException {
@@ -103,6 +125,10 @@ public final class LoginEventParser {
             } catch (NumberFormatException e) {
                 throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp '" + text + "' is out of range");
             }
+        }
+        long fast = IsoInstants.parseUtcMillis(text);
+        if (fast != IsoInstants.NOT_HANDLED) {
+            return fast;
         }
         try {
             return Instant.parse(text).toEpochMilli();

@@ -57,6 +57,8 @@ class LoginPipelineTest {
     private static final ExpectedLogins EXPECTED = new ExpectedLogins();
     /** test-id header of each malformed record → the reason it must be rejected with. */
     private static final Map<String, String> MALFORMED = new HashMap<>();
+    /** user → partition the producer's default partitioner placed it on. */
+    private static final Map<String, Integer> USER_PARTITION = new HashMap<>();
     private static long produced;
 
     @Inject
@@ -70,6 +72,7 @@ class LoginPipelineTest {
         observer.armOverlapProbe();
         Random random = new Random(42);
         List<Future<?>> sends = new ArrayList<>();
+        Map<String, Future<org.apache.kafka.clients.producer.RecordMetadata>> firstSendOfUser = new HashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(KafkaBrokerResource.bootstrapServers())) {
             int malformed = 0;
             for (int i = 0; i < GOOD_EVENTS; i++) {
@@ -82,7 +85,10 @@ class LoginPipelineTest {
                     case 1 -> Long.toString(timestamp);
                     default -> "\"" + Instant.ofEpochMilli(timestamp).atOffset(java.time.ZoneOffset.ofHours(2)) + "\"";
                 };
-                sends.add(producer.send(record(user, ExpectedLogins.eventJson(user, ts, success ? "SUCCESS" : "FAILURE"), null)));
+                Future<org.apache.kafka.clients.producer.RecordMetadata> send =
+                        producer.send(record(user, ExpectedLogins.eventJson(user, ts, success ? "SUCCESS" : "FAILURE"), null));
+                sends.add(send);
+                firstSendOfUser.putIfAbsent(user, send);
                 EXPECTED.record(user, timestamp, success);
                 if (i % 80 == 7) {
                     sends.add(producer.send(malformedRecord(malformed++, "user-" + random.nextInt(USERS))));
@@ -92,6 +98,9 @@ class LoginPipelineTest {
                 send.get();
             }
             produced = sends.size();
+            for (Map.Entry<String, Future<org.apache.kafka.clients.producer.RecordMetadata>> e : firstSendOfUser.entrySet()) {
+                USER_PARTITION.put(e.getKey(), e.getValue().get().partition());
+            }
             assertThat(MALFORMED).hasSizeGreaterThanOrEqualTo(100);
         }
 
@@ -101,6 +110,7 @@ class LoginPipelineTest {
             Response response = given().get("/users/{id}", user);
             assertThat(response.statusCode()).as(user).isEqualTo(200);
             assertThat(response.jsonPath().getString("userId")).isEqualTo(user);
+            assertThat(response.jsonPath().getInt("partition")).as(user).isEqualTo(USER_PARTITION.get(user));
             assertThat(response.jsonPath().getLong("loginCount")).as(user).isEqualTo(EXPECTED.loginCount(user));
             assertThat(response.jsonPath().getLong("failedLoginCount")).as(user).isEqualTo(EXPECTED.failedLoginCount(user));
             assertThat(response.jsonPath().getString("lastLogin")).as(user).isEqualTo(EXPECTED.lastLogin(user));
