@@ -133,7 +133,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         LOG.info("Embedded Kafka broker stopped");
     }
 
-    private static int freePort() {
+    /** A currently free local port (for brokers, tests and benchmarks). */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

@@ -17,9 +17,9 @@ public class UnexpectedErrorMapper implements ExceptionMapper<Throwable> {
     public Response toResponse(Throwable error) {
         if (error instanceof WebApplicationException web) {
             int status = web.getResponse().getStatus();
+            Response.Status known = Response.Status.fromStatusCode(status);
             return Response.status(status).type(MediaType.APPLICATION_JSON)
-                    .entity(ApiError.of(Response.Status.fromStatusCode(status) == null ? "HTTP_" + status
-                            : Response.Status.fromStatusCode(status).name(), web.getMessage()))
+                    .entity(ApiError.of(known == null ? "HTTP_" + status : known.name(), web.getMessage()))
                     .build();
         }
         LOG.error("Unexpected error while answering a request", error);
