@@ -4,6 +4,10 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
+import io.loginstate.state.ttl.StateVisibility;
+import io.loginstate.state.ttl.TimeCharacteristic;
+import io.loginstate.state.ttl.UpdateType;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -31,6 +35,54 @@ public interface LoginStateConfig {
     Processing processing();
 
     SampleGenerator sampleGenerator();
+
+    Ttl ttl();
+
+    /** Time-to-live of the login state (user aggregate, recent logins, devices). */
+    interface Ttl {
+        /** How long state lives after its timestamp; {@code update-type=DISABLED} keeps it forever. */
+        @WithDefault("30d")
+        Duration duration();
+
+        /** When the timestamp is refreshed: ON_CREATE_AND_WRITE, ON_READ_AND_WRITE or DISABLED. */
+        @WithName("update-type")
+        @WithDefault("ON_CREATE_AND_WRITE")
+        UpdateType updateType();
+
+        /** NEVER_RETURN_EXPIRED or RETURN_EXPIRED_IF_NOT_CLEANED_UP. */
+        @WithDefault("NEVER_RETURN_EXPIRED")
+        StateVisibility visibility();
+
+        /** EVENT_TIME (the login's own timestamp) or PROCESSING_TIME (this instance's clock). */
+        @WithName("time-characteristic")
+        @WithDefault("EVENT_TIME")
+        TimeCharacteristic timeCharacteristic();
+
+        /** How far the event-time watermark trails the highest event timestamp seen. */
+        @WithName("allowed-lateness")
+        @WithDefault("5m")
+        Duration allowedLateness();
+
+        /** With event time, also expire by the wall clock, so idle partitions and replays never keep data longer. */
+        @WithName("wall-clock-backstop")
+        @WithDefault("true")
+        boolean wallClockBackstop();
+
+        /** Bound from an entry's expiry until its bytes are gone from every local file. */
+        @WithName("max-deletion-delay")
+        @WithDefault("1h")
+        Duration maxDeletionDelay();
+
+        /** Most expiry-index entries visited per batch (and per idle tick) by incremental cleanup. */
+        @WithName("cleanup-batch-size")
+        @WithDefault("1000")
+        int cleanupBatchSize();
+
+        /** How often idle partitions run cleanup and check the deletion deadline. */
+        @WithName("cleanup-interval")
+        @WithDefault("1s")
+        Duration cleanupInterval();
+    }
 
     /** RocksDB memory budget, shared by all partition instances of this process. */
     interface RocksDb {

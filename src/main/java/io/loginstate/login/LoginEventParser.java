@@ -14,7 +14,8 @@ import java.util.Arrays;
 /**
  * Parses the login event contract with Jackson's streaming parser (no object mapping on the hot
  * path): key = user id (UTF-8); value = JSON with {@code userId}, {@code timestamp} (ISO-8601
- * instant or epoch milliseconds), optional {@code outcome} (SUCCESS, the default, or FAILURE).
+ * instant or epoch milliseconds), optional {@code outcome} (SUCCESS, the default, or FAILURE),
+ * optional {@code userAgent} (a string).
  * Unknown fields are ignored. A missing timestamp falls back to the record's timestamp.
  */
 public final class LoginEventParser {
@@ -38,6 +39,7 @@ public final class LoginEventParser {
         String userId = null;
         long timestamp = Long.MIN_VALUE;
         boolean success = true;
+        String userAgent = null;
         try (JsonParser parser = JSON.createParser(value)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidEventException(RejectReason.NOT_JSON, "value is not a JSON object");
@@ -50,6 +52,7 @@ public final class LoginEventParser {
                     case "userId" -> userId = valueToken == JsonToken.VALUE_STRING ? parser.getText() : invalidUserId(valueToken);
                     case "timestamp" -> timestamp = timestamp(parser, valueToken);
                     case "outcome" -> success = outcome(parser, valueToken);
+                    case "userAgent" -> userAgent = userAgent(parser, valueToken);
                     default -> parser.skipChildren();
                 }
             }
@@ -72,7 +75,7 @@ public final class LoginEventParser {
         if (!keyEquals(key, userId)) {
             throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record key does not equal userId '" + userId + "'");
         }
-        return new LoginEvent(userId, timestamp == Long.MIN_VALUE ? recordTimestamp : timestamp, success);
+        return new LoginEvent(userId, timestamp == Long.MIN_VALUE ? recordTimestamp : timestamp, success, userAgent);
     }
 
     /** Key bytes equal the id's UTF-8 encoding; no allocation for ASCII ids. */
@@ -160,6 +163,16 @@ public final class LoginEventParser {
                     "outcome '" + abbreviate(text) + "' is neither SUCCESS nor FAILURE");
         }
         throw new InvalidEventException(RejectReason.INVALID_OUTCOME, "outcome is not a string");
+    }
+
+    private static String userAgent(JsonParser parser, JsonToken token) throws IOException, InvalidEventException {
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (token == JsonToken.VALUE_STRING) {
+            return parser.getText();
+        }
+        throw new InvalidEventException(RejectReason.INVALID_USER_AGENT, "userAgent is not a string");
     }
 
     private static boolean isDigits(String text) {

@@ -2,106 +2,73 @@ package io.loginstate.login;
 
 import io.loginstate.processing.PartitionStateHandler;
 import io.loginstate.processing.Rejection;
-import io.loginstate.state.PartitionStore;
-import io.loginstate.state.StoreTable;
-import io.loginstate.state.StoreWriteBatch;
+import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.api.ListState;
+import io.loginstate.state.api.MapState;
+import io.loginstate.state.api.ValueState;
+import io.loginstate.state.ttl.TtlTimeService;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Applies one partition's login events to per-user state. Per batch: parse every record, read the
- * users missing from the in-memory cache with one multi-get, apply the events in offset order,
- * then stage each touched user once. The cache only ever holds committed-or-staged state and is
- * dropped whole if a batch is not committed.
+ * Applies one partition's login events, one record at a time in offset order, to the user's
+ * states: the aggregate, the recent logins and the devices. Each record first moves the
+ * partition's event time, so TTL decisions depend only on the input.
  */
 final class LoginPartitionHandler implements PartitionStateHandler {
 
-    private final PartitionStore store;
-    private final StoreTable users;
+    private final KeyedStateBackend state;
+    private final TtlTimeService time;
     private final LoginEventParser parser;
-    private final Map<String, UserLoginState> cache;
-    private final Map<String, Touched> touched = new HashMap<>();
+    private final ValueState<UserLoginState> user;
+    private final ListState<RecentLogin> recentLogins;
+    private final MapState<Long, Long> devices;
 
-    LoginPartitionHandler(PartitionStore store, LoginEventParser parser, int cacheEntries) {
-        this.store = store;
-        this.users = store.table(LoginStateTables.USERS);
+    LoginPartitionHandler(KeyedStateBackend state, LoginStates states, LoginEventParser parser) {
+        this.state = state;
+        this.time = state.time();
         this.parser = parser;
-        this.cache = new LinkedHashMap<>(1024, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, UserLoginState> eldest) {
-                return size() > cacheEntries;
-            }
-        };
+        this.user = state.valueState(states.user);
+        this.recentLogins = state.listState(states.recentLogins);
+        this.devices = state.mapState(states.devices);
     }
 
     @Override
-    public void applyBatch(List<ConsumerRecord<byte[], byte[]>> records, StoreWriteBatch writes, List<Rejection> rejections) {
-        touched.clear();
-        LoginEvent[] events = new LoginEvent[records.size()];
-        List<Touched> missing = new ArrayList<>();
-        for (int i = 0; i < events.length; i++) {
-            ConsumerRecord<byte[], byte[]> record = records.get(i);
+    public void applyBatch(List<ConsumerRecord<byte[], byte[]>> records, List<Rejection> rejections) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            LoginEvent event;
             try {
-                LoginEvent event = parser.parse(record.key(), record.value(), record.timestamp());
-                events[i] = event;
-                if (!touched.containsKey(event.userId())) {
-                    Touched user = new Touched(record.key(), cache.get(event.userId()));
-                    touched.put(event.userId(), user);
-                    if (user.state == null) {
-                        missing.add(user);
-                    }
-                }
+                event = parser.parse(record.key(), record.value(), record.timestamp());
             } catch (InvalidEventException e) {
                 rejections.add(new Rejection(record, e.reason().name(), e.getMessage()));
+                continue;
             }
-        }
-        loadMissing(missing);
-        for (LoginEvent event : events) {
-            if (event != null) {
-                touched.get(event.userId()).state.apply(event.timestamp(), event.success());
-            }
-        }
-        for (Map.Entry<String, Touched> entry : touched.entrySet()) {
-            Touched user = entry.getValue();
-            writes.put(users, user.key, user.state.encode());
-            cache.put(entry.getKey(), user.state);
+            apply(record.key(), event);
         }
     }
 
-    private void loadMissing(List<Touched> missing) {
-        if (missing.isEmpty()) {
-            return;
+    private void apply(byte[] key, LoginEvent event) {
+        time.advance(event.timestamp());
+        state.setCurrentKey(key);
+        UserLoginState current = user.value();
+        if (current == null) {
+            current = new UserLoginState();
         }
-        List<byte[]> keys = new ArrayList<>(missing.size());
-        for (Touched user : missing) {
-            keys.add(user.key);
-        }
-        List<byte[]> values = store.multiGet(users, keys);
-        for (int i = 0; i < missing.size(); i++) {
-            byte[] value = values.get(i);
-            missing.get(i).state = value == null ? new UserLoginState() : UserLoginState.decode(value);
+        current.apply(event.timestamp(), event.success());
+        user.update(current);
+        recentLogins.add(new RecentLogin(event.timestamp(), event.success()), LoginStates.RECENT_LOGINS);
+        if (event.userAgent() != null) {
+            long device = UserAgents.hash(event.userAgent());
+            Long lastSeen = devices.get(device);
+            if (lastSeen == null || event.timestamp() > lastSeen) {
+                devices.put(device, event.timestamp());
+            }
         }
     }
 
     @Override
     public void discardUncommitted() {
-        cache.clear();
-        touched.clear();
-    }
-
-    /** A user touched by the current batch: its key bytes and working state. */
-    private static final class Touched {
-        final byte[] key;
-        UserLoginState state;
-
-        Touched(byte[] key, UserLoginState state) {
-            this.key = key;
-            this.state = state;
-        }
+        // No state outside the keyed state: an aborted batch leaves nothing behind.
     }
 }

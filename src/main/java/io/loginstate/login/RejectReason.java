@@ -8,5 +8,6 @@ public enum RejectReason {
     KEY_MISMATCH,
     INVALID_TIMESTAMP,
     INVALID_OUTCOME,
+    INVALID_USER_AGENT,
     TOO_LARGE
 }

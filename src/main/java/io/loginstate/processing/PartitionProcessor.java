@@ -1,7 +1,6 @@
 package io.loginstate.processing;
 
-import io.loginstate.state.PartitionStore;
-import io.loginstate.state.StoreWriteBatch;
+import io.loginstate.state.KeyedStateBackend;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
@@ -33,7 +32,7 @@ public final class PartitionProcessor {
     private static final long MAX_BACKOFF_MILLIS = 5_000;
 
     private final TopicPartition partition;
-    private final PartitionStore store;
+    private final KeyedStateBackend state;
     private final PartitionStateHandler handler;
     private final Executor executor;
     private final DeadLetterSink deadLetters;
@@ -51,18 +50,19 @@ public final class PartitionProcessor {
     private volatile boolean storeClosed;
     /** Set when a batch was abandoned: no later batch may commit past the abandoned records. */
     private volatile boolean stopped;
+    private volatile boolean maintenanceQueued;
 
-    PartitionProcessor(TopicPartition partition, PartitionStore store, PartitionStateHandler handler, Executor executor,
+    PartitionProcessor(TopicPartition partition, KeyedStateBackend state, PartitionStateHandler handler, Executor executor,
                        DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
                        int maxQueuedBatches) {
         this.partition = partition;
-        this.store = store;
+        this.state = state;
         this.handler = handler;
         this.executor = executor;
         this.deadLetters = deadLetters;
         this.observer = observer;
         this.maxQueuedBatches = maxQueuedBatches;
-        this.nextOffset = store.position().orElse(-1);
+        this.nextOffset = state.position().orElse(-1);
         this.meters = metrics.forPartition(partition, this);
     }
 
@@ -82,6 +82,21 @@ public final class PartitionProcessor {
     public OptionalLong nextOffset() {
         long next = nextOffset;
         return next < 0 ? OptionalLong.empty() : OptionalLong.of(next);
+    }
+
+    /** Counters and gauges of TTL cleanup; safe from any thread. */
+    public io.loginstate.state.ttl.TtlStatistics ttlStatistics() {
+        return state.statistics();
+    }
+
+    /** Age of the oldest expired entry whose bytes may still be in a local file, in ms. */
+    public long oldestUnpurgedExpiredAgeMillis() {
+        return state.oldestUnpurgedExpiredAgeMillis();
+    }
+
+    /** The partition's event-time watermark, or {@link Long#MIN_VALUE} before the first event. */
+    public long watermark() {
+        return state.time().watermark();
     }
 
     /** Records applied since this processor was opened. */
@@ -107,13 +122,13 @@ public final class PartitionProcessor {
     }
 
     /** Reads committed state; empty if the processor is closed. Safe from any thread. */
-    public <T> java.util.Optional<T> read(Function<PartitionStore, T> reader) {
+    public <T> java.util.Optional<T> read(Function<KeyedStateBackend, T> reader) {
         storeLock.readLock().lock();
         try {
             if (storeClosed) {
                 return java.util.Optional.empty();
             }
-            return java.util.Optional.ofNullable(reader.apply(store));
+            return java.util.Optional.ofNullable(reader.apply(state));
         } finally {
             storeLock.readLock().unlock();
         }
@@ -131,23 +146,23 @@ public final class PartitionProcessor {
         long last = records.get(records.size() - 1).offset();
         observer.batchStarted(partition, first, last);
         long started = System.nanoTime();
-        StoreWriteBatch writes = store.newWriteBatch();
         List<Rejection> rejections = new ArrayList<>(0);
         try {
-            handler.applyBatch(records, writes, rejections);
+            handler.applyBatch(records, rejections);
+            state.cleanupIncrementally();
             if (!rejections.isEmpty()) {
                 publishDeadLetters(rejections);
             }
-            store.commit(writes, last + 1);
+            state.commit(last + 1);
         } catch (AbortedBatchException e) {
             stopped = true;
             handler.discardUncommitted();
-            writes.close();
+            state.abort();
             LOG.warnf("Partition %s: batch %d..%d not committed (%s); it will be processed again", partition, first, last, e.getMessage());
             return;
         } catch (RuntimeException | Error e) {
             handler.discardUncommitted();
-            writes.close();
+            abortQuietly();
             failure = e;
             status = ProcessorStatus.FAILED;
             meters.failed();
@@ -158,6 +173,42 @@ public final class PartitionProcessor {
         appliedRecords += records.size() - rejections.size();
         meters.batch(records.size() - rejections.size(), rejections, System.nanoTime() - started);
         observer.batchCommitted(partition, first, last);
+    }
+
+    private void abortQuietly() {
+        try {
+            state.abort();
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Partition %s: dropping the failed batch's writes failed too", partition);
+        }
+    }
+
+    /**
+     * Queues TTL maintenance (cleanup of an idle partition, gauges, the deletion deadline) behind
+     * the queued batches, unless some is queued already.
+     */
+    public synchronized void scheduleMaintenance() {
+        if (status != ProcessorStatus.OPEN || maintenanceQueued) {
+            return;
+        }
+        maintenanceQueued = true;
+        tail = tail.thenRunAsync(this::maintain, executor);
+    }
+
+    private void maintain() {
+        maintenanceQueued = false;
+        if (stopped || status != ProcessorStatus.OPEN) {
+            return;
+        }
+        try {
+            state.maintain();
+        } catch (RuntimeException e) {
+            abortQuietly();
+            failure = e;
+            status = ProcessorStatus.FAILED;
+            meters.failed();
+            LOG.errorf(e, "Partition %s failed during state maintenance and stops; restart the instance to recover", partition);
+        }
     }
 
     private List<ConsumerRecord<byte[], byte[]>> unapplied(List<ConsumerRecord<byte[], byte[]>> batch) {
@@ -266,7 +317,7 @@ public final class PartitionProcessor {
     private void closeStore() {
         storeLock.writeLock().lock();
         try {
-            store.close();
+            state.close();
         } finally {
             storeClosed = true;
             if (status != ProcessorStatus.FAILED) {

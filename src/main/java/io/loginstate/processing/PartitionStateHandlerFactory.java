@@ -1,14 +1,15 @@
 package io.loginstate.processing;
 
-import io.loginstate.state.PartitionStore;
+import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.api.StateDescriptor;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.List;
 
-/** Creates the application's handler for each partition and names the tables it needs. */
+/** Creates the application's handler for each partition and declares the states it uses. */
 public interface PartitionStateHandlerFactory {
 
-    List<String> tableNames();
+    List<StateDescriptor<?>> stateDescriptors();
 
-    PartitionStateHandler create(TopicPartition partition, PartitionStore store);
+    PartitionStateHandler create(TopicPartition partition, KeyedStateBackend state);
 }

@@ -1,6 +1,8 @@
 package io.loginstate.processing;
 
+import io.loginstate.state.ttl.CleanupStrategy;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Meter;
@@ -44,6 +46,27 @@ public final class ProcessingMetrics {
                     .description("Batches that failed and stopped the partition").tag("partition", partitionTag).register(registry));
             this.batchTime = register(Timer.builder("login_state.batch.apply")
                     .description("Time to apply and commit one batch").tag("partition", partitionTag).register(registry));
+            for (CleanupStrategy strategy : CleanupStrategy.values()) {
+                register(FunctionCounter.builder("login_state.ttl.expired_removed", processor,
+                                p -> p.ttlStatistics().removed(strategy))
+                        .description("Expired state entries removed, by how they were found")
+                        .tag("partition", partitionTag).tag("strategy", strategy.tag()).register(registry));
+            }
+            register(FunctionCounter.builder("login_state.ttl.purges", processor, p -> p.ttlStatistics().purges())
+                    .description("Targeted compactions run to enforce the physical-deletion deadline")
+                    .tag("partition", partitionTag).register(registry));
+            register(Gauge.builder("login_state.ttl.entries_waiting", processor, p -> p.ttlStatistics().waitingEntries())
+                    .description("Expired entries not yet removed (counted up to 100000)")
+                    .tag("partition", partitionTag).register(registry));
+            register(Gauge.builder("login_state.ttl.oldest_unpurged_expired_age", processor,
+                            p -> p.oldestUnpurgedExpiredAgeMillis() / 1000.0)
+                    .description("Seconds since the oldest expired entry still present in a local file expired; "
+                            + "stays below max-deletion-delay")
+                    .baseUnit("seconds").tag("partition", partitionTag).register(registry));
+            register(Gauge.builder("login_state.event_time.watermark", processor,
+                            p -> p.watermark() == Long.MIN_VALUE ? Double.NaN : p.watermark())
+                    .description("Event-time watermark of the partition, epoch milliseconds")
+                    .tag("partition", partitionTag).register(registry));
             register(Gauge.builder("login_state.partition.next_offset", processor, p -> p.nextOffset().orElse(0))
                     .description("Next input offset the partition's state expects").tag("partition", partitionTag).register(registry));
         }

@@ -1,8 +1,11 @@
 package io.loginstate.processing;
 
 import io.loginstate.config.LoginStateConfig;
-import io.loginstate.state.PartitionStore;
-import io.loginstate.state.RocksDBSharedResources;
+import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.rocksdb.RocksDBSharedResources;
+import io.loginstate.state.rocksdb.RocksDBStateBackend;
+import io.loginstate.state.ttl.TtlSettings;
+import io.loginstate.state.ttl.TtlTimeService;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.PostConstruct;
@@ -54,9 +57,12 @@ public class ProcessorRegistry {
     Instance<ProcessingObserver> observers;
     @Inject
     MeterRegistry meterRegistry;
+    @Inject
+    java.time.InstantSource clock;
 
     private RocksDBSharedResources rocksResources;
     private ExecutorService pool;
+    private java.util.concurrent.ScheduledExecutorService maintenance;
     private ProcessingMetrics metrics;
     private ProcessingObserver observer;
     private volatile boolean assignmentReceived;
@@ -68,6 +74,10 @@ public class ProcessorRegistry {
         int threads = config.processing().threads().orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
         pool = Executors.newFixedThreadPool(threads, namedDaemonThreads("partition-apply-"));
         metrics = new ProcessingMetrics(meterRegistry);
+        long interval = config.ttl().cleanupInterval().toMillis();
+        maintenance = Executors.newSingleThreadScheduledExecutor(namedDaemonThreads("state-maintenance-"));
+        maintenance.scheduleWithFixedDelay(() -> processors.values().forEach(PartitionProcessor::scheduleMaintenance),
+                interval, interval, TimeUnit.MILLISECONDS);
         observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {
         };
     }
@@ -87,8 +97,8 @@ public class ProcessorRegistry {
                     throw new IllegalStateException("Partition " + partition + " is still closing; cannot reopen it yet");
                 }
                 long started = System.nanoTime();
-                PartitionStore store = PartitionStore.open(partition.toString(), storeDirectory(partition), handlers.tableNames(), rocksResources);
-                processor = new PartitionProcessor(partition, store, handlers.create(partition, store), pool, deadLetters,
+                KeyedStateBackend state = openState(partition);
+                processor = new PartitionProcessor(partition, state, handlers.create(partition, state), pool, deadLetters,
                         observer, metrics, config.processing().maxQueuedBatches());
                 processors.put(partition, processor);
                 LOG.infof("Partition %s opened in %d ms at offset %s", partition,
@@ -98,6 +108,20 @@ public class ProcessorRegistry {
             opened.add(processor);
         }
         return opened;
+    }
+
+    private KeyedStateBackend openState(TopicPartition partition) {
+        var descriptors = handlers.stateDescriptors();
+        RocksDBStateBackend backend = RocksDBStateBackend.open(partition.toString(), storeDirectory(partition),
+                KeyedStateBackend.tableNames(descriptors), rocksResources);
+        try {
+            TtlTimeService time = new TtlTimeService(clock, config.ttl().allowedLateness(), config.ttl().wallClockBackstop());
+            return new KeyedStateBackend(backend, descriptors, time,
+                    new TtlSettings(config.ttl().cleanupBatchSize(), config.ttl().maxDeletionDelay()));
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
     }
 
     /** Applies queued batches, then flushes and closes the partitions' stores (bounded wait). */
@@ -152,6 +176,7 @@ public class ProcessorRegistry {
             stopped = true;
             close(List.copyOf(processors.keySet()));
         }
+        maintenance.shutdownNow();
         pool.shutdown();
         try {
             if (!pool.awaitTermination(config.processing().closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {

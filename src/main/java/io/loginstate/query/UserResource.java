@@ -3,8 +3,9 @@ package io.loginstate.query;
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.ingest.KafkaClusterView;
 import io.loginstate.login.UserIds;
-import io.loginstate.login.UserLoginState;
+import io.loginstate.login.LoginStateHandlerFactory;
 import io.loginstate.login.UserStateReader;
+import io.loginstate.login.UserStateReader.UserSnapshot;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
 import jakarta.inject.Inject;
@@ -39,6 +40,15 @@ public class UserResource {
     ProcessorRegistry registry;
     @Inject
     KafkaClusterView cluster;
+    @Inject
+    LoginStateHandlerFactory login;
+
+    private UserStateReader reader;
+
+    @jakarta.annotation.PostConstruct
+    void init() {
+        reader = new UserStateReader(login.states());
+    }
 
     @GET
     @Path("/{userId}")
@@ -55,14 +65,14 @@ public class UserResource {
         int partition = partitionOf(userId, partitions.getAsInt());
         Optional<PartitionProcessor> home = registry.processor(new TopicPartition(config.topic(), partition));
         if (home.isPresent()) {
-            Optional<UserLoginState> state = UserStateReader.read(home.get(), userId);
+            Optional<UserSnapshot> state = reader.read(home.get(), userId);
             if (state.isPresent()) {
                 return Response.ok(UserView.of(userId, state.get(), partition)).build();
             }
         }
         for (PartitionProcessor other : registry.processors()) {
             if (other.partition().partition() != partition) {
-                Optional<UserLoginState> state = UserStateReader.read(other, userId);
+                Optional<UserSnapshot> state = reader.read(other, userId);
                 if (state.isPresent()) {
                     return Response.ok(UserView.of(userId, state.get(), other.partition().partition())).build();
                 }
@@ -73,7 +83,7 @@ public class UserResource {
                     + partition + " of topic '" + config.topic() + "', which is not assigned to this instance", partition));
         }
         return error(Response.Status.NOT_FOUND.getStatusCode(),
-                new ApiError("USER_NOT_FOUND", "no login state for user '" + userId + "'", partition));
+                new ApiError("USER_NOT_FOUND", "no login state for user '" + userId + "' (never seen, or expired)", partition));
     }
 
     /** Kafka's default partitioner for a keyed record: murmur2 of the key bytes. */

@@ -24,7 +24,7 @@ class LoginEventParserTest {
     void parsesTheDocumentedContract() throws Exception {
         LoginEvent event = parse("u123", "{\"userId\":\"u123\",\"timestamp\":\"2026-11-21T10:00:00.123Z\",\"ip\":\"10.0.0.1\","
                 + "\"userAgent\":\"curl/8\",\"outcome\":\"SUCCESS\"}");
-        assertThat(event).isEqualTo(new LoginEvent("u123", Instant.parse("2026-11-21T10:00:00.123Z").toEpochMilli(), true));
+        assertThat(event).isEqualTo(new LoginEvent("u123", Instant.parse("2026-11-21T10:00:00.123Z").toEpochMilli(), true, "curl/8"));
     }
 
     @ParameterizedTest
@@ -61,6 +61,7 @@ class LoginEventParserTest {
             "u|{\"userId\":\"u\",\"timestamp\":true}|INVALID_TIMESTAMP",
             "u|{\"userId\":\"u\",\"timestamp\":\"99999999999999999999\"}|INVALID_TIMESTAMP",
             "u|{\"userId\":\"u\",\"outcome\":\"MAYBE\"}|INVALID_OUTCOME",
+            "u|{\"userId\":\"u\",\"userAgent\":42}|INVALID_USER_AGENT",
     })
     void rejectsMalformedEventsWithTheirReason(String key, String value, RejectReason reason) {
         assertThatThrownBy(() -> parse(key, value))

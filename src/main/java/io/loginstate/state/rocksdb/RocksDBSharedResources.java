@@ -1,4 +1,6 @@
-package io.loginstate.state;
+package io.loginstate.state.rocksdb;
+
+import io.loginstate.state.StateStoreException;
 
 import org.rocksdb.Cache;
 import org.rocksdb.LRUCache;

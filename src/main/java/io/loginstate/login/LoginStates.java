@@ -1,0 +1,53 @@
+package io.loginstate.login;
+
+import io.loginstate.config.LoginStateConfig;
+import io.loginstate.state.api.ListState;
+import io.loginstate.state.api.MapState;
+import io.loginstate.state.api.Serializers;
+import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.api.StateSerializer;
+import io.loginstate.state.api.ValueState;
+import io.loginstate.state.ttl.TtlConfig;
+
+import java.util.List;
+
+/**
+ * The login application's states, all keyed by user id and all under the same TTL: the user's
+ * aggregate, the last {@link #RECENT_LOGINS} logins (each expiring on its own), and the devices
+ * seen (hash of the user agent to last seen, each expiring on its own).
+ */
+public final class LoginStates {
+
+    public static final int RECENT_LOGINS = 10;
+
+    static final StateSerializer<UserLoginState> USER_SERIALIZER = new StateSerializer<>() {
+        @Override
+        public byte[] serialize(UserLoginState value) {
+            return value.encode();
+        }
+
+        @Override
+        public UserLoginState deserialize(byte[] bytes, int offset, int length) {
+            return UserLoginState.decode(java.util.Arrays.copyOfRange(bytes, offset, offset + length));
+        }
+    };
+
+    final StateDescriptor<ValueState<UserLoginState>> user;
+    final StateDescriptor<ListState<RecentLogin>> recentLogins;
+    final StateDescriptor<MapState<Long, Long>> devices;
+
+    public LoginStates(TtlConfig ttl) {
+        this.user = StateDescriptor.value("users", USER_SERIALIZER).withTtl(ttl);
+        this.recentLogins = StateDescriptor.list("recent-logins", RecentLogin.SERIALIZER).withTtl(ttl);
+        this.devices = StateDescriptor.map("devices", Serializers.LONG, Serializers.LONG).withTtl(ttl);
+    }
+
+    public static LoginStates from(LoginStateConfig.Ttl config) {
+        return new LoginStates(new TtlConfig(config.duration(), config.updateType(), config.visibility(),
+                config.timeCharacteristic()));
+    }
+
+    public List<StateDescriptor<?>> all() {
+        return List.of(user, recentLogins, devices);
+    }
+}

@@ -1,0 +1,96 @@
+package io.loginstate.state.ttl;
+
+import io.loginstate.state.ByteTable;
+import io.loginstate.state.Keys;
+import io.loginstate.state.ValueFormat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Entries of TTL'd states ordered by stamp, so expired entries are found without scanning the
+ * state: key {@code nameLength:1 | stateName | stamp:int64 (order-preserving) | entryKey}, empty
+ * value. An index entry may be stale (its entry was rewritten with a newer stamp or deleted);
+ * cleanup checks the entry itself before deleting anything.
+ */
+public final class ExpiryIndex {
+
+    public static final String TABLE = "_ttl_index";
+
+    private final ByteTable table;
+
+    public ExpiryIndex(ByteTable table) {
+        this.table = table;
+    }
+
+    /** One index entry: the stamp it was filed under and the state entry it points to. */
+    public record Candidate(long stamp, byte[] entryKey, byte[] indexKey) {
+    }
+
+    public void add(String state, long stamp, byte[] entryKey) {
+        table.put(indexKey(state, stamp, entryKey), new byte[0]);
+    }
+
+    public void remove(String state, long stamp, byte[] entryKey) {
+        table.delete(indexKey(state, stamp, entryKey));
+    }
+
+    public void remove(Candidate candidate) {
+        table.delete(candidate.indexKey());
+    }
+
+    /** Up to {@code limit} index entries of the state with a stamp at or before {@code threshold}. */
+    public List<Candidate> expired(String state, long threshold, int limit) {
+        byte[] prefix = prefix(state);
+        byte[] end = threshold == Long.MAX_VALUE ? Keys.prefixEnd(prefix) : stampKey(prefix, threshold + 1);
+        List<Candidate> candidates = new ArrayList<>();
+        for (Map.Entry<byte[], byte[]> entry : table.scan(prefix, end, limit)) {
+            candidates.add(decode(prefix.length, entry.getKey()));
+        }
+        return candidates;
+    }
+
+    /** The smallest stamp filed for the state, or {@link TtlTimeService#NO_TIME} if none. */
+    public long oldestStamp(String state) {
+        byte[] prefix = prefix(state);
+        List<Map.Entry<byte[], byte[]>> first = table.scan(prefix, Keys.prefixEnd(prefix), 1);
+        return first.isEmpty() ? TtlTimeService.NO_TIME : decode(prefix.length, first.get(0).getKey()).stamp();
+    }
+
+    /** Deletes every index entry of the state, in bounded chunks. */
+    public void removeAll(String state) {
+        byte[] prefix = prefix(state);
+        List<Map.Entry<byte[], byte[]>> chunk;
+        do {
+            chunk = table.scan(prefix, Keys.prefixEnd(prefix), 10_000);
+            chunk.forEach(entry -> table.delete(entry.getKey()));
+        } while (!chunk.isEmpty());
+    }
+
+    private static Candidate decode(int prefixLength, byte[] indexKey) {
+        long stamp = ValueFormat.getLong(indexKey, prefixLength) ^ Long.MIN_VALUE;
+        byte[] entryKey = java.util.Arrays.copyOfRange(indexKey, prefixLength + Long.BYTES, indexKey.length);
+        return new Candidate(stamp, entryKey, indexKey);
+    }
+
+    static byte[] prefix(String state) {
+        byte[] name = state.getBytes(StandardCharsets.UTF_8);
+        byte[] prefix = new byte[1 + name.length];
+        prefix[0] = (byte) name.length;
+        System.arraycopy(name, 0, prefix, 1, name.length);
+        return prefix;
+    }
+
+    private static byte[] stampKey(byte[] prefix, long stamp) {
+        byte[] key = java.util.Arrays.copyOf(prefix, prefix.length + Long.BYTES);
+        // Flipping the sign bit makes unsigned byte order equal signed numeric order.
+        ValueFormat.putLong(key, prefix.length, stamp ^ Long.MIN_VALUE);
+        return key;
+    }
+
+    private static byte[] indexKey(String state, long stamp, byte[] entryKey) {
+        return Keys.concat(stampKey(prefix(state), stamp), entryKey);
+    }
+}

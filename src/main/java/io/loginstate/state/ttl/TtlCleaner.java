@@ -1,0 +1,99 @@
+package io.loginstate.state.ttl;
+
+import io.loginstate.state.StateBackend;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Finds expired entries through the expiry index and removes them: a bounded pass after every
+ * batch (and on a timer when the partition is idle), an unbounded one before a snapshot. Also
+ * enforces the physical-deletion deadline and refreshes the cleanup gauges.
+ */
+public final class TtlCleaner {
+
+    /** Most expired entries counted for the "waiting" gauge. */
+    static final int WAITING_COUNT_CAP = 100_000;
+
+    private final TtlContext context;
+    private final TtlSettings settings;
+    private final List<AbstractTtlState> states = new ArrayList<>();
+
+    public TtlCleaner(TtlContext context, TtlSettings settings) {
+        this.context = context;
+        this.settings = settings;
+    }
+
+    /** Registers a writable TTL'd state (ignores anything else). */
+    public void register(Object state) {
+        if (state instanceof AbstractTtlState ttlState && !ttlState.readOnly) {
+            states.add(ttlState);
+        }
+    }
+
+    public boolean hasTtlStates() {
+        return !states.isEmpty();
+    }
+
+    /** Removes up to the configured number of expired index entries; stages the deletes. */
+    public int runIncremental() {
+        return run(settings.cleanupBatchSize(), CleanupStrategy.INCREMENTAL);
+    }
+
+    /** Removes every expired entry; stages the deletes. */
+    public int drain() {
+        int total = 0;
+        int removed;
+        do {
+            removed = run(10_000, CleanupStrategy.ON_SNAPSHOT);
+            total += removed;
+        } while (removed > 0);
+        return total;
+    }
+
+    /** Returns the number of index entries visited. */
+    private int run(int budget, CleanupStrategy strategy) {
+        context.invalidateCaches();
+        int visited = 0;
+        for (AbstractTtlState state : states) {
+            if (visited >= budget) {
+                break;
+            }
+            List<ExpiryIndex.Candidate> candidates = context.index.expired(state.stateName, state.threshold(), budget - visited);
+            for (ExpiryIndex.Candidate candidate : candidates) {
+                state.purge(candidate.entryKey(), candidate.stamp(), strategy);
+                context.index.remove(candidate);
+            }
+            visited += candidates.size();
+        }
+        return visited;
+    }
+
+    /** Recomputes the gauges of entries waiting for cleanup; reads committed data only. */
+    public void refreshGauges() {
+        long waiting = 0;
+        long oldestExpiredAt = TtlTimeService.NO_TIME;
+        for (AbstractTtlState state : states) {
+            List<ExpiryIndex.Candidate> expired = context.index.expired(state.stateName, state.threshold(),
+                    (int) Math.max(1, WAITING_COUNT_CAP - waiting));
+            waiting += expired.size();
+            if (!expired.isEmpty()) {
+                long expiredAt = state.expiredAt(expired.get(0).stamp());
+                if (oldestExpiredAt == TtlTimeService.NO_TIME || expiredAt < oldestExpiredAt) {
+                    oldestExpiredAt = expiredAt;
+                }
+            }
+        }
+        context.statistics.waiting(waiting, oldestExpiredAt);
+    }
+
+    /** Compacts deleted expired data if the deadline requires it now; must run between transactions. */
+    public boolean enforceDeadline(StateBackend backend) {
+        if (!context.deletions.due(context.time.wallClockMillis(), settings.maxDeletionDelay().toMillis())) {
+            return false;
+        }
+        context.deletions.purge(backend);
+        context.statistics.purged();
+        return true;
+    }
+}

@@ -1,0 +1,187 @@
+package io.loginstate.state.ttl;
+
+import io.loginstate.state.ByteTable;
+import io.loginstate.state.PlainListState;
+import io.loginstate.state.api.ListState;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/** A list state whose elements each expire a TTL after their own stamp. */
+final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
+
+    private final PlainListState<TtlValue<T>> inner;
+
+    TtlListState(String stateName, TtlConfig config, TtlContext context, boolean readOnly, long fallbackStamp,
+                 PlainListState<TtlValue<T>> inner) {
+        super(stateName, config, context, readOnly, fallbackStamp);
+        this.inner = inner;
+    }
+
+    @Override
+    public List<T> get() {
+        byte[] key = inner.entryKey();
+        List<TtlValue<T>> stored = inner.get();
+        List<T> result = new ArrayList<>(stored.size());
+        List<TtlValue<T>> live = new ArrayList<>(stored.size());
+        for (TtlValue<T> element : stored) {
+            if (!expired(element.stamp())) {
+                live.add(element);
+                result.add(element.value());
+            } else if (returnExpired) {
+                result.add(element.value());
+            }
+        }
+        if (readOnly) {
+            return result;
+        }
+        if (live.size() < stored.size()) {
+            dropExpired(key, stored, live);
+        }
+        if (updateOnRead && !live.isEmpty()) {
+            long now = stampNow();
+            List<TtlValue<T>> refreshed = new ArrayList<>(live.size());
+            for (TtlValue<T> element : live) {
+                refreshed.add(new TtlValue<>(element.value(), Math.max(now, element.stamp())));
+            }
+            replace(key, live, refreshed);
+        }
+        return result;
+    }
+
+    @Override
+    public void add(T element) {
+        add(element, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public void add(T element, int maxElements) {
+        if (element == null) {
+            throw new IllegalArgumentException("A list element must not be null");
+        }
+        byte[] key = inner.entryKey();
+        List<TtlValue<T>> stored = inner.get();
+        List<TtlValue<T>> live = liveOf(stored);
+        if (live.size() < stored.size()) {
+            dropExpired(key, stored, live);
+        }
+        long stamp = stampNow();
+        if (expired(stamp)) {
+            return;
+        }
+        List<TtlValue<T>> before = live;
+        List<TtlValue<T>> after = new ArrayList<>(live);
+        after.add(new TtlValue<>(element, stamp));
+        if (after.size() > maxElements) {
+            after = after.subList(after.size() - maxElements, after.size());
+        }
+        replace(key, before, after);
+    }
+
+    @Override
+    public void update(List<T> elements) {
+        byte[] key = inner.entryKey();
+        List<TtlValue<T>> stored = inner.get();
+        long stamp = stampNow();
+        List<TtlValue<T>> written = new ArrayList<>();
+        if (elements != null && !expired(stamp)) {
+            for (T element : elements) {
+                written.add(new TtlValue<>(element, stamp));
+            }
+        }
+        trackExpired(key, stored);
+        replace(key, stored, written);
+    }
+
+    @Override
+    public void clear() {
+        byte[] key = inner.entryKey();
+        List<TtlValue<T>> stored = inner.get();
+        trackExpired(key, stored);
+        replace(key, stored, List.of());
+    }
+
+    private List<TtlValue<T>> liveOf(List<TtlValue<T>> stored) {
+        List<TtlValue<T>> live = new ArrayList<>(stored.size());
+        for (TtlValue<T> element : stored) {
+            if (!expired(element.stamp())) {
+                live.add(element);
+            }
+        }
+        return live;
+    }
+
+    private void dropExpired(byte[] key, List<TtlValue<T>> stored, List<TtlValue<T>> live) {
+        trackExpired(key, stored);
+        replace(key, stored, live);
+    }
+
+    private void trackExpired(byte[] key, List<TtlValue<T>> stored) {
+        for (TtlValue<T> element : stored) {
+            if (expired(element.stamp())) {
+                removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), key, element.stamp(), 1);
+            }
+        }
+    }
+
+    /** Writes {@code next} in place of {@code previous} and moves the index entries accordingly. */
+    private void replace(byte[] key, List<TtlValue<T>> previous, List<TtlValue<T>> next) {
+        Set<Long> before = stamps(previous);
+        Set<Long> after = stamps(next);
+        inner.update(next);
+        for (long stamp : before) {
+            if (!after.contains(stamp)) {
+                indexRemove(stamp, key);
+            }
+        }
+        for (long stamp : after) {
+            if (!before.contains(stamp)) {
+                indexAdd(stamp, key);
+            }
+        }
+    }
+
+    private static <T> Set<Long> stamps(List<TtlValue<T>> elements) {
+        Set<Long> stamps = new HashSet<>();
+        for (TtlValue<T> element : elements) {
+            stamps.add(element.stamp());
+        }
+        return stamps;
+    }
+
+    @Override
+    int purge(byte[] entryKey, long indexStamp, CleanupStrategy strategy) {
+        byte[] raw = inner.table().get(entryKey);
+        if (raw == null) {
+            return 0;
+        }
+        List<TtlValue<T>> stored = inner.decode(raw);
+        List<TtlValue<T>> live = liveOf(stored);
+        int removed = stored.size() - live.size();
+        if (removed == 0) {
+            return 0;
+        }
+        if (live.isEmpty()) {
+            inner.table().delete(entryKey);
+        } else {
+            inner.table().put(entryKey, inner.encode(live));
+        }
+        Set<Long> liveStamps = stamps(live);
+        for (TtlValue<T> element : stored) {
+            if (!liveStamps.contains(element.stamp())) {
+                removedExpired(strategy, inner.table(), entryKey, element.stamp(), 1);
+                if (element.stamp() != indexStamp) {
+                    indexRemove(element.stamp(), entryKey);
+                }
+            }
+        }
+        return removed;
+    }
+
+    @Override
+    ByteTable table() {
+        return inner.table();
+    }
+}

@@ -1,0 +1,150 @@
+package io.loginstate.state.ttl;
+
+import io.loginstate.state.ByteTable;
+import io.loginstate.state.PlainMapState;
+import io.loginstate.state.ValueFormat;
+import io.loginstate.state.api.MapState;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A map state whose entries each expire a TTL after their own stamp. */
+final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V> {
+
+    private final PlainMapState<K, TtlValue<V>> inner;
+
+    TtlMapState(String stateName, TtlConfig config, TtlContext context, boolean readOnly, long fallbackStamp,
+                PlainMapState<K, TtlValue<V>> inner) {
+        super(stateName, config, context, readOnly, fallbackStamp);
+        this.inner = inner;
+    }
+
+    @Override
+    public V get(K mapKey) {
+        byte[] entryKey = inner.entryKey(mapKey);
+        TtlValue<V> stored = inner.get(mapKey);
+        return stored == null ? null : checked(entryKey, stored);
+    }
+
+    /** The value to return for a stored entry, removing it if expired or refreshing it on read. */
+    private V checked(byte[] entryKey, TtlValue<V> stored) {
+        if (expired(stored.stamp())) {
+            if (!readOnly) {
+                inner.table().delete(entryKey);
+                indexRemove(stored.stamp(), entryKey);
+                removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), entryKey, stored.stamp(), 1);
+            }
+            return returnExpired ? stored.value() : null;
+        }
+        if (updateOnRead && !readOnly) {
+            long stamp = Math.max(stampNow(), stored.stamp());
+            if (stamp != stored.stamp()) {
+                inner.table().put(entryKey, ValueFormat.stamped(stamp, payload(entryKey, stored)));
+                indexRemove(stored.stamp(), entryKey);
+                indexAdd(stamp, entryKey);
+            }
+        }
+        return stored.value();
+    }
+
+    private byte[] payload(byte[] entryKey, TtlValue<V> stored) {
+        byte[] raw = inner.table().get(entryKey);
+        int offset = ValueFormat.payloadOffset(raw, 0);
+        return java.util.Arrays.copyOfRange(raw, offset, raw.length);
+    }
+
+    @Override
+    public void put(K mapKey, V value) {
+        if (value == null) {
+            remove(mapKey);
+            return;
+        }
+        byte[] entryKey = inner.entryKey(mapKey);
+        TtlValue<V> old = inner.get(mapKey);
+        long stamp = stampNow();
+        if (old != null) {
+            if (expired(old.stamp())) {
+                removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), entryKey, old.stamp(), 1);
+            } else {
+                stamp = Math.max(stamp, old.stamp());
+            }
+        }
+        if (expired(stamp)) {
+            if (old != null) {
+                inner.table().delete(entryKey);
+                indexRemove(old.stamp(), entryKey);
+            }
+            return;
+        }
+        inner.put(mapKey, new TtlValue<>(value, stamp));
+        if (old == null || old.stamp() != stamp) {
+            if (old != null) {
+                indexRemove(old.stamp(), entryKey);
+            }
+            indexAdd(stamp, entryKey);
+        }
+    }
+
+    @Override
+    public void remove(K mapKey) {
+        byte[] entryKey = inner.entryKey(mapKey);
+        TtlValue<V> old = inner.get(mapKey);
+        if (old != null) {
+            inner.table().delete(entryKey);
+            indexRemove(old.stamp(), entryKey);
+        }
+    }
+
+    @Override
+    public Map<K, V> entries() {
+        Map<K, V> result = new LinkedHashMap<>();
+        for (Map.Entry<byte[], byte[]> entry : inner.rawEntries()) {
+            TtlValue<V> stored = inner.decodeValue(entry.getValue());
+            V value = checked(entry.getKey(), stored);
+            if (value != null) {
+                result.put(inner.mapKeyOf(entry.getKey()), value);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return entries().isEmpty();
+    }
+
+    @Override
+    public void clear() {
+        for (Map.Entry<byte[], byte[]> entry : inner.rawEntries()) {
+            TtlValue<V> stored = inner.decodeValue(entry.getValue());
+            if (expired(stored.stamp())) {
+                removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), entry.getKey(), stored.stamp(), 1);
+            }
+            inner.table().delete(entry.getKey());
+            indexRemove(stored.stamp(), entry.getKey());
+        }
+    }
+
+    @Override
+    int purge(byte[] entryKey, long indexStamp, CleanupStrategy strategy) {
+        byte[] stored = inner.table().get(entryKey);
+        if (stored == null) {
+            return 0;
+        }
+        long stamp = ValueFormat.stamp(stored, 0, fallbackStamp);
+        if (!expired(stamp)) {
+            return 0;
+        }
+        inner.table().delete(entryKey);
+        if (stamp != indexStamp) {
+            indexRemove(stamp, entryKey);
+        }
+        removedExpired(strategy, inner.table(), entryKey, stamp, 1);
+        return 1;
+    }
+
+    @Override
+    ByteTable table() {
+        return inner.table();
+    }
+}

@@ -1,0 +1,140 @@
+package io.loginstate.state.ttl;
+
+import io.loginstate.state.ByteTable;
+import io.loginstate.state.KeyContext;
+import io.loginstate.state.Keys;
+import io.loginstate.state.PlainListState;
+import io.loginstate.state.PlainMapState;
+import io.loginstate.state.PlainValueState;
+import io.loginstate.state.StateBackend;
+import io.loginstate.state.ValueFormat;
+import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.api.StateSerializer;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Wraps plain states in TTL decorators when their descriptor has a TTL, and keeps the stored
+ * data consistent with TTL being switched on or off: switching it on records the moment (values
+ * written without a stamp count from there) and files existing entries in the expiry index;
+ * switching it off drops the state's index entries.
+ */
+public final class TtlStateFactory {
+
+    private static final String ENABLED_AT = "ttl/enabled-at/";
+    private static final int SCAN_CHUNK = 10_000;
+
+    private final StateBackend backend;
+    private final TtlContext context;
+
+    public TtlStateFactory(StateBackend backend, TtlContext context) {
+        this.backend = backend;
+        this.context = context;
+    }
+
+    /** Creates the state; {@code readOnly} states read committed data and never write. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public Object create(StateDescriptor<?> descriptor, KeyContext keys, boolean readOnly) {
+        ByteTable table = readOnly ? backend.committedTable(descriptor.name()) : backend.table(descriptor.name());
+        StateSerializer value = descriptor.valueSerializer();
+        if (descriptor.ttl().isEmpty()) {
+            StateSerializer plain = new io.loginstate.state.PlainFormatSerializer(value);
+            return switch (descriptor.kind()) {
+                case VALUE -> new PlainValueState(table, keys, plain);
+                case LIST -> new PlainListState(table, keys, plain);
+                case MAP -> new PlainMapState(table, keys, descriptor.keySerializer(), plain);
+            };
+        }
+        TtlConfig config = descriptor.ttl().get();
+        long fallback = enabledAt(descriptor, readOnly);
+        StateSerializer stamped = new TtlValueSerializer(value, fallback);
+        String name = descriptor.name();
+        return switch (descriptor.kind()) {
+            case VALUE -> new TtlValueState(name, config, context, readOnly, fallback, new PlainValueState(table, keys, stamped));
+            case LIST -> new TtlListState(name, config, context, readOnly, fallback, new PlainListState(table, keys, stamped));
+            case MAP -> new TtlMapState(name, config, context, readOnly, fallback,
+                    new PlainMapState(table, keys, descriptor.keySerializer(), stamped));
+        };
+    }
+
+    /** When TTL was switched on for the state; read-only callers never record it. */
+    private long enabledAt(StateDescriptor<?> descriptor, boolean readOnly) {
+        byte[] stored = backend.committedTable(StateBackend.META_TABLE).get(markerKey(descriptor.name()));
+        if (stored != null) {
+            return ValueFormat.getLong(stored, 0);
+        }
+        long now = context.time.stamp(descriptor.ttl().get().timeCharacteristic());
+        if (!readOnly) {
+            byte[] value = new byte[Long.BYTES];
+            ValueFormat.putLong(value, 0, now);
+            backend.table(StateBackend.META_TABLE).put(markerKey(descriptor.name()), value);
+        }
+        return now;
+    }
+
+    /**
+     * Brings the expiry index in line with the descriptor: files every existing entry when TTL was
+     * just switched on, drops the state's index entries when it was switched off. Stages writes.
+     */
+    public void reconcile(StateDescriptor<?> descriptor, boolean ttlJustEnabled) {
+        if (descriptor.ttl().isEmpty()) {
+            ByteTable meta = backend.table(StateBackend.META_TABLE);
+            if (meta.get(markerKey(descriptor.name())) != null) {
+                meta.delete(markerKey(descriptor.name()));
+                context.index.removeAll(descriptor.name());
+            }
+            return;
+        }
+        if (ttlJustEnabled) {
+            indexExisting(descriptor);
+        }
+    }
+
+    /** True if TTL is on for the state but was not when its data was last committed. */
+    public boolean ttlNewlyEnabled(StateDescriptor<?> descriptor) {
+        return descriptor.ttl().isPresent()
+                && backend.committedTable(StateBackend.META_TABLE).get(markerKey(descriptor.name())) == null;
+    }
+
+    private void indexExisting(StateDescriptor<?> descriptor) {
+        ByteTable table = backend.table(descriptor.name());
+        long fallback = ValueFormat.getLong(backend.table(StateBackend.META_TABLE).get(markerKey(descriptor.name())), 0);
+        byte[] from = new byte[0];
+        List<Map.Entry<byte[], byte[]>> chunk;
+        do {
+            chunk = table.scan(from, null, SCAN_CHUNK);
+            for (Map.Entry<byte[], byte[]> entry : chunk) {
+                for (long stamp : stamps(descriptor, entry.getValue(), fallback)) {
+                    context.index.add(descriptor.name(), stamp, entry.getKey());
+                }
+            }
+            if (!chunk.isEmpty()) {
+                from = Keys.successor(chunk.get(chunk.size() - 1).getKey());
+            }
+        } while (chunk.size() == SCAN_CHUNK);
+    }
+
+    private static Set<Long> stamps(StateDescriptor<?> descriptor, byte[] stored, long fallback) {
+        Set<Long> stamps = new HashSet<>();
+        if (descriptor.kind() != StateDescriptor.Kind.LIST) {
+            stamps.add(ValueFormat.stamp(stored, 0, fallback));
+            return stamps;
+        }
+        int offset = 0;
+        while (offset < stored.length) {
+            int length = ((stored[offset] & 0xFF) << 24) | ((stored[offset + 1] & 0xFF) << 16)
+                    | ((stored[offset + 2] & 0xFF) << 8) | (stored[offset + 3] & 0xFF);
+            stamps.add(ValueFormat.stamp(stored, offset + 4, fallback));
+            offset += 4 + length;
+        }
+        return stamps;
+    }
+
+    private static byte[] markerKey(String stateName) {
+        return (ENABLED_AT + stateName).getBytes(StandardCharsets.UTF_8);
+    }
+}

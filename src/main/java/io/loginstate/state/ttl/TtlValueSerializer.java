@@ -1,0 +1,36 @@
+package io.loginstate.state.ttl;
+
+import io.loginstate.state.ValueFormat;
+import io.loginstate.state.api.StateSerializer;
+
+/**
+ * Stores a value with its stamp. A value written while TTL was off has no stamp; it is read as
+ * stamped at {@code fallbackStamp}, the moment TTL was switched on for the state, so it expires
+ * one TTL later: neither at once nor never.
+ */
+final class TtlValueSerializer<T> implements StateSerializer<TtlValue<T>> {
+
+    private final StateSerializer<T> inner;
+    private final long fallbackStamp;
+
+    TtlValueSerializer(StateSerializer<T> inner, long fallbackStamp) {
+        this.inner = inner;
+        this.fallbackStamp = fallbackStamp;
+    }
+
+    @Override
+    public byte[] serialize(TtlValue<T> value) {
+        return ValueFormat.stamped(value.stamp(), inner.serialize(value.value()));
+    }
+
+    @Override
+    public TtlValue<T> deserialize(byte[] bytes, int offset, int length) {
+        long stamp = ValueFormat.stamp(bytes, offset, fallbackStamp);
+        int payload = ValueFormat.payloadOffset(bytes, offset);
+        return new TtlValue<>(inner.deserialize(bytes, payload, length - (payload - offset)), stamp);
+    }
+
+    long fallbackStamp() {
+        return fallbackStamp;
+    }
+}

@@ -1,0 +1,139 @@
+package io.loginstate.state.ttl;
+
+import io.loginstate.state.ByteTable;
+import io.loginstate.state.PlainValueState;
+import io.loginstate.state.ValueFormat;
+import io.loginstate.state.api.ValueState;
+
+/** A value state whose value expires a TTL after its stamp. */
+final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
+
+    private final PlainValueState<TtlValue<T>> inner;
+    // The last value read or written, so a read-modify-write reads storage once.
+    private byte[] memoKey;
+    private long memoGeneration;
+    private TtlValue<T> memo;
+
+    TtlValueState(String stateName, TtlConfig config, TtlContext context, boolean readOnly, long fallbackStamp,
+                  PlainValueState<TtlValue<T>> inner) {
+        super(stateName, config, context, readOnly, fallbackStamp);
+        this.inner = inner;
+    }
+
+    @Override
+    public T value() {
+        byte[] key = inner.entryKey();
+        TtlValue<T> stored = load(key);
+        if (stored == null) {
+            return null;
+        }
+        if (expired(stored.stamp())) {
+            if (!readOnly) {
+                inner.clear();
+                indexRemove(stored.stamp(), key);
+                removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), key, stored.stamp(), 1);
+                remember(key, null);
+            }
+            return returnExpired ? stored.value() : null;
+        }
+        if (updateOnRead && !readOnly) {
+            long stamp = Math.max(stampNow(), stored.stamp());
+            if (stamp != stored.stamp()) {
+                TtlValue<T> refreshed = new TtlValue<>(stored.value(), stamp);
+                inner.update(refreshed);
+                indexRemove(stored.stamp(), key);
+                indexAdd(stamp, key);
+                remember(key, refreshed);
+            }
+        }
+        return stored.value();
+    }
+
+    @Override
+    public void update(T value) {
+        if (value == null) {
+            clear();
+            return;
+        }
+        byte[] key = inner.entryKey();
+        TtlValue<T> old = load(key);
+        long stamp = stampNow();
+        if (old != null) {
+            if (expired(old.stamp())) {
+                removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), key, old.stamp(), 1);
+            } else {
+                stamp = Math.max(stamp, old.stamp());
+            }
+        }
+        if (expired(stamp)) {
+            // Already past its TTL (a late or replayed event): storing it would resurrect expired data.
+            if (old != null) {
+                inner.clear();
+                indexRemove(old.stamp(), key);
+            }
+            remember(key, null);
+            return;
+        }
+        TtlValue<T> written = new TtlValue<>(value, stamp);
+        inner.update(written);
+        if (old == null || old.stamp() != stamp) {
+            if (old != null) {
+                indexRemove(old.stamp(), key);
+            }
+            indexAdd(stamp, key);
+        }
+        remember(key, written);
+    }
+
+    @Override
+    public void clear() {
+        byte[] key = inner.entryKey();
+        TtlValue<T> old = load(key);
+        if (old != null) {
+            inner.clear();
+            indexRemove(old.stamp(), key);
+        }
+        remember(key, null);
+    }
+
+    private TtlValue<T> load(byte[] key) {
+        if (key == memoKey && memoGeneration == context.generation) {
+            return memo;
+        }
+        TtlValue<T> stored = inner.value();
+        remember(key, stored);
+        return stored;
+    }
+
+    private void remember(byte[] key, TtlValue<T> value) {
+        if (readOnly) {
+            return;
+        }
+        memoKey = key;
+        memoGeneration = context.generation;
+        memo = value;
+    }
+
+    @Override
+    int purge(byte[] entryKey, long indexStamp, CleanupStrategy strategy) {
+        byte[] stored = inner.table().get(entryKey);
+        if (stored == null) {
+            return 0;
+        }
+        long stamp = ValueFormat.stamp(stored, 0, fallbackStamp);
+        if (!expired(stamp)) {
+            return 0;
+        }
+        inner.table().delete(entryKey);
+        if (stamp != indexStamp) {
+            indexRemove(stamp, entryKey);
+        }
+        removedExpired(strategy, inner.table(), entryKey, stamp, 1);
+        return 1;
+    }
+
+    @Override
+    ByteTable table() {
+        return inner.table();
+    }
+}

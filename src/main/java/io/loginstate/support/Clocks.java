@@ -1,0 +1,17 @@
+package io.loginstate.support;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+
+import java.time.InstantSource;
+
+/** The wall clock, injected wherever time matters, so tests can replace it. */
+@ApplicationScoped
+public class Clocks {
+
+    @Produces
+    @jakarta.inject.Singleton
+    InstantSource wallClock() {
+        return InstantSource.system();
+    }
+}
