@@ -5,6 +5,7 @@ import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.ValueState;
+import io.loginstate.state.ttl.CleanupStrategy;
 import io.loginstate.state.ttl.DeletionTracker;
 import io.loginstate.state.ttl.ExpiryIndex;
 import io.loginstate.state.ttl.TtlCleaner;
@@ -168,6 +169,11 @@ public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
             changed = true;
         }
         cleaner.refreshGauges();
+        if (cleaner.backlogDue() && cleaner.drain(CleanupStrategy.INCREMENTAL) > 0) {
+            commit(backend.position().orElse(-1));
+            cleaner.refreshGauges();
+            changed = true;
+        }
         if (cleaner.enforceDeadline(backend)) {
             commit(backend.position().orElse(-1));
             changed = true;
@@ -180,7 +186,7 @@ public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
      * are removed (and committed) first, so no restore ever sees them.
      */
     public void snapshot(Path target) {
-        if (cleaner.hasTtlStates() && cleaner.drain() > 0) {
+        if (cleaner.hasTtlStates() && cleaner.drain(CleanupStrategy.ON_SNAPSHOT) > 0) {
             commit(backend.position().orElse(-1));
         }
         backend.snapshot(target);

@@ -86,15 +86,14 @@ public final class RocksDBStateBackend implements StateBackend {
                 .setTableFormatConfig(tableConfig)
                 .setCompressionType(CompressionType.LZ4_COMPRESSION)
                 .optimizeLevelStyleCompaction();
-        this.dbOptions = new DBOptions()
+        this.dbOptions = manifestRollingOptions()
                 .setCreateIfMissing(true)
                 .setCreateMissingColumnFamilies(true)
                 .setAtomicFlush(true)
                 .setWriteBufferManager(shared.writeBufferManager())
                 .setMaxBackgroundJobs(2)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
-                .setKeepLogFileNum(MAX_INFO_LOG_FILES)
-                .setMaxManifestFileSize(MAX_MANIFEST_FILE_SIZE);
+                .setKeepLogFileNum(MAX_INFO_LOG_FILES);
         this.writeOptions = new WriteOptions().setDisableWAL(true);
         this.readOptions = new ReadOptions();
         List<String> names = new ArrayList<>(new java.util.LinkedHashSet<>(tableNames));
@@ -119,6 +118,25 @@ public final class RocksDBStateBackend implements StateBackend {
         }
         tables.forEach((tableName, table) -> committedTables.put(tableName, new CommittedTable(table)));
         this.position = readPosition();
+    }
+
+    /**
+     * Options under which every version edit starts a new MANIFEST: a MANIFEST lists the smallest
+     * and largest key of each file, so one that outlived a compaction would still name purged keys.
+     * Recent RocksDB only rolls once the MANIFEST outgrows its live size by an allowed space
+     * amplification, which is only settable by name.
+     */
+    private static DBOptions manifestRollingOptions() {
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty("max_manifest_file_size", Long.toString(MAX_MANIFEST_FILE_SIZE));
+        properties.setProperty("max_manifest_space_amp_pct", "0");
+        try (org.rocksdb.ConfigOptions config = new org.rocksdb.ConfigOptions()) {
+            DBOptions options = DBOptions.getDBOptionsFromProps(config, properties);
+            if (options == null) {
+                throw new IllegalStateException("RocksDB rejected the MANIFEST options " + properties);
+            }
+            return options;
+        }
     }
 
     /**

@@ -58,8 +58,11 @@ abstract class AbstractTtlState {
         return wallMeasured ? Math.min(byTtl, wall) : wall;
     }
 
+    /** Records removed expired data: its entry and its index entry must leave the files by the deadline. */
     final void removedExpired(CleanupStrategy strategy, ByteTable table, byte[] key, long stamp, long count) {
-        context.removed(strategy, table, key, expiredAt(stamp), count);
+        long expiredAt = expiredAt(stamp);
+        context.removed(strategy, table, key, expiredAt, count);
+        context.deletions.removed(ExpiryIndex.TABLE, ExpiryIndex.indexKey(stateName, stamp, key), expiredAt);
     }
 
     final void indexAdd(long stamp, byte[] entryKey) {

@@ -90,7 +90,7 @@ public final class ExpiryIndex {
         return key;
     }
 
-    private static byte[] indexKey(String state, long stamp, byte[] entryKey) {
+    static byte[] indexKey(String state, long stamp, byte[] entryKey) {
         return Keys.concat(stampKey(prefix(state), stamp), entryKey);
     }
 }

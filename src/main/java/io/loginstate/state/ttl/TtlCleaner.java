@@ -41,11 +41,11 @@ public final class TtlCleaner {
     }
 
     /** Removes every expired entry; stages the deletes. */
-    public int drain() {
+    public int drain(CleanupStrategy strategy) {
         int total = 0;
         int removed;
         do {
-            removed = run(10_000, CleanupStrategy.ON_SNAPSHOT);
+            removed = run(10_000, strategy);
             total += removed;
         } while (removed > 0);
         return total;
@@ -85,6 +85,16 @@ public final class TtlCleaner {
             }
         }
         context.statistics.waiting(waiting, oldestExpiredAt);
+    }
+
+    /**
+     * True when expired entries have waited half the deletion deadline: the bounded passes are
+     * not keeping up, and the deadline now takes priority over smooth ingest.
+     */
+    public boolean backlogDue() {
+        long oldest = context.statistics.oldestWaitingExpiredAt();
+        return oldest != TtlTimeService.NO_TIME
+                && context.time.wallClockMillis() >= oldest + settings.maxDeletionDelay().toMillis() / 2;
     }
 
     /** Compacts deleted expired data if the deadline requires it now; must run between transactions. */

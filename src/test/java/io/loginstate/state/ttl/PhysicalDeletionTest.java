@@ -1,0 +1,159 @@
+package io.loginstate.state.ttl;
+
+import io.loginstate.state.Backends;
+import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.api.ListState;
+import io.loginstate.state.api.MapState;
+import io.loginstate.state.api.Serializers;
+import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.api.ValueState;
+import io.loginstate.state.rocksdb.RocksDBStateBackend;
+import io.loginstate.testing.ManualClock;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The physical-deletion deadline on a real RocksDB: once an entry's TTL has passed and the
+ * deadline after that has passed too, the raw bytes of no file in the partition's directory
+ * contain its key, in plain text or hex. Data is spread over several flushed files first, so a
+ * mere delete (tombstone) would leave it behind.
+ */
+class PhysicalDeletionTest {
+
+    private static final Duration TTL = Duration.ofHours(1);
+    private static final Duration DEADLINE = Duration.ofMinutes(10);
+    private static final Duration TICK = Duration.ofSeconds(30);
+    private static final long START = 1_790_000_000_000L;
+    private static final String SUBJECT = "gdpr-subject-4711";
+
+    @TempDir
+    Path dir;
+
+    /** Processing time, and event time whose watermark stalls (no input after the subject's events). */
+    enum Time { PROCESSING_TIME, EVENT_TIME_STALLED_WATERMARK }
+
+    @ParameterizedTest
+    @EnumSource(Time.class)
+    void expiredEntriesLeaveEveryLocalFileWithinTheDeadline(Time mode) throws IOException {
+        TimeCharacteristic characteristic = mode == Time.PROCESSING_TIME
+                ? TimeCharacteristic.PROCESSING_TIME : TimeCharacteristic.EVENT_TIME;
+        TtlConfig ttl = TtlConfig.of(TTL).withTimeCharacteristic(characteristic);
+        StateDescriptor<ValueState<String>> profile = StateDescriptor.value("profile", Serializers.STRING).withTtl(ttl);
+        StateDescriptor<ListState<String>> logins = StateDescriptor.list("logins", Serializers.STRING).withTtl(ttl);
+        StateDescriptor<MapState<String, Long>> devices = StateDescriptor.map("devices", Serializers.STRING, Serializers.LONG).withTtl(ttl);
+        List<StateDescriptor<?>> descriptors = List.of(profile, logins, devices);
+        ManualClock clock = new ManualClock(START);
+        TtlTimeService time = new TtlTimeService(clock, Duration.ZERO, true);
+        Path db = dir.resolve("db");
+        RocksDBStateBackend rocks = (RocksDBStateBackend) Backends.ROCKSDB.open(db, KeyedStateBackend.tableNames(descriptors));
+        try (KeyedStateBackend state = new KeyedStateBackend(rocks, descriptors, time, new TtlSettings(50, DEADLINE))) {
+            long position = 0;
+            // Several flushed generations: the subject's entries sit in older files than others'.
+            for (int round = 0; round < 4; round++) {
+                for (int user = 0; user < 500; user++) {
+                    String id = user == 42 && round < 2 ? SUBJECT : "user-" + round + "-" + user;
+                    time.advance(clock.millis());
+                    state.setCurrentKey(id.getBytes(StandardCharsets.UTF_8));
+                    state.valueState(profile).update("profile of " + id + " round " + round);
+                    state.listState(logins).add("login of " + id + " at " + clock.millis());
+                    state.mapState(devices).put("device-of-" + id, clock.millis());
+                }
+                state.commit(++position);
+                rocks.flush();
+                clock.advance(Duration.ofMinutes(1));
+            }
+            assertThat(filesContaining(db, SUBJECT)).as("the subject's data is on disk before it expires").isNotEmpty();
+
+            long expiry = START + Duration.ofMinutes(1).toMillis() + TTL.toMillis();
+            // Other users stay alive: they are written again just before the subject expires.
+            clock.set(expiry - Duration.ofMinutes(5).toMillis());
+            for (int user = 0; user < 100; user++) {
+                time.advance(clock.millis());
+                state.setCurrentKey(("late-" + user).getBytes(StandardCharsets.UTF_8));
+                state.valueState(profile).update("late " + user);
+            }
+            state.commit(++position);
+
+            long maxAge = 0;
+            while (clock.millis() < expiry + DEADLINE.toMillis()) {
+                clock.advance(TICK);
+                state.maintain();
+                maxAge = Math.max(maxAge, state.oldestUnpurgedExpiredAgeMillis());
+            }
+            assertThat(filesContaining(db, SUBJECT)).as("files holding the subject after the deadline").isEmpty();
+            assertThat(state.statistics().purges()).isPositive();
+            assertThat(maxAge).as("age of the oldest unpurged expired entry").isLessThan(DEADLINE.toMillis());
+            assertThat(state.statistics().removed(CleanupStrategy.INCREMENTAL)).isPositive();
+            // Live data is untouched.
+            state.setCurrentKey("late-0".getBytes(StandardCharsets.UTF_8));
+            assertThat(state.valueState(profile).value()).isEqualTo("late 0");
+            rocks.flush();
+            // The smallest live key is stored in full (keys sharing a prefix with their predecessor are not).
+            assertThat(filesContaining(db, "late-0")).isNotEmpty();
+        }
+        assertThat(filesContaining(db, SUBJECT)).as("files holding the subject after close").isEmpty();
+    }
+
+    /** Names of the files whose raw bytes contain the id as UTF-8 or as lower/upper-case hex. */
+    static List<String> filesContaining(Path directory, String id) throws IOException {
+        byte[] raw = id.getBytes(StandardCharsets.UTF_8);
+        String hex = HexFormat.of().formatHex(raw);
+        List<byte[]> needles = List.of(raw, hex.getBytes(StandardCharsets.US_ASCII),
+                hex.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+        List<String> hits = new ArrayList<>();
+        for (Path file : regularFiles(directory)) {
+            {
+                byte[] content;
+                try {
+                    content = Files.readAllBytes(file);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    continue; // removed meanwhile by a background job
+                }
+                if (needles.stream().anyMatch(needle -> indexOf(content, needle) >= 0)) {
+                    hits.add(directory.relativize(file).toString());
+                }
+            }
+        }
+        return hits;
+    }
+
+    /** Background jobs delete files while we list them: list again until a listing completes. */
+    private static List<Path> regularFiles(Path directory) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try (Stream<Path> files = Files.walk(directory)) {
+                return files.filter(Files::isRegularFile).toList();
+            } catch (java.io.UncheckedIOException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+}
