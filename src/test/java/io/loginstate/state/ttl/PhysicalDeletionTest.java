@@ -9,20 +9,15 @@ import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.ValueState;
 import io.loginstate.state.rocksdb.RocksDBStateBackend;
 import io.loginstate.testing.ManualClock;
+import io.loginstate.testing.RawFiles;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,7 +43,7 @@ class PhysicalDeletionTest {
 
     @ParameterizedTest
     @EnumSource(Time.class)
-    void expiredEntriesLeaveEveryLocalFileWithinTheDeadline(Time mode) throws IOException {
+    void expiredEntriesLeaveEveryLocalFileWithinTheDeadline(Time mode) {
         TimeCharacteristic characteristic = mode == Time.PROCESSING_TIME
                 ? TimeCharacteristic.PROCESSING_TIME : TimeCharacteristic.EVENT_TIME;
         TtlConfig ttl = TtlConfig.of(TTL).withTimeCharacteristic(characteristic);
@@ -108,52 +103,7 @@ class PhysicalDeletionTest {
         assertThat(filesContaining(db, SUBJECT)).as("files holding the subject after close").isEmpty();
     }
 
-    /** Names of the files whose raw bytes contain the id as UTF-8 or as lower/upper-case hex. */
-    static List<String> filesContaining(Path directory, String id) throws IOException {
-        byte[] raw = id.getBytes(StandardCharsets.UTF_8);
-        String hex = HexFormat.of().formatHex(raw);
-        List<byte[]> needles = List.of(raw, hex.getBytes(StandardCharsets.US_ASCII),
-                hex.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
-        List<String> hits = new ArrayList<>();
-        for (Path file : regularFiles(directory)) {
-            {
-                byte[] content;
-                try {
-                    content = Files.readAllBytes(file);
-                } catch (java.nio.file.NoSuchFileException e) {
-                    continue; // removed meanwhile by a background job
-                }
-                if (needles.stream().anyMatch(needle -> indexOf(content, needle) >= 0)) {
-                    hits.add(directory.relativize(file).toString());
-                }
-            }
-        }
-        return hits;
-    }
-
-    /** Background jobs delete files while we list them: list again until a listing completes. */
-    private static List<Path> regularFiles(Path directory) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            try (Stream<Path> files = Files.walk(directory)) {
-                return files.filter(Files::isRegularFile).toList();
-            } catch (java.io.UncheckedIOException e) {
-                if (attempt == 10) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
+    private static List<String> filesContaining(Path directory, String id) {
+        return RawFiles.containing(directory, id);
     }
 }
