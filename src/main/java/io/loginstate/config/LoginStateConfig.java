@@ -106,11 +106,6 @@ public interface LoginStateConfig {
         @WithDefault("4")
         int maxQueuedBatches();
 
-        /** Hot user states kept in memory per partition in front of RocksDB. */
-        @WithName("cache-entries-per-partition")
-        @WithDefault("100000")
-        int cacheEntriesPerPartition();
-
         /** Upper bound for closing a partition on revocation or shutdown. */
         @WithName("close-timeout")
         @WithDefault("30s")

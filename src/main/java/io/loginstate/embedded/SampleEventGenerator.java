@@ -69,7 +69,8 @@ public class SampleEventGenerator {
                 String userId = "sample-user-" + (1 + random.nextInt(config.sampleGenerator().users()));
                 String outcome = random.nextInt(10) == 0 ? "FAILURE" : "SUCCESS";
                 String value = "{\"userId\":\"" + userId + "\",\"timestamp\":\"" + Instant.now() + "\",\"ip\":\"192.0.2."
-                        + (1 + random.nextInt(254)) + "\",\"userAgent\":\"sample/1.0\",\"outcome\":\"" + outcome + "\"}";
+                        + (1 + random.nextInt(254)) + "\",\"userAgent\":\"sample-browser/" + (1 + random.nextInt(3))
+                        + ".0\",\"outcome\":\"" + outcome + "\"}";
                 producer.send(new ProducerRecord<>(config.topic(), userId, value));
             }
         } catch (RuntimeException e) {
