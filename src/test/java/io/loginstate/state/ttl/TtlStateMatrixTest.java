@@ -248,9 +248,10 @@ class TtlStateMatrixTest {
             h.at(10).snapshotAndRestore();
             long committedEventTime = h.keyed().time().maxEventTimestamp();
 
-            h.at(20).write(A, "v2");
-            h.write(B, "b");
+            h.at(20).write(B, "b");
             assertThat(h.read(B)).isEqualTo("b");
+            h.write(A, "v2");
+            assertThat(h.read(A)).isEqualTo("v2");
             h.keyed().abort();
             assertThat(h.keyed().time().maxEventTimestamp()).as("event time rewound to what is committed")
                     .isEqualTo(committedEventTime);
@@ -301,6 +302,34 @@ class TtlStateMatrixTest {
                 h.commit();
                 assertThat(h.storedEntries()).isZero();
             }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("listCases")
+    void incrementalCleanupRemovesOnlyTheExpiredElementsOfAList(Case c) {
+        try (Harness h = new Harness(c)) {
+            h.at(0).add(A, "a");
+            h.commit();
+            h.at(50).add(A, "b");
+            h.commit();
+            h.at(60).snapshotAndRestore();
+
+            h.at(100);
+            assertThat(h.keyed().cleanupIncrementally()).isPositive();
+            h.commit();
+            assertThat(h.statistics().removed(CleanupStrategy.INCREMENTAL)).isEqualTo(1);
+            assertThat(h.storedEntries()).isEqualTo(1);
+            assertThat(h.viewRead(A)).as("a was cleaned up, not just hidden").isEqualTo("b");
+            assertThat(h.read(A)).isEqualTo("b");
+            h.commit();
+
+            h.at(c.updatesOnRead() ? 200 : 150);
+            assertThat(h.keyed().cleanupIncrementally()).isPositive();
+            h.commit();
+            assertThat(h.statistics().removed(CleanupStrategy.INCREMENTAL)).isEqualTo(2);
+            assertThat(h.storedEntries()).isZero();
+            assertThat(h.read(A)).isNull();
         }
     }
 
