@@ -49,7 +49,8 @@ public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
                              TtlSettings settings) {
         this.backend = backend;
         this.time = time;
-        this.ttlContext = new TtlContext(time, new ExpiryIndex(backend.table(ExpiryIndex.TABLE)), deletions, statistics);
+        this.ttlContext = new TtlContext(time, new ExpiryIndex(backend.table(ExpiryIndex.TABLE)), deletions, statistics,
+                settings);
         this.factory = new TtlStateFactory(backend, ttlContext);
         this.cleaner = new TtlCleaner(ttlContext, settings);
         ByteTable meta = backend.table(StateBackend.META_TABLE);

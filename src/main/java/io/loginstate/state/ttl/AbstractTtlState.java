@@ -17,6 +17,8 @@ abstract class AbstractTtlState {
     final boolean returnExpired;
     final boolean readOnly;
     final long fallbackStamp;
+    final long granularity;
+    final byte[] indexPrefix;
 
     AbstractTtlState(String stateName, TtlConfig config, TtlContext context, boolean readOnly, long fallbackStamp) {
         this.stateName = stateName;
@@ -27,6 +29,8 @@ abstract class AbstractTtlState {
         this.returnExpired = config.visibility() == StateVisibility.RETURN_EXPIRED_IF_NOT_CLEANED_UP;
         this.readOnly = readOnly;
         this.fallbackStamp = fallbackStamp;
+        this.granularity = context.granularity(ttlMillis);
+        this.indexPrefix = ExpiryIndex.prefix(stateName);
     }
 
     final long stampNow() {
@@ -40,6 +44,20 @@ abstract class AbstractTtlState {
             return Long.MIN_VALUE;
         }
         return horizon - ttlMillis;
+    }
+
+    /** Index entries filed at or before this bucket hold only expired (or stale) entries. */
+    final long cleanupThreshold() {
+        long threshold = threshold();
+        return threshold < Long.MIN_VALUE + granularity ? Long.MIN_VALUE : threshold - granularity + 1;
+    }
+
+    final long bucket(long stamp) {
+        return Math.floorDiv(stamp, granularity) * granularity;
+    }
+
+    final boolean sameBucket(long stamp, long other) {
+        return bucket(stamp) == bucket(other);
     }
 
     final boolean expired(long stamp) {
@@ -62,15 +80,23 @@ abstract class AbstractTtlState {
     final void removedExpired(CleanupStrategy strategy, ByteTable table, byte[] key, long stamp, long count) {
         long expiredAt = expiredAt(stamp);
         context.removed(strategy, table, key, expiredAt, count);
-        context.deletions.removed(ExpiryIndex.TABLE, ExpiryIndex.indexKey(stateName, stamp, key), expiredAt);
+        context.deletions.removed(ExpiryIndex.TABLE, ExpiryIndex.indexKey(indexPrefix, bucket(stamp), key), expiredAt);
     }
 
     final void indexAdd(long stamp, byte[] entryKey) {
-        context.index.add(stateName, stamp, entryKey);
+        context.index.add(indexPrefix, bucket(stamp), entryKey);
     }
 
     final void indexRemove(long stamp, byte[] entryKey) {
-        context.index.remove(stateName, stamp, entryKey);
+        context.index.remove(indexPrefix, bucket(stamp), entryKey);
+    }
+
+    /** Moves the entry's index filing from the old stamp's bucket to the new one's, if they differ. */
+    final void indexMove(long oldStamp, long newStamp, byte[] entryKey) {
+        if (!sameBucket(oldStamp, newStamp)) {
+            indexRemove(oldStamp, entryKey);
+            indexAdd(newStamp, entryKey);
+        }
     }
 
     /**

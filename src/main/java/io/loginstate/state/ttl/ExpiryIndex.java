@@ -29,12 +29,18 @@ public final class ExpiryIndex {
     public record Candidate(long stamp, byte[] entryKey, byte[] indexKey) {
     }
 
+    private static final byte[] EMPTY = new byte[0];
+
     public void add(String state, long stamp, byte[] entryKey) {
-        table.put(indexKey(state, stamp, entryKey), new byte[0]);
+        add(prefix(state), stamp, entryKey);
     }
 
-    public void remove(String state, long stamp, byte[] entryKey) {
-        table.delete(indexKey(state, stamp, entryKey));
+    void add(byte[] prefix, long stamp, byte[] entryKey) {
+        table.put(indexKey(prefix, stamp, entryKey), EMPTY);
+    }
+
+    void remove(byte[] prefix, long stamp, byte[] entryKey) {
+        table.delete(indexKey(prefix, stamp, entryKey));
     }
 
     public void remove(Candidate candidate) {
@@ -90,7 +96,11 @@ public final class ExpiryIndex {
         return key;
     }
 
-    static byte[] indexKey(String state, long stamp, byte[] entryKey) {
-        return Keys.concat(stampKey(prefix(state), stamp), entryKey);
+    static byte[] indexKey(byte[] prefix, long stamp, byte[] entryKey) {
+        byte[] key = new byte[prefix.length + Long.BYTES + entryKey.length];
+        System.arraycopy(prefix, 0, key, 0, prefix.length);
+        ValueFormat.putLong(key, prefix.length, stamp ^ Long.MIN_VALUE);
+        System.arraycopy(entryKey, 0, key, prefix.length + Long.BYTES, entryKey.length);
+        return key;
     }
 }

@@ -59,7 +59,7 @@ public final class TtlCleaner {
             if (visited >= budget) {
                 break;
             }
-            List<ExpiryIndex.Candidate> candidates = context.index.expired(state.stateName, state.threshold(), budget - visited);
+            List<ExpiryIndex.Candidate> candidates = context.index.expired(state.stateName, state.cleanupThreshold(), budget - visited);
             for (ExpiryIndex.Candidate candidate : candidates) {
                 state.purge(candidate.entryKey(), candidate.stamp(), strategy);
                 context.index.remove(candidate);
@@ -74,11 +74,11 @@ public final class TtlCleaner {
         long waiting = 0;
         long oldestExpiredAt = TtlTimeService.NO_TIME;
         for (AbstractTtlState state : states) {
-            List<ExpiryIndex.Candidate> expired = context.index.expired(state.stateName, state.threshold(),
+            List<ExpiryIndex.Candidate> expired = context.index.expired(state.stateName, state.cleanupThreshold(),
                     (int) Math.max(1, WAITING_COUNT_CAP - waiting));
             waiting += expired.size();
             if (!expired.isEmpty()) {
-                long expiredAt = state.expiredAt(expired.get(0).stamp());
+                long expiredAt = state.expiredAt(expired.get(0).stamp() + state.granularity - 1);
                 if (oldestExpiredAt == TtlTimeService.NO_TIME || expiredAt < oldestExpiredAt) {
                     oldestExpiredAt = expiredAt;
                 }

@@ -9,10 +9,13 @@ public final class TtlContext {
     final ExpiryIndex index;
     final DeletionTracker deletions;
     final TtlStatistics statistics;
+    final TtlSettings settings;
     /** Bumped whenever stored data may have changed behind a state's back (cleanup, abort). */
     long generation;
 
-    public TtlContext(TtlTimeService time, ExpiryIndex index, DeletionTracker deletions, TtlStatistics statistics) {
+    public TtlContext(TtlTimeService time, ExpiryIndex index, DeletionTracker deletions, TtlStatistics statistics,
+                      TtlSettings settings) {
+        this.settings = settings;
         this.time = time;
         this.index = index;
         this.deletions = deletions;
@@ -26,6 +29,15 @@ public final class TtlContext {
     /** Forgets what states remember of stored data. */
     public void invalidateCaches() {
         generation++;
+    }
+
+    /**
+     * Width of the expiry index's time buckets for a state: entries are filed under the start of
+     * their bucket, so rewriting an entry within the same bucket needs no index update. Small
+     * against the TTL and the deletion deadline (cleanup finds an entry at most one bucket late).
+     */
+    long granularity(long ttlMillis) {
+        return Math.max(1, Math.min(ttlMillis / 64, settings.maxDeletionDelay().toMillis() / 8));
     }
 
     void removed(CleanupStrategy strategy, ByteTable table, byte[] key, long expiredAt, long count) {

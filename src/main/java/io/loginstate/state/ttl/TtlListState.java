@@ -143,12 +143,13 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
         }
     }
 
-    private static <T> Set<Long> stamps(List<TtlValue<T>> elements) {
-        Set<Long> stamps = new HashSet<>();
+    /** The index buckets the elements are filed under. */
+    private Set<Long> stamps(List<TtlValue<T>> elements) {
+        Set<Long> buckets = new HashSet<>();
         for (TtlValue<T> element : elements) {
-            stamps.add(element.stamp());
+            buckets.add(bucket(element.stamp()));
         }
-        return stamps;
+        return buckets;
     }
 
     @Override
@@ -170,9 +171,9 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
         }
         Set<Long> liveStamps = stamps(live);
         for (TtlValue<T> element : stored) {
-            if (!liveStamps.contains(element.stamp())) {
+            if (expired(element.stamp())) {
                 removedExpired(strategy, inner.table(), entryKey, element.stamp(), 1);
-                if (element.stamp() != indexStamp) {
+                if (bucket(element.stamp()) != indexStamp && !liveStamps.contains(bucket(element.stamp()))) {
                     indexRemove(element.stamp(), entryKey);
                 }
             }

@@ -40,8 +40,7 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
             long stamp = Math.max(stampNow(), stored.stamp());
             if (stamp != stored.stamp()) {
                 inner.table().put(entryKey, ValueFormat.stamped(stamp, payload(entryKey, stored)));
-                indexRemove(stored.stamp(), entryKey);
-                indexAdd(stamp, entryKey);
+                indexMove(stored.stamp(), stamp, entryKey);
             }
         }
         return stored.value();
@@ -77,11 +76,10 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
             return;
         }
         inner.put(mapKey, new TtlValue<>(value, stamp));
-        if (old == null || old.stamp() != stamp) {
-            if (old != null) {
-                indexRemove(old.stamp(), entryKey);
-            }
+        if (old == null) {
             indexAdd(stamp, entryKey);
+        } else {
+            indexMove(old.stamp(), stamp, entryKey);
         }
     }
 
@@ -136,7 +134,7 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
             return 0;
         }
         inner.table().delete(entryKey);
-        if (stamp != indexStamp) {
+        if (bucket(stamp) != indexStamp) {
             indexRemove(stamp, entryKey);
         }
         removedExpired(strategy, inner.table(), entryKey, stamp, 1);

@@ -103,13 +103,14 @@ public final class TtlStateFactory {
     private void indexExisting(StateDescriptor<?> descriptor) {
         ByteTable table = backend.table(descriptor.name());
         long fallback = ValueFormat.getLong(backend.table(StateBackend.META_TABLE).get(markerKey(descriptor.name())), 0);
+        long granularity = context.granularity(descriptor.ttl().get().ttlMillis());
         byte[] from = new byte[0];
         List<Map.Entry<byte[], byte[]>> chunk;
         do {
             chunk = table.scan(from, null, SCAN_CHUNK);
             for (Map.Entry<byte[], byte[]> entry : chunk) {
                 for (long stamp : stamps(descriptor, entry.getValue(), fallback)) {
-                    context.index.add(descriptor.name(), stamp, entry.getKey());
+                    context.index.add(descriptor.name(), Math.floorDiv(stamp, granularity) * granularity, entry.getKey());
                 }
             }
             if (!chunk.isEmpty()) {

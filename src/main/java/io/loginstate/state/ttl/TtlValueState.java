@@ -41,8 +41,7 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
             if (stamp != stored.stamp()) {
                 TtlValue<T> refreshed = new TtlValue<>(stored.value(), stamp);
                 inner.update(refreshed);
-                indexRemove(stored.stamp(), key);
-                indexAdd(stamp, key);
+                indexMove(stored.stamp(), stamp, key);
                 remember(key, refreshed);
             }
         }
@@ -76,11 +75,10 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
         }
         TtlValue<T> written = new TtlValue<>(value, stamp);
         inner.update(written);
-        if (old == null || old.stamp() != stamp) {
-            if (old != null) {
-                indexRemove(old.stamp(), key);
-            }
+        if (old == null) {
             indexAdd(stamp, key);
+        } else {
+            indexMove(old.stamp(), stamp, key);
         }
         remember(key, written);
     }
@@ -125,7 +123,7 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
             return 0;
         }
         inner.table().delete(entryKey);
-        if (stamp != indexStamp) {
+        if (bucket(stamp) != indexStamp) {
             indexRemove(stamp, entryKey);
         }
         removedExpired(strategy, inner.table(), entryKey, stamp, 1);
