@@ -9,6 +9,12 @@ import io.loginstate.state.ByteTable;
  */
 abstract class AbstractTtlState {
 
+    // The expiry index is filed lazily: an entry is filed when it is created, under its stamp's
+    // bucket, and not moved when a write or read renews the stamp. The filing is therefore a lower
+    // bound of the stamp. When cleanup reaches a filing whose entry is still live, it files the
+    // entry again under its current stamp. Writes cost no index work; each live entry is re-filed
+    // about once per TTL.
+
     final String stateName;
     final TtlConfig config;
     final TtlContext context;
@@ -56,10 +62,6 @@ abstract class AbstractTtlState {
         return Math.floorDiv(stamp, granularity) * granularity;
     }
 
-    final boolean sameBucket(long stamp, long other) {
-        return bucket(stamp) == bucket(other);
-    }
-
     final boolean expired(long stamp) {
         return stamp <= threshold();
     }
@@ -76,10 +78,16 @@ abstract class AbstractTtlState {
         return wallMeasured ? Math.min(byTtl, wall) : wall;
     }
 
-    /** Records removed expired data: its entry and its index entry must leave the files by the deadline. */
+    /**
+     * Records removed expired data: its entry and its index entries must leave the files by the
+     * deadline. Index entries of the key may sit in any bucket up to the stamp's (filing is lazy,
+     * and stale filings were deleted earlier), so the whole index range of the state up to there
+     * is purged.
+     */
     final void removedExpired(CleanupStrategy strategy, ByteTable table, byte[] key, long stamp, long count) {
         long expiredAt = expiredAt(stamp);
         context.removed(strategy, table, key, expiredAt, count);
+        context.deletions.removed(ExpiryIndex.TABLE, indexPrefix, expiredAt);
         context.deletions.removed(ExpiryIndex.TABLE, ExpiryIndex.indexKey(indexPrefix, bucket(stamp), key), expiredAt);
     }
 
@@ -91,13 +99,7 @@ abstract class AbstractTtlState {
         context.index.remove(indexPrefix, bucket(stamp), entryKey);
     }
 
-    /** Moves the entry's index filing from the old stamp's bucket to the new one's, if they differ. */
-    final void indexMove(long oldStamp, long newStamp, byte[] entryKey) {
-        if (!sameBucket(oldStamp, newStamp)) {
-            indexRemove(oldStamp, entryKey);
-            indexAdd(newStamp, entryKey);
-        }
-    }
+
 
     /**
      * Removes what is expired of the entry an index entry points to; returns how many values

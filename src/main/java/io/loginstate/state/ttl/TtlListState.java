@@ -5,9 +5,7 @@ import io.loginstate.state.PlainListState;
 import io.loginstate.state.api.ListState;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /** A list state whose elements each expire a TTL after their own stamp. */
 final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
@@ -126,30 +124,31 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
         }
     }
 
-    /** Writes {@code next} in place of {@code previous} and moves the index entries accordingly. */
+    /**
+     * Writes {@code next} in place of {@code previous}. The list stays filed at or below its
+     * oldest element: a new filing is needed only if {@code next} has an older element than
+     * {@code previous} had (or {@code previous} was empty).
+     */
     private void replace(byte[] key, List<TtlValue<T>> previous, List<TtlValue<T>> next) {
-        Set<Long> before = stamps(previous);
-        Set<Long> after = stamps(next);
         inner.update(next);
-        for (long stamp : before) {
-            if (!after.contains(stamp)) {
-                indexRemove(stamp, key);
+        if (next.isEmpty()) {
+            if (!previous.isEmpty()) {
+                indexRemove(oldest(previous), key);
             }
+            return;
         }
-        for (long stamp : after) {
-            if (!before.contains(stamp)) {
-                indexAdd(stamp, key);
-            }
+        long oldest = oldest(next);
+        if (previous.isEmpty() || bucket(oldest) < bucket(oldest(previous))) {
+            indexAdd(oldest, key);
         }
     }
 
-    /** The index buckets the elements are filed under. */
-    private Set<Long> stamps(List<TtlValue<T>> elements) {
-        Set<Long> buckets = new HashSet<>();
+    private static <T> long oldest(List<TtlValue<T>> elements) {
+        long oldest = Long.MAX_VALUE;
         for (TtlValue<T> element : elements) {
-            buckets.add(bucket(element.stamp()));
+            oldest = Math.min(oldest, element.stamp());
         }
-        return buckets;
+        return oldest;
     }
 
     @Override
@@ -161,6 +160,9 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
         List<TtlValue<T>> stored = inner.decode(raw);
         List<TtlValue<T>> live = liveOf(stored);
         int removed = stored.size() - live.size();
+        if (!live.isEmpty()) {
+            indexAdd(oldest(live), entryKey);
+        }
         if (removed == 0) {
             return 0;
         }
@@ -169,13 +171,9 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
         } else {
             inner.table().put(entryKey, inner.encode(live));
         }
-        Set<Long> liveStamps = stamps(live);
         for (TtlValue<T> element : stored) {
             if (expired(element.stamp())) {
                 removedExpired(strategy, inner.table(), entryKey, element.stamp(), 1);
-                if (bucket(element.stamp()) != indexStamp && !liveStamps.contains(bucket(element.stamp()))) {
-                    indexRemove(element.stamp(), entryKey);
-                }
             }
         }
         return removed;

@@ -40,7 +40,6 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
             long stamp = Math.max(stampNow(), stored.stamp());
             if (stamp != stored.stamp()) {
                 inner.table().put(entryKey, ValueFormat.stamped(stamp, payload(entryKey, stored)));
-                indexMove(stored.stamp(), stamp, entryKey);
             }
         }
         return stored.value();
@@ -76,10 +75,8 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
             return;
         }
         inner.put(mapKey, new TtlValue<>(value, stamp));
-        if (old == null) {
+        if (old == null || expired(old.stamp())) {
             indexAdd(stamp, entryKey);
-        } else {
-            indexMove(old.stamp(), stamp, entryKey);
         }
     }
 
@@ -131,6 +128,7 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
         }
         long stamp = ValueFormat.stamp(stored, 0, fallbackStamp);
         if (!expired(stamp)) {
+            indexAdd(stamp, entryKey);
             return 0;
         }
         inner.table().delete(entryKey);

@@ -41,7 +41,6 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
             if (stamp != stored.stamp()) {
                 TtlValue<T> refreshed = new TtlValue<>(stored.value(), stamp);
                 inner.update(refreshed);
-                indexMove(stored.stamp(), stamp, key);
                 remember(key, refreshed);
             }
         }
@@ -75,10 +74,8 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
         }
         TtlValue<T> written = new TtlValue<>(value, stamp);
         inner.update(written);
-        if (old == null) {
+        if (old == null || expired(old.stamp())) {
             indexAdd(stamp, key);
-        } else {
-            indexMove(old.stamp(), stamp, key);
         }
         remember(key, written);
     }
@@ -120,6 +117,7 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
         }
         long stamp = ValueFormat.stamp(stored, 0, fallbackStamp);
         if (!expired(stamp)) {
+            indexAdd(stamp, entryKey);
             return 0;
         }
         inner.table().delete(entryKey);
