@@ -106,6 +106,14 @@ public interface LoginStateConfig {
         @WithDefault("4")
         int maxQueuedBatches();
 
+        /**
+         * Recently used state entries kept on the heap per partition, in front of RocksDB; writes
+         * reach RocksDB once per key per batch. 0 turns the cache off.
+         */
+        @WithName("cache-entries-per-partition")
+        @WithDefault("100000")
+        int cacheEntriesPerPartition();
+
         /** Upper bound for closing a partition on revocation or shutdown. */
         @WithName("close-timeout")
         @WithDefault("30s")

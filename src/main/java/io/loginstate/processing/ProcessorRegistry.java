@@ -1,7 +1,9 @@
 package io.loginstate.processing;
 
 import io.loginstate.config.LoginStateConfig;
+import io.loginstate.state.CachingStateBackend;
 import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.StateBackend;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.loginstate.state.rocksdb.RocksDBStateBackend;
 import io.loginstate.state.ttl.TtlSettings;
@@ -116,7 +118,9 @@ public class ProcessorRegistry {
                 KeyedStateBackend.tableNames(descriptors), rocksResources);
         try {
             TtlTimeService time = new TtlTimeService(clock, config.ttl().allowedLateness(), config.ttl().wallClockBackstop());
-            return new KeyedStateBackend(backend, descriptors, time,
+            int cacheEntries = config.processing().cacheEntriesPerPartition();
+            StateBackend cached = cacheEntries > 0 ? new CachingStateBackend(backend, cacheEntries) : backend;
+            return new KeyedStateBackend(cached, descriptors, time,
                     new TtlSettings(config.ttl().cleanupBatchSize(), config.ttl().maxDeletionDelay()));
         } catch (RuntimeException e) {
             backend.close();

@@ -31,6 +31,18 @@ public enum Backends {
             // A RocksDB snapshot is a complete database directory: open it where it is.
             return RocksDBStateBackend.open("rocksdb", snapshot, tables, SHARED);
         }
+    },
+    /** RocksDB behind the write-back cache, as the service runs it (a tiny cache, so entries get evicted). */
+    CACHED_ROCKSDB {
+        @Override
+        public StateBackend open(Path directory, Collection<String> tables) {
+            return new CachingStateBackend(ROCKSDB.open(directory, tables), 3);
+        }
+
+        @Override
+        public StateBackend restore(Path snapshot, Path directory, Collection<String> tables) {
+            return new CachingStateBackend(ROCKSDB.restore(snapshot, directory, tables), 3);
+        }
     };
 
     /** Shared native memory for all test instances; never closed (the JVM exits first). */
