@@ -107,11 +107,11 @@ public interface LoginStateConfig {
         int maxQueuedBatches();
 
         /**
-         * Recently used state entries kept on the heap per partition, in front of RocksDB; writes
-         * reach RocksDB once per key per batch. 0 turns the cache off.
+         * Recently read state entries kept on the heap per partition, in front of RocksDB; 0 turns
+         * the read cache off. Writes reach RocksDB once per key per batch either way.
          */
         @WithName("cache-entries-per-partition")
-        @WithDefault("100000")
+        @WithDefault("10000")
         int cacheEntriesPerPartition();
 
         /** Upper bound for closing a partition on revocation or shutdown. */

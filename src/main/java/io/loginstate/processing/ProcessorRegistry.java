@@ -118,8 +118,7 @@ public class ProcessorRegistry {
                 KeyedStateBackend.tableNames(descriptors), rocksResources);
         try {
             TtlTimeService time = new TtlTimeService(clock, config.ttl().allowedLateness(), config.ttl().wallClockBackstop());
-            int cacheEntries = config.processing().cacheEntriesPerPartition();
-            StateBackend cached = cacheEntries > 0 ? new CachingStateBackend(backend, cacheEntries) : backend;
+            StateBackend cached = new CachingStateBackend(backend, config.processing().cacheEntriesPerPartition());
             return new KeyedStateBackend(cached, descriptors, time,
                     new TtlSettings(config.ttl().cleanupBatchSize(), config.ttl().maxDeletionDelay()));
         } catch (RuntimeException e) {

@@ -25,9 +25,12 @@ public final class CachingStateBackend implements StateBackend {
     private final StateBackend inner;
     private final Map<String, CachingTable> tables = new LinkedHashMap<>();
     private final LinkedHashMap<CacheKey, byte[]> cache;
+    private final boolean caching;
 
+    /** With {@code maxCachedEntries == 0} only the transaction's writes are kept (no read cache). */
     public CachingStateBackend(StateBackend inner, int maxCachedEntries) {
         this.inner = inner;
+        this.caching = maxCachedEntries > 0;
         this.cache = new LinkedHashMap<>(Math.min(maxCachedEntries, 1 << 16), 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<CacheKey, byte[]> eldest) {
@@ -153,13 +156,15 @@ public final class CachingStateBackend implements StateBackend {
         public byte[] get(byte[] key) {
             CacheKey cacheKey = new CacheKey(id, key);
             byte[] value = pending.get(cacheKey);
-            if (value == null) {
+            if (value == null && caching) {
                 value = cache.get(cacheKey);
             }
             if (value == null) {
                 // Not written in this transaction, so the backing table answers with the committed value.
                 byte[] stored = backing.get(key);
-                cache.put(new CacheKey(id, key.clone()), stored == null ? ABSENT : stored);
+                if (caching) {
+                    cache.put(new CacheKey(id, key.clone()), stored == null ? ABSENT : stored);
+                }
                 return stored;
             }
             return value == ABSENT ? null : value;
@@ -197,8 +202,10 @@ public final class CachingStateBackend implements StateBackend {
 
         /** After the backing transaction committed: pending writes become cached committed values. */
         void committed() {
-            for (Map.Entry<CacheKey, byte[]> write : pending.entrySet()) {
-                cache.put(write.getKey(), write.getValue());
+            if (caching) {
+                for (Map.Entry<CacheKey, byte[]> write : pending.entrySet()) {
+                    cache.put(write.getKey(), write.getValue());
+                }
             }
             pending.clear();
         }
