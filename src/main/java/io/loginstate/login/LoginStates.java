@@ -28,7 +28,7 @@ public final class LoginStates {
 
         @Override
         public UserLoginState deserialize(byte[] bytes, int offset, int length) {
-            return UserLoginState.decode(java.util.Arrays.copyOfRange(bytes, offset, offset + length));
+            return UserLoginState.decode(bytes, offset, length);
         }
     };
 

@@ -1,5 +1,7 @@
 package io.loginstate.login;
 
+import io.loginstate.state.ValueFormat;
+
 import java.nio.ByteBuffer;
 
 /**
@@ -59,16 +61,19 @@ public final class UserLoginState {
     }
 
     public static UserLoginState decode(byte[] bytes) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        byte format = buffer.get();
-        if (format != FORMAT_V1 || bytes.length != ENCODED_SIZE) {
-            throw new IllegalArgumentException("Unknown user state format " + format + " (" + bytes.length + " bytes)");
+        return decode(bytes, 0, bytes.length);
+    }
+
+    public static UserLoginState decode(byte[] bytes, int offset, int length) {
+        byte format = bytes[offset];
+        if (format != FORMAT_V1 || length != ENCODED_SIZE) {
+            throw new IllegalArgumentException("Unknown user state format " + format + " (" + length + " bytes)");
         }
         UserLoginState state = new UserLoginState();
-        state.lastLogin = buffer.getLong();
-        state.firstSeen = buffer.getLong();
-        state.loginCount = buffer.getLong();
-        state.failedLoginCount = buffer.getLong();
+        state.lastLogin = ValueFormat.getLong(bytes, offset + 1);
+        state.firstSeen = ValueFormat.getLong(bytes, offset + 9);
+        state.loginCount = ValueFormat.getLong(bytes, offset + 17);
+        state.failedLoginCount = ValueFormat.getLong(bytes, offset + 25);
         return state;
     }
 }

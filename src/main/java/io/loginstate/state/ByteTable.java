@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * A sorted byte-level key space of a {@link StateBackend}. Keys compare as unsigned bytes. Inside a
- * transaction, reads see the transaction's own writes.
+ * transaction, reads see the transaction's own writes. Arrays passed in or returned are never
+ * modified afterwards, by either side.
  */
 public interface ByteTable {
 

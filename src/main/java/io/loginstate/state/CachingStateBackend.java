@@ -163,7 +163,7 @@ public final class CachingStateBackend implements StateBackend {
                 // Not written in this transaction, so the backing table answers with the committed value.
                 byte[] stored = backing.get(key);
                 if (caching) {
-                    cache.put(new CacheKey(id, key.clone()), stored == null ? ABSENT : stored);
+                    cache.put(cacheKey, stored == null ? ABSENT : stored);
                 }
                 return stored;
             }
@@ -172,12 +172,12 @@ public final class CachingStateBackend implements StateBackend {
 
         @Override
         public void put(byte[] key, byte[] value) {
-            pending.put(new CacheKey(id, key.clone()), value);
+            pending.put(new CacheKey(id, key), value);
         }
 
         @Override
         public void delete(byte[] key) {
-            pending.put(new CacheKey(id, key.clone()), ABSENT);
+            pending.put(new CacheKey(id, key), ABSENT);
         }
 
         @Override

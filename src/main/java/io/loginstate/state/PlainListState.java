@@ -39,13 +39,42 @@ public final class PlainListState<E> implements ListState<E> {
         List<E> elements = new ArrayList<>();
         int offset = 0;
         while (offset < stored.length) {
-            int length = ((stored[offset] & 0xFF) << 24) | ((stored[offset + 1] & 0xFF) << 16)
-                    | ((stored[offset + 2] & 0xFF) << 8) | (stored[offset + 3] & 0xFF);
+            int length = lengthAt(stored, offset);
             offset += 4;
             elements.add(serializer.deserialize(stored, offset, length));
             offset += length;
         }
         return elements;
+    }
+
+    /** Number of elements in a stored list (0 for null). */
+    public static int count(byte[] stored) {
+        if (stored == null) {
+            return 0;
+        }
+        int count = 0;
+        for (int offset = 0; offset < stored.length; offset += 4 + lengthAt(stored, offset)) {
+            count++;
+        }
+        return count;
+    }
+
+    /** The length of the element whose length prefix starts at {@code offset}. */
+    public static int lengthAt(byte[] stored, int offset) {
+        return ((stored[offset] & 0xFF) << 24) | ((stored[offset + 1] & 0xFF) << 16)
+                | ((stored[offset + 2] & 0xFF) << 8) | (stored[offset + 3] & 0xFF);
+    }
+
+    public static void putLength(byte[] target, int offset, int length) {
+        target[offset] = (byte) (length >>> 24);
+        target[offset + 1] = (byte) (length >>> 16);
+        target[offset + 2] = (byte) (length >>> 8);
+        target[offset + 3] = (byte) length;
+    }
+
+    /** One element as stored, without its length prefix. */
+    public byte[] serializeElement(E element) {
+        return serializer.serialize(element);
     }
 
     public byte[] encode(List<E> elements) {
@@ -59,10 +88,7 @@ public final class PlainListState<E> implements ListState<E> {
         byte[] stored = new byte[size];
         int offset = 0;
         for (byte[] bytes : serialized) {
-            stored[offset] = (byte) (bytes.length >>> 24);
-            stored[offset + 1] = (byte) (bytes.length >>> 16);
-            stored[offset + 2] = (byte) (bytes.length >>> 8);
-            stored[offset + 3] = (byte) bytes.length;
+            putLength(stored, offset, bytes.length);
             System.arraycopy(bytes, 0, stored, offset + 4, bytes.length);
             offset += 4 + bytes.length;
         }

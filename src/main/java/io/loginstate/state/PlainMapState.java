@@ -59,6 +59,10 @@ public final class PlainMapState<K, E> implements MapState<K, E> {
         return keySerializer.deserialize(compositeKey, offset, compositeKey.length - offset);
     }
 
+    public byte[] encodeValue(E value) {
+        return valueSerializer.serialize(value);
+    }
+
     public E decodeValue(byte[] stored) {
         return valueSerializer.deserialize(stored);
     }

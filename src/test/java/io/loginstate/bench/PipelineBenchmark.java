@@ -144,12 +144,35 @@ public final class PipelineBenchmark {
             double rate = (events - firstCount) / seconds(System.nanoTime() - firstAt);
             System.out.printf(Locale.ROOT, "login-state applied %,d events in %.2f s%n", events - firstCount,
                     seconds(System.nanoTime() - firstAt));
+            printBatchStatistics(service.get("/q/metrics").body(), events - firstCount, seconds(System.nanoTime() - firstAt));
             service.stop(Duration.ofSeconds(60));
             if (profile) {
                 HotMethods.print(jfr, 25);
             }
             return rate;
         }
+    }
+
+    /** Where the time went inside the service: batches, their size, and how busy the applying threads were. */
+    private static void printBatchStatistics(String metrics, long records, double wallSeconds) {
+        double batches = sumOf(metrics, "login_state_batch_apply_seconds_count");
+        double applySeconds = sumOf(metrics, "login_state_batch_apply_seconds_sum");
+        if (batches == 0) {
+            return;
+        }
+        System.out.printf(Locale.ROOT, "service batches: %,.0f, mean %.0f records, mean apply+commit %.2f ms, "
+                        + "%.1f µs per record; applying threads busy %.1f s of %.1f s wall%n",
+                batches, records / batches, applySeconds * 1000 / batches, applySeconds * 1e6 / records, applySeconds, wallSeconds);
+    }
+
+    private static double sumOf(String metrics, String name) {
+        double total = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return total;
     }
 
     private static String javaBin() {

@@ -2,6 +2,7 @@ package io.loginstate.state.ttl;
 
 import io.loginstate.state.ByteTable;
 import io.loginstate.state.PlainListState;
+import io.loginstate.state.ValueFormat;
 import io.loginstate.state.api.ListState;
 
 import java.util.ArrayList;
@@ -54,28 +55,75 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
         add(element, Integer.MAX_VALUE);
     }
 
+    /**
+     * Works on the stored bytes: element stamps are read in place and only the new element is
+     * serialized, so adding to a list costs one read, one array copy and one write.
+     */
     @Override
     public void add(T element, int maxElements) {
         if (element == null) {
             throw new IllegalArgumentException("A list element must not be null");
         }
         byte[] key = inner.entryKey();
-        List<TtlValue<T>> stored = inner.get();
-        List<TtlValue<T>> live = liveOf(stored);
-        if (live.size() < stored.size()) {
-            dropExpired(key, stored, live);
-        }
+        byte[] stored = inner.table().get(key);
         long stamp = stampNow();
-        if (expired(stamp)) {
+        boolean storeNew = !expired(stamp) && maxElements > 0;
+        int count = PlainListState.count(stored);
+        int[] starts = new int[count + 1];
+        long[] stamps = new long[count];
+        boolean[] live = new boolean[count];
+        long oldestStored = Long.MAX_VALUE;
+        int liveCount = 0;
+        int offset = 0;
+        for (int i = 0; i < count; i++) {
+            starts[i] = offset;
+            stamps[i] = ValueFormat.stamp(stored, offset + 4, fallbackStamp);
+            oldestStored = Math.min(oldestStored, stamps[i]);
+            live[i] = !expired(stamps[i]);
+            if (live[i]) {
+                liveCount++;
+            } else {
+                removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), key, stamps[i], 1);
+            }
+            offset += 4 + PlainListState.lengthAt(stored, offset);
+        }
+        starts[count] = offset;
+        if (!storeNew && liveCount == count) {
             return;
         }
-        List<TtlValue<T>> before = live;
-        List<TtlValue<T>> after = new ArrayList<>(live);
-        after.add(new TtlValue<>(element, stamp));
-        if (after.size() > maxElements) {
-            after = after.subList(after.size() - maxElements, after.size());
+        // Keep the newest live elements that fit next to the new one.
+        int keep = Math.min(liveCount, storeNew ? maxElements - 1 : liveCount);
+        int skip = liveCount - keep;
+        byte[] added = storeNew ? inner.serializeElement(new TtlValue<>(element, stamp)) : null;
+        int size = storeNew ? 4 + added.length : 0;
+        long oldestKept = storeNew ? stamp : Long.MAX_VALUE;
+        for (int i = 0, seen = 0; i < count; i++) {
+            if (live[i] && seen++ >= skip) {
+                size += starts[i + 1] - starts[i];
+                oldestKept = Math.min(oldestKept, stamps[i]);
+            }
         }
-        replace(key, before, after);
+        if (size == 0) {
+            inner.table().delete(key);
+            return;
+        }
+        byte[] next = new byte[size];
+        int at = 0;
+        for (int i = 0, seen = 0; i < count; i++) {
+            if (live[i] && seen++ >= skip) {
+                System.arraycopy(stored, starts[i], next, at, starts[i + 1] - starts[i]);
+                at += starts[i + 1] - starts[i];
+            }
+        }
+        if (storeNew) {
+            PlainListState.putLength(next, at, added.length);
+            System.arraycopy(added, 0, next, at + 4, added.length);
+        }
+        inner.table().put(key, next);
+        // The list is filed at or below its oldest element; a new filing only if it got older.
+        if (count == 0 || bucket(oldestKept) < bucket(oldestStored)) {
+            indexAdd(oldestKept, key);
+        }
     }
 
     @Override

@@ -12,6 +12,10 @@ import java.util.Map;
 final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V> {
 
     private final PlainMapState<K, TtlValue<V>> inner;
+    // The entry last read by get(), so a get-then-put of the same entry reads storage once.
+    private byte[] memoKey;
+    private long memoGeneration;
+    private TtlValue<V> memo;
 
     TtlMapState(String stateName, TtlConfig config, TtlContext context, boolean readOnly, long fallbackStamp,
                 PlainMapState<K, TtlValue<V>> inner) {
@@ -22,8 +26,26 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
     @Override
     public V get(K mapKey) {
         byte[] entryKey = inner.entryKey(mapKey);
-        TtlValue<V> stored = inner.get(mapKey);
-        return stored == null ? null : checked(entryKey, stored);
+        byte[] raw = inner.table().get(entryKey);
+        TtlValue<V> stored = raw == null ? null : inner.decodeValue(raw);
+        V value = stored == null ? null : checked(entryKey, stored);
+        if (!readOnly) {
+            memoKey = entryKey;
+            memoGeneration = context.generation;
+            // An expired entry was removed by checked(); a refreshed one changes only its stamp,
+            // which put() recomputes the same way.
+            memo = stored != null && expired(stored.stamp()) ? null : stored;
+        }
+        return value;
+    }
+
+    /** The stored entry, from the memo if get() just read it and nothing changed since. */
+    private TtlValue<V> load(byte[] entryKey) {
+        if (memoKey != null && memoGeneration == context.generation && java.util.Arrays.equals(memoKey, entryKey)) {
+            return memo;
+        }
+        byte[] raw = inner.table().get(entryKey);
+        return raw == null ? null : inner.decodeValue(raw);
     }
 
     /** The value to return for a stored entry, removing it if expired or refreshing it on read. */
@@ -58,7 +80,8 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
             return;
         }
         byte[] entryKey = inner.entryKey(mapKey);
-        TtlValue<V> old = inner.get(mapKey);
+        TtlValue<V> old = load(entryKey);
+        memoKey = null;
         long stamp = stampNow();
         if (old != null) {
             if (expired(old.stamp())) {
@@ -74,7 +97,7 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
             }
             return;
         }
-        inner.put(mapKey, new TtlValue<>(value, stamp));
+        inner.table().put(entryKey, inner.encodeValue(new TtlValue<>(value, stamp)));
         if (old == null || expired(old.stamp())) {
             indexAdd(stamp, entryKey);
         }
@@ -82,6 +105,7 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
 
     @Override
     public void remove(K mapKey) {
+        memoKey = null;
         byte[] entryKey = inner.entryKey(mapKey);
         TtlValue<V> old = inner.get(mapKey);
         if (old != null) {
@@ -110,6 +134,7 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
 
     @Override
     public void clear() {
+        memoKey = null;
         for (Map.Entry<byte[], byte[]> entry : inner.rawEntries()) {
             TtlValue<V> stored = inner.decodeValue(entry.getValue());
             if (expired(stored.stamp())) {
