@@ -111,7 +111,7 @@ public interface LoginStateConfig {
          * the read cache off. Writes reach RocksDB once per key per batch either way.
          */
         @WithName("cache-entries-per-partition")
-        @WithDefault("10000")
+        @WithDefault("0")
         int cacheEntriesPerPartition();
 
         /** Upper bound for closing a partition on revocation or shutdown. */
