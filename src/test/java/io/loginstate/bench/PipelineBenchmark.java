@@ -68,7 +68,8 @@ public final class PipelineBenchmark {
     private static void produce(String bootstrap, long events, int users) {
         ZipfSampler zipf = new ZipfSampler(users, 1.0);
         SplittableRandom random = new SplittableRandom(1);
-        long base = Instant.parse("2026-11-01T00:00:00Z").toEpochMilli();
+        // Recent events, so none is past the service's default 30-day TTL.
+        long base = Instant.now().minus(java.time.Duration.ofDays(2)).toEpochMilli();
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.BATCH_SIZE_CONFIG, 262_144,

@@ -53,7 +53,8 @@ class LoginPipelineTest {
 
     private static final int USERS = 400;
     private static final int GOOD_EVENTS = 10_000;
-    private static final long BASE_TIME = Instant.parse("2026-11-01T00:00:00Z").toEpochMilli();
+    /** Events span the last days: well inside the default 30-day TTL, whenever the test runs. */
+    private static final long BASE_TIME = Instant.now().minus(java.time.Duration.ofDays(3)).toEpochMilli();
     private static final ExpectedLogins EXPECTED = new ExpectedLogins();
     /** test-id header of each malformed record → the reason it must be rejected with. */
     private static final Map<String, String> MALFORMED = new HashMap<>();

@@ -1,9 +1,8 @@
 package io.loginstate.it;
 
-import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.loginstate.testing.BrokerFixture;
 import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.ServiceProcess;
-import io.loginstate.testing.TestFiles;
 import io.loginstate.testing.TestProducers;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,8 +34,7 @@ class ServiceRestartIT {
     private static final int USERS = 300;
     private static final Duration PROCESSING_TIMEOUT = Duration.ofSeconds(120);
 
-    private static Path workDir;
-    private static EmbeddedKafkaBroker broker;
+    private static BrokerFixture kafka;
     private final ExpectedLogins expected = new ExpectedLogins();
     private final Random random = new Random(7);
     private long produced;
@@ -45,25 +43,21 @@ class ServiceRestartIT {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        workDir = Files.createTempDirectory("login-state-restart");
-        broker = EmbeddedKafkaBroker.start(workDir.resolve("kafka"), 0, 0, Map.of());
-        broker.createTopic(TOPIC, PARTITIONS);
-        broker.createTopic("logins-dlq", 1);
+        kafka = BrokerFixture.start("login-state-restart", TOPIC, PARTITIONS);
     }
 
     @AfterAll
     static void stopBroker() {
-        if (broker != null) {
-            broker.close();
+        if (kafka != null) {
+            kafka.close();
         }
-        TestFiles.deleteRecursively(workDir);
     }
 
     @Test
     void stateSurvivesRestartsAndProcessingResumesWithoutDoubleCounting() throws Exception {
         Map<String, String> settings = Map.of(
-                "kafka.bootstrap.servers", broker.bootstrapServers(),
-                "login-state.state-dir", workDir.resolve("state").toString(),
+                "kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "login-state.state-dir", kafka.workDir().resolve("state").toString(),
                 // A killed member holds its partitions until its session expires: keep that short.
                 "mp.messaging.incoming.logins.session.timeout.ms", "6000",
                 "mp.messaging.incoming.logins.heartbeat.interval.ms", "1000");
@@ -112,7 +106,7 @@ class ServiceRestartIT {
     }
 
     private void produce(int events) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(broker.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(kafka.bootstrapServers())) {
             for (int i = 0; i < events; i++) {
                 String user = "user-" + random.nextInt(USERS);
                 clock += 1000;

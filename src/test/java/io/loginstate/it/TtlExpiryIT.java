@@ -1,9 +1,8 @@
 package io.loginstate.it;
 
-import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.loginstate.testing.BrokerFixture;
 import io.loginstate.testing.RawFiles;
 import io.loginstate.testing.ServiceProcess;
-import io.loginstate.testing.TestFiles;
 import io.loginstate.testing.TestProducers;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -35,30 +34,25 @@ class TtlExpiryIT {
     private static final int PARTITIONS = 2;
     private static final Duration TTL = Duration.ofSeconds(25);
     private static final Duration DEADLINE = Duration.ofSeconds(6);
-    private static Path workDir;
-    private static EmbeddedKafkaBroker broker;
+    private static BrokerFixture kafka;
 
     @BeforeAll
     static void startBroker() throws Exception {
-        workDir = Files.createTempDirectory("login-state-ttl");
-        broker = EmbeddedKafkaBroker.start(workDir.resolve("kafka"), 0, 0, Map.of());
-        broker.createTopic(TOPIC, PARTITIONS);
-        broker.createTopic("logins-dlq", 1);
+        kafka = BrokerFixture.start("login-state-ttl", TOPIC, PARTITIONS);
     }
 
     @AfterAll
     static void stopBroker() {
-        if (broker != null) {
-            broker.close();
+        if (kafka != null) {
+            kafka.close();
         }
-        TestFiles.deleteRecursively(workDir);
     }
 
     @Test
     void usersExpireFromTheApiAndFromEveryLocalFile() throws Exception {
-        Path stateDir = workDir.resolve("state");
+        Path stateDir = kafka.workDir().resolve("state");
         Map<String, String> settings = Map.of(
-                "kafka.bootstrap.servers", broker.bootstrapServers(),
+                "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "login-state.state-dir", stateDir.toString(),
                 "login-state.ttl.duration", TTL.toSeconds() + "s",
                 "login-state.ttl.allowed-lateness", "0s",
@@ -125,7 +119,7 @@ class TtlExpiryIT {
     }
 
     private static void produce(String user, long timestamp, String userAgent) throws Exception {
-        try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(broker.bootstrapServers())) {
+        try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(kafka.bootstrapServers())) {
             String json = "{\"userId\":\"" + user + "\",\"timestamp\":" + timestamp + ",\"userAgent\":\"" + userAgent + "\"}";
             producer.send(new ProducerRecord<>(TOPIC, user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8))).get();
         }

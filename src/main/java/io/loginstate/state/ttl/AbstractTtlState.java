@@ -1,6 +1,7 @@
 package io.loginstate.state.ttl;
 
 import io.loginstate.state.ByteTable;
+import io.loginstate.state.ValueFormat;
 
 /**
  * The TTL rules shared by the value, list and map decorators, with the config turned into fields
@@ -102,10 +103,27 @@ abstract class AbstractTtlState {
 
 
     /**
-     * Removes what is expired of the entry an index entry points to; returns how many values
-     * (entries or list elements) were removed. The caller deletes the index entry itself.
+     * Removes what is expired of the entry an index entry points to, or files a live entry again
+     * under its current stamp; returns how many values (entries or list elements) were removed.
+     * The caller deletes the index entry itself. This is the rule for single-value entries.
      */
-    abstract int purge(byte[] entryKey, long indexStamp, CleanupStrategy strategy);
+    int purge(byte[] entryKey, long indexStamp, CleanupStrategy strategy) {
+        byte[] stored = table().get(entryKey);
+        if (stored == null) {
+            return 0;
+        }
+        long stamp = ValueFormat.stamp(stored, 0, fallbackStamp);
+        if (!expired(stamp)) {
+            indexAdd(stamp, entryKey);
+            return 0;
+        }
+        table().delete(entryKey);
+        if (bucket(stamp) != indexStamp) {
+            indexRemove(stamp, entryKey);
+        }
+        removedExpired(strategy, table(), entryKey, stamp, 1);
+        return 1;
+    }
 
     /** The table holding the state's entries. */
     abstract ByteTable table();

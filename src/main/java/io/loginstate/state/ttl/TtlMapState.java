@@ -146,25 +146,6 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
     }
 
     @Override
-    int purge(byte[] entryKey, long indexStamp, CleanupStrategy strategy) {
-        byte[] stored = inner.table().get(entryKey);
-        if (stored == null) {
-            return 0;
-        }
-        long stamp = ValueFormat.stamp(stored, 0, fallbackStamp);
-        if (!expired(stamp)) {
-            indexAdd(stamp, entryKey);
-            return 0;
-        }
-        inner.table().delete(entryKey);
-        if (bucket(stamp) != indexStamp) {
-            indexRemove(stamp, entryKey);
-        }
-        removedExpired(strategy, inner.table(), entryKey, stamp, 1);
-        return 1;
-    }
-
-    @Override
     ByteTable table() {
         return inner.table();
     }

@@ -2,7 +2,6 @@ package io.loginstate.state.ttl;
 
 import io.loginstate.state.ByteTable;
 import io.loginstate.state.PlainValueState;
-import io.loginstate.state.ValueFormat;
 import io.loginstate.state.api.ValueState;
 
 /** A value state whose value expires a TTL after its stamp. */
@@ -107,25 +106,6 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
         memoKey = key;
         memoGeneration = context.generation;
         memo = value;
-    }
-
-    @Override
-    int purge(byte[] entryKey, long indexStamp, CleanupStrategy strategy) {
-        byte[] stored = inner.table().get(entryKey);
-        if (stored == null) {
-            return 0;
-        }
-        long stamp = ValueFormat.stamp(stored, 0, fallbackStamp);
-        if (!expired(stamp)) {
-            indexAdd(stamp, entryKey);
-            return 0;
-        }
-        inner.table().delete(entryKey);
-        if (bucket(stamp) != indexStamp) {
-            indexRemove(stamp, entryKey);
-        }
-        removedExpired(strategy, inner.table(), entryKey, stamp, 1);
-        return 1;
     }
 
     @Override
