@@ -2,6 +2,7 @@ package io.loginstate.processing;
 
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.state.CachingStateBackend;
+import io.loginstate.state.IncompatibleStateException;
 import io.loginstate.state.KeyedStateBackend;
 import io.loginstate.state.StateBackend;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
@@ -113,6 +114,27 @@ public class ProcessorRegistry {
     }
 
     private KeyedStateBackend openState(TopicPartition partition) {
+        try {
+            return openStateOnce(partition);
+        } catch (IncompatibleStateException e) {
+            // The input log is the source of truth: unreadable local state is rebuilt from it.
+            LOG.warnf("%s; deleting %s and rebuilding the partition from the input", e.getMessage(), storeDirectory(partition));
+            deleteRecursively(storeDirectory(partition));
+            return openStateOnce(partition);
+        }
+    }
+
+    private static void deleteRecursively(Path directory) {
+        try (var paths = java.nio.file.Files.walk(directory)) {
+            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(path);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("Cannot delete " + directory, e);
+        }
+    }
+
+    private KeyedStateBackend openStateOnce(TopicPartition partition) {
         var descriptors = handlers.stateDescriptors();
         RocksDBStateBackend backend = RocksDBStateBackend.open(partition.toString(), storeDirectory(partition),
                 KeyedStateBackend.tableNames(descriptors), rocksResources);

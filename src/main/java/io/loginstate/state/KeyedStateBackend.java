@@ -33,6 +33,9 @@ import java.util.OptionalLong;
 public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
 
     private static final byte[] MAX_EVENT_TIME_KEY = "ttl/max-event-timestamp".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] LAYOUT_KEY = "layout-version".getBytes(StandardCharsets.UTF_8);
+    /** Version of how keyed state is laid out in tables (value format tags, index, meta keys). */
+    static final int LAYOUT_VERSION = 2;
 
     private final StateBackend backend;
     private final Map<String, StateDescriptor<?>> descriptors = new LinkedHashMap<>();
@@ -54,6 +57,7 @@ public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
         this.factory = new TtlStateFactory(backend, ttlContext);
         this.cleaner = new TtlCleaner(ttlContext, settings);
         ByteTable meta = backend.table(StateBackend.META_TABLE);
+        checkLayout(backend, meta);
         byte[] maxEventTime = meta.get(MAX_EVENT_TIME_KEY);
         if (maxEventTime != null) {
             time.restore(ValueFormat.getLong(maxEventTime, 0));
@@ -71,6 +75,26 @@ public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
         }
         // TTL switched on or off since the last run: record it before any input is applied.
         backend.commit(backend.position().orElse(-1));
+    }
+
+    /**
+     * State written with another layout (or before layouts were recorded) cannot be read; the
+     * caller can drop it and rebuild from the input.
+     */
+    private static void checkLayout(StateBackend backend, ByteTable meta) {
+        byte[] stored = meta.get(LAYOUT_KEY);
+        if (stored == null && backend.position().isPresent()) {
+            throw new IncompatibleStateException(backend.name(), "has state from before layout versions were recorded");
+        }
+        if (stored != null && ValueFormat.getLong(stored, 0) != LAYOUT_VERSION) {
+            throw new IncompatibleStateException(backend.name(), "has state of layout version "
+                    + ValueFormat.getLong(stored, 0) + ", this build reads version " + LAYOUT_VERSION);
+        }
+        if (stored == null) {
+            byte[] value = new byte[Long.BYTES];
+            ValueFormat.putLong(value, 0, LAYOUT_VERSION);
+            meta.put(LAYOUT_KEY, value);
+        }
     }
 
     /** The tables a backend must have for these states. */

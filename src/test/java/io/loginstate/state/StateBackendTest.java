@@ -123,4 +123,28 @@ class StateBackendTest {
         assertThatThrownBy(() -> kind.open(file, TABLES)).isInstanceOf(StateStoreException.class)
                 .hasMessageContaining("'rocksdb'");
     }
+
+    @ParameterizedTest
+    @EnumSource(Backends.class)
+    void keyedStateRefusesStateOfAnUnknownLayout(Backends kind) {
+        try (StateBackend backend = kind.open(dir.resolve("db"), KeyedStateBackend.tableNames(java.util.List.of()))) {
+            // Written before layout versions were recorded: a position, no layout.
+            backend.table("_meta").put(bytes("anything"), bytes("x"));
+            backend.commit(5);
+            assertThatThrownBy(() -> new KeyedStateBackend(backend, java.util.List.of(),
+                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true),
+                    io.loginstate.state.ttl.TtlSettings.DEFAULTS))
+                    .isInstanceOf(IncompatibleStateException.class).hasMessageContaining("layout");
+        }
+        try (StateBackend fresh = kind.open(dir.resolve("fresh"), KeyedStateBackend.tableNames(java.util.List.of()))) {
+            new KeyedStateBackend(fresh, java.util.List.of(),
+                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true),
+                    io.loginstate.state.ttl.TtlSettings.DEFAULTS);
+            fresh.commit(9);
+            // Recorded now: a later open accepts it.
+            new KeyedStateBackend(fresh, java.util.List.of(),
+                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true),
+                    io.loginstate.state.ttl.TtlSettings.DEFAULTS);
+        }
+    }
 }
