@@ -4,10 +4,12 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
+import io.loginstate.objectstore.ObjectStoreType;
 import io.loginstate.state.ttl.StateVisibility;
 import io.loginstate.state.ttl.TimeCharacteristic;
 import io.loginstate.state.ttl.UpdateType;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -37,6 +39,52 @@ public interface LoginStateConfig {
     SampleGenerator sampleGenerator();
 
     Ttl ttl();
+
+    @WithName("object-store")
+    ObjectStore objectStore();
+
+    /** Where checkpoints of the partitions' state are kept. */
+    interface ObjectStore {
+        /** {@code directory} (a local directory) or {@code s3} (an S3 bucket, on AWS or S3-compatible). */
+        @WithDefault("directory")
+        ObjectStoreType type();
+
+        Directory directory();
+
+        S3 s3();
+
+        interface Directory {
+            /** Root directory of the objects; on a local file system (see DirectoryObjectStore). */
+            @WithDefault("data/checkpoints")
+            Path path();
+        }
+
+        interface S3 {
+            /** Server of an S3-compatible store (MinIO, Ceph, ...); absent: AWS, by region. */
+            Optional<URI> endpoint();
+
+            @WithDefault("login-state")
+            String bucket();
+
+            /** Prepended to every key, e.g. {@code prod/}; absent: keys at the bucket's root. */
+            Optional<String> prefix();
+
+            @WithDefault("us-east-1")
+            String region();
+
+            /** Bucket in the path ({@code host/bucket/key}) rather than the host name; most S3-compatible servers need it. */
+            @WithName("path-style-access")
+            @WithDefault("false")
+            boolean pathStyleAccess();
+
+            /** With {@code secret-access-key}: static credentials. Both absent: the AWS default credentials chain. */
+            @WithName("access-key-id")
+            Optional<String> accessKeyId();
+
+            @WithName("secret-access-key")
+            Optional<String> secretAccessKey();
+        }
+    }
 
     /** Time-to-live of the login state (user aggregate, recent logins, devices). */
     interface Ttl {

@@ -1,0 +1,106 @@
+package io.loginstate.testing;
+
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.blobstore.Constants;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+
+/**
+ * A real S3-compatible server in the test JVM: S3Proxy with its filesystem backend in a temporary
+ * directory, on a free port of 127.0.0.1, requiring AWS signatures (v2 or v4) with a fixed
+ * identity. Conditional writes are atomic, as on S3, so fencing can be tested against it: S3Proxy
+ * makes {@code If-None-Match: *} atomic itself, {@link AtomicIfMatchBlobStore} adds {@code If-Match}.
+ */
+public final class S3ProxyServer implements AutoCloseable {
+
+    public static final String ACCESS_KEY_ID = "login-state-test";
+    public static final String SECRET_ACCESS_KEY = "login-state-test-secret";
+    public static final String REGION = "us-east-1";
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Path baseDir;
+    private final BlobStore blobStore;
+    private final S3Proxy proxy;
+    private final URI endpoint;
+
+    private S3ProxyServer(Path baseDir, BlobStore blobStore, S3Proxy proxy) {
+        this.baseDir = baseDir;
+        this.blobStore = blobStore;
+        this.proxy = proxy;
+        this.endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
+    }
+
+    /** Starts a server holding the given (empty) buckets. */
+    public static S3ProxyServer start(String... buckets) {
+        Path baseDir;
+        try {
+            baseDir = Files.createTempDirectory("s3proxy");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Properties properties = new Properties();
+        properties.setProperty("jclouds.filesystem.basedir", baseDir.toString());
+        properties.setProperty(Constants.PROPERTY_IDENTITY, ACCESS_KEY_ID);
+        properties.setProperty(Constants.PROPERTY_CREDENTIAL, SECRET_ACCESS_KEY);
+        BlobStore blobStore = BlobStores.create("filesystem", properties);
+        for (String bucket : buckets) {
+            blobStore.createContainer(bucket);
+            if (!blobStore.containerExists(bucket)) {
+                blobStore.close();
+                throw new IllegalArgumentException("S3Proxy did not create bucket '" + bucket + "' (an invalid name?)");
+            }
+        }
+        S3Proxy proxy = S3Proxy.builder()
+                .blobStore(new AtomicIfMatchBlobStore(blobStore))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+                // Port 0: the system picks a free port, with no window for another process to take it.
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                // Tests have finished their requests when they close the server: no graceful drain.
+                .stopTimeout(0)
+                .build();
+        try {
+            proxy.start();
+            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+            while (!"STARTED".equals(proxy.getState())) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("S3Proxy not started after " + START_TIMEOUT + ": " + proxy.getState());
+                }
+                Thread.sleep(5);
+            }
+            return new S3ProxyServer(baseDir, blobStore, proxy);
+        } catch (Exception e) {
+            stopQuietly(proxy);
+            blobStore.close();
+            TestFiles.deleteRecursively(baseDir);
+            throw new IllegalStateException("S3Proxy did not start", e);
+        }
+    }
+
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public void close() {
+        stopQuietly(proxy);
+        blobStore.close();
+        TestFiles.deleteRecursively(baseDir);
+    }
+
+    private static void stopQuietly(S3Proxy proxy) {
+        try {
+            proxy.stop();
+        } catch (Exception e) {
+            // Stopping a test server: nothing left to do about it.
+        }
+    }
+}
