@@ -1,5 +1,7 @@
 package io.loginstate.objectstore;
 
+import static org.awaitility.Awaitility.await;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +41,7 @@ class DirectoryObjectStoreTest {
         int increments = 100;
         Path root = dir.resolve("store");
         Path go = dir.resolve("go");
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
         try (ObjectStore store = new DirectoryObjectStore(root)) {
             store.put(COUNTER, bytes("0"));
         }
@@ -54,13 +57,17 @@ class DirectoryObjectStoreTest {
             List<Future<Integer>> local = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 local.add(pool.submit(() -> {
-                    awaitFile(go);
+                    start.await();
                     try (ObjectStore store = new DirectoryObjectStore(root)) {
                         return DirectoryCounter.increment(store, COUNTER, increments);
                     }
                 }));
             }
-            Files.createFile(go);
+            start.countDown();
+            for (Process process : processes) {
+                process.getOutputStream().write('\n');
+                process.getOutputStream().flush();
+            }
             int lost = 0;
             for (Future<Integer> future : local) {
                 lost += future.get(30, TimeUnit.SECONDS);
@@ -90,12 +97,9 @@ class DirectoryObjectStoreTest {
                 root.toString(), COUNTER, Integer.toString(increments), ready.toString(), go.toString());
     }
 
-    private static void awaitFile(Path file) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(file)) {
-            assertThat(System.nanoTime()).as("waiting for " + file).isLessThan(deadline);
-            Thread.sleep(1);
-        }
+    private static void awaitFile(Path file) {
+        await("file " + file).atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(1))
+                .until(() -> Files.exists(file));
     }
 
     @Test

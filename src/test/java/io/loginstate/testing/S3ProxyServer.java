@@ -1,5 +1,7 @@
 package io.loginstate.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -69,13 +71,8 @@ public final class S3ProxyServer implements AutoCloseable {
                 .build();
         try {
             proxy.start();
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            while (!"STARTED".equals(proxy.getState())) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IllegalStateException("S3Proxy not started after " + START_TIMEOUT + ": " + proxy.getState());
-                }
-                Thread.sleep(5);
-            }
+            await("S3Proxy started").atMost(START_TIMEOUT).pollInterval(java.time.Duration.ofMillis(5))
+                    .until(() -> "STARTED".equals(proxy.getState()));
             return new S3ProxyServer(baseDir, blobStore, proxy);
         } catch (Exception e) {
             stopQuietly(proxy);
