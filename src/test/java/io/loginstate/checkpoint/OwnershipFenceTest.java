@@ -3,7 +3,6 @@ package io.loginstate.checkpoint;
 import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.S3ObjectStore;
-import io.loginstate.objectstore.S3Settings;
 import io.loginstate.testing.S3ProxyServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,7 +11,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -52,13 +50,7 @@ class OwnershipFenceTest {
     private ObjectStore open(Kind kind) {
         return switch (kind) {
             case DIRECTORY -> new DirectoryObjectStore(dir.resolve("store"));
-            case S3 -> S3ObjectStore.create(S3Settings.of(BUCKET)
-                    .withEndpoint(s3Proxy.endpoint())
-                    .withRegion(S3ProxyServer.REGION)
-                    .withPathStyleAccess(true)
-                    .withCredentials(S3ProxyServer.ACCESS_KEY_ID, S3ProxyServer.SECRET_ACCESS_KEY)
-                    .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10), 3)
-                    .withPrefix("run-" + PREFIXES.incrementAndGet()));
+            case S3 -> S3ObjectStore.create(s3Proxy.settings(BUCKET).withPrefix("run-" + PREFIXES.incrementAndGet()));
         };
     }
 

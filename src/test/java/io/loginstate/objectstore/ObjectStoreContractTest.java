@@ -73,13 +73,7 @@ class ObjectStoreContractTest {
     }
 
     private static S3Settings s3Settings() {
-        return S3Settings.of(BUCKET)
-                .withEndpoint(s3Proxy.endpoint())
-                .withRegion(S3ProxyServer.REGION)
-                .withPathStyleAccess(true)
-                .withCredentials(S3ProxyServer.ACCESS_KEY_ID, S3ProxyServer.SECRET_ACCESS_KEY)
-                .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(10), 3)
-                .withListPageSize(LIST_PAGE_SIZE);
+        return s3Proxy.settings(BUCKET).withListPageSize(LIST_PAGE_SIZE);
     }
 
     private static byte[] bytes(String text) {

@@ -82,6 +82,16 @@ public final class S3ProxyServer implements AutoCloseable {
         }
     }
 
+    /** Client settings for one of this server's buckets, with short timeouts so failures surface fast. */
+    public io.loginstate.objectstore.S3Settings settings(String bucket) {
+        return io.loginstate.objectstore.S3Settings.of(bucket)
+                .withEndpoint(endpoint())
+                .withRegion(REGION)
+                .withPathStyleAccess(true)
+                .withCredentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+                .withTimeouts(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(10), 3);
+    }
+
     public URI endpoint() {
         return endpoint;
     }
