@@ -43,6 +43,54 @@ public interface LoginStateConfig {
     @WithName("object-store")
     ObjectStore objectStore();
 
+    Checkpoint checkpoint();
+
+    /** Checkpoints of each partition's state, with the offset it reflects, to the object store. */
+    interface Checkpoint {
+        /** Off: no checkpoints and no restore; a partition without local state is rebuilt from the topic. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Time between two checkpoints of a partition (one is skipped if nothing changed). */
+        @WithDefault("10s")
+        Duration interval();
+
+        /** Checkpoints kept per partition; older ones and every file only they reference are deleted. */
+        @WithDefault("3")
+        int retained();
+
+        /**
+         * Records a partition may apply beyond its last durable checkpoint; past this (the object
+         * store is down, say) the partition pauses until a checkpoint succeeds.
+         */
+        @WithName("max-unuploaded-records")
+        @WithDefault("5000000")
+        long maxUnuploadedRecords();
+
+        /** Threads uploading checkpoints (one partition's checkpoint at a time per thread). */
+        @WithName("upload-threads")
+        @WithDefault("2")
+        int uploadThreads();
+
+        /** Files downloaded in parallel when a partition is restored. */
+        @WithName("download-threads")
+        @WithDefault("8")
+        int downloadThreads();
+
+        /** Longest wait between retries of a failed upload (the wait doubles from 1 s). */
+        @WithName("max-retry-backoff")
+        @WithDefault("30s")
+        Duration maxRetryBackoff();
+
+        /**
+         * Objects no checkpoint references (left by crashed or fenced uploads) are deleted once they
+         * are this old, so an upload still in progress elsewhere is never robbed of its files.
+         */
+        @WithName("orphan-min-age")
+        @WithDefault("15m")
+        Duration orphanMinAge();
+    }
+
     /** Where checkpoints of the partitions' state are kept. */
     interface ObjectStore {
         /** {@code directory} (a local directory) or {@code s3} (an S3 bucket, on AWS or S3-compatible). */

@@ -11,7 +11,10 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready when Kafka answers, the group has assigned partitions, and every assigned state is open. */
+/**
+ * Ready when Kafka answers, the group has assigned partitions, and every assigned state is restored
+ * and open. Shows, per partition, the age of the last successful checkpoint and any back-pressure.
+ */
 @Readiness
 @ApplicationScoped
 public class StateReadinessCheck implements HealthCheck {
@@ -29,10 +32,23 @@ public class StateReadinessCheck implements HealthCheck {
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("login-state")
                 .withData("kafka", kafka ? "reachable" : "unreachable")
                 .withData("assignment", assigned ? "received" : "pending");
+        boolean restoring = registry.restoring();
+        if (restoring) {
+            builder.withData("restore", "in progress");
+        }
         for (PartitionProcessor processor : registry.processors()) {
             allOpen &= processor.status() == ProcessorStatus.OPEN;
-            builder.withData("partition-" + processor.partition().partition(), processor.status().name());
+            int partition = processor.partition().partition();
+            builder.withData("partition-" + partition, processor.status().name());
+            processor.checkpointer().ifPresent(checkpointer -> {
+                var age = checkpointer.lastSuccessAgeMillis();
+                builder.withData("partition-" + partition + "-last-checkpoint-age-seconds",
+                        age.isPresent() ? Long.toString(age.getAsLong() / 1000) : "none yet");
+                if (processor.backPressured()) {
+                    builder.withData("partition-" + partition + "-paused", processor.unuploadedRecords() + " records not checkpointed");
+                }
+            });
         }
-        return builder.status(kafka && assigned && allOpen).build();
+        return builder.status(kafka && assigned && allOpen && !restoring).build();
     }
 }

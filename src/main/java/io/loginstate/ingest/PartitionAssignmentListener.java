@@ -14,9 +14,9 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * Opens a partition's state when it is assigned and positions the consumer at the offset that
- * state reflects (the beginning for new state); closes the state when the partition is revoked or
- * lost. Runs on the polling thread, so the seek happens before any record of the partition is
+ * Opens a partition's state when it is assigned (claiming it and restoring its latest checkpoint)
+ * and positions the consumer at the offset that state reflects (the beginning for new state);
+ * closes the state when the partition is revoked (after a final checkpoint) or lost (without one). Runs on the polling thread, so the seek happens before any record of the partition is
  * fetched.
  */
 @ApplicationScoped
@@ -31,7 +31,10 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        for (PartitionProcessor processor : registry.open(partitions)) {
+        // The group generation is the owner epoch: every assignment of a partition gets a higher one,
+        // so a checkpoint of an instance that lost the partition can never be published over ours.
+        long epoch = Math.max(0, consumer.groupMetadata().generationId());
+        for (PartitionProcessor processor : registry.open(partitions, epoch)) {
             TopicPartition partition = processor.partition();
             if (processor.nextOffset().isPresent()) {
                 consumer.seek(partition, processor.nextOffset().getAsLong());
@@ -55,6 +58,6 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
     @Override
     public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         LOG.warnf("Lost %s", partitions);
-        registry.close(partitions);
+        registry.closeLost(partitions);
     }
 }

@@ -191,7 +191,7 @@ public final class S3ObjectStore implements ObjectStore {
             do {
                 page = s3.listObjectsV2(request.build());
                 for (S3Object object : page.contents()) {
-                    found.add(new ObjectInfo(object.key().substring(prefix.length()), object.size()));
+                    found.add(new ObjectInfo(object.key().substring(prefix.length()), object.size(), object.lastModified()));
                 }
                 request.continuationToken(page.nextContinuationToken());
             } while (Boolean.TRUE.equals(page.isTruncated()));

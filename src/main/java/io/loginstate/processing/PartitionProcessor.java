@@ -1,5 +1,7 @@
 package io.loginstate.processing;
 
+import io.loginstate.checkpoint.Checkpointer;
+import io.loginstate.checkpoint.LocalCheckpoint;
 import io.loginstate.state.KeyedStateBackend;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -51,10 +53,34 @@ public final class PartitionProcessor {
     /** Set when a batch was abandoned: no later batch may commit past the abandoned records. */
     private volatile boolean stopped;
     private volatile boolean maintenanceQueued;
+    /** Null when checkpoints are off. */
+    private final Checkpointer checkpointer;
+    private final long maxUnuploadedRecords;
+    /** Batches held back while too much progress is not checkpointed (back-pressure), oldest first. */
+    private final ArrayDeque<List<ConsumerRecord<byte[], byte[]>>> held = new ArrayDeque<>();
+    private CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
+    private volatile boolean checkpointQueued;
+    /** Counts commits that changed state; a checkpoint is skipped when nothing changed since the last. */
+    private volatile long stateVersion;
+    private long checkpointedVersion = -1;
+    /**
+     * Checkpoints taken of {@code checkpointedVersion}. An unchanged partition is still checkpointed
+     * until every retained checkpoint shows the current state, so files holding purged (expired)
+     * data stop being referenced within retained × interval even on an idle partition.
+     */
+    private int checkpointsAtVersion;
+    /** First offset this processor saw, the base of the un-checkpointed count while no checkpoint exists. */
+    private volatile long baseOffset = -1;
 
     PartitionProcessor(TopicPartition partition, KeyedStateBackend state, PartitionStateHandler handler, Executor executor,
                        DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
                        int maxQueuedBatches) {
+        this(partition, state, handler, executor, deadLetters, observer, metrics, maxQueuedBatches, null, Long.MAX_VALUE);
+    }
+
+    PartitionProcessor(TopicPartition partition, KeyedStateBackend state, PartitionStateHandler handler, Executor executor,
+                       DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
+                       int maxQueuedBatches, Checkpointer checkpointer, long maxUnuploadedRecords) {
         this.partition = partition;
         this.state = state;
         this.handler = handler;
@@ -63,7 +89,13 @@ public final class PartitionProcessor {
         this.observer = observer;
         this.maxQueuedBatches = maxQueuedBatches;
         this.nextOffset = state.position().orElse(-1);
+        this.baseOffset = nextOffset;
+        this.checkpointer = checkpointer;
+        this.maxUnuploadedRecords = maxUnuploadedRecords;
         this.meters = metrics.forPartition(partition, this);
+        if (checkpointer != null) {
+            checkpointer.onDurable(this::checkpointDurable);
+        }
     }
 
     public TopicPartition partition() {
@@ -112,6 +144,23 @@ public final class PartitionProcessor {
         if (status != ProcessorStatus.OPEN || records.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
+        if (baseOffset < 0) {
+            baseOffset = records.get(0).offset();
+        }
+        if (!held.isEmpty() || backPressured()) {
+            if (held.isEmpty()) {
+                released = new CompletableFuture<>();
+                LOG.warnf("Partition %s: %d records applied beyond the last durable checkpoint (bound %d); pausing until a checkpoint succeeds",
+                        partition, unuploadedRecords(), maxUnuploadedRecords);
+                requestCheckpoint();
+            }
+            held.addLast(records);
+            return held.size() > maxQueuedBatches ? released : CompletableFuture.completedFuture(null);
+        }
+        return chain(records);
+    }
+
+    private CompletableFuture<Void> chain(List<ConsumerRecord<byte[], byte[]>> records) {
         CompletableFuture<Void> done = tail.thenRunAsync(() -> apply(records), executor);
         tail = done;
         queued.addLast(done);
@@ -119,6 +168,90 @@ public final class PartitionProcessor {
             queued.removeFirst();
         }
         return queued.size() > maxQueuedBatches ? queued.peekFirst() : CompletableFuture.completedFuture(null);
+    }
+
+    /** Records applied beyond the last durable checkpoint (0 when checkpoints are off). */
+    public long unuploadedRecords() {
+        if (checkpointer == null) {
+            return 0;
+        }
+        long durable = checkpointer.durableOffset();
+        long base = durable >= 0 ? durable : baseOffset;
+        return base < 0 || nextOffset < 0 ? 0 : Math.max(0, nextOffset - base);
+    }
+
+    /** True while new batches are held back because too much progress is not checkpointed. */
+    public boolean backPressured() {
+        return checkpointer != null && !checkpointer.fenced() && unuploadedRecords() > maxUnuploadedRecords;
+    }
+
+    /** The partition's checkpointer, if checkpoints are on. */
+    public java.util.Optional<Checkpointer> checkpointer() {
+        return java.util.Optional.ofNullable(checkpointer);
+    }
+
+    /**
+     * Queues a checkpoint's synchronous step behind the queued batches, unless one is queued or
+     * uploading already. Skipped once the retained checkpoints all show the current state.
+     */
+    public synchronized void requestCheckpoint() {
+        if (checkpointer == null || status != ProcessorStatus.OPEN || checkpointQueued || checkpointer.busy()) {
+            return;
+        }
+        checkpointQueued = true;
+        tail = tail.thenRunAsync(this::checkpoint, executor);
+    }
+
+    private void checkpoint() {
+        checkpointQueued = false;
+        if (stopped || status == ProcessorStatus.FAILED || storeClosed) {
+            return;
+        }
+        takeCheckpoint();
+    }
+
+    /** The synchronous step; returns the upload, or null if there was nothing to checkpoint. */
+    private CompletableFuture<Boolean> takeCheckpoint() {
+        long version = stateVersion;
+        if (version == checkpointedVersion && checkpointsAtVersion >= checkpointer.retained()
+                || checkpointer.busy() || checkpointer.fenced()) {
+            return null;
+        }
+        try {
+            LocalCheckpoint local = checkpointer.snapshot(state);
+            if (local == null) {
+                return null;
+            }
+            if (version == checkpointedVersion) {
+                checkpointsAtVersion++;
+            } else {
+                checkpointedVersion = version;
+                checkpointsAtVersion = 1;
+            }
+            return checkpointer.upload(local);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Partition %s: taking a checkpoint failed; processing goes on and the next interval tries again", partition);
+            return null;
+        }
+    }
+
+    /** After a published checkpoint: lets held batches through once back under the bound. */
+    private synchronized void checkpointDurable() {
+        if (held.isEmpty()) {
+            return;
+        }
+        if (backPressured()) {
+            requestCheckpoint();
+            return;
+        }
+        LOG.infof("Partition %s: checkpoint durable, resuming %d held batch(es)", partition, held.size());
+        while (!held.isEmpty()) {
+            List<ConsumerRecord<byte[], byte[]>> batch = held.pollFirst();
+            if (status == ProcessorStatus.OPEN) {
+                chain(batch);
+            }
+        }
+        released.complete(null);
     }
 
     /** Reads committed state; empty if the processor is closed. Safe from any thread. */
@@ -170,6 +303,7 @@ public final class PartitionProcessor {
             return;
         }
         nextOffset = last + 1;
+        stateVersion++;
         appliedRecords += records.size() - rejections.size();
         meters.batch(records.size() - rejections.size(), rejections, System.nanoTime() - started);
         observer.batchCommitted(partition, first, last);
@@ -201,7 +335,9 @@ public final class PartitionProcessor {
             return;
         }
         try {
-            state.maintain();
+            if (state.maintain()) {
+                stateVersion++;
+            }
         } catch (RuntimeException e) {
             abortQuietly();
             failure = e;
@@ -293,13 +429,41 @@ public final class PartitionProcessor {
      * if that passes, the close still happens once the running batch ends.
      */
     public void close(Duration timeout) {
+        close(timeout, false);
+    }
+
+    /**
+     * Like {@link #close(Duration)}; with {@code finalCheckpoint} (revocation, shutdown) the state
+     * is checkpointed after the last batch and the upload is awaited within the same timeout. A
+     * lost partition closes without one: another instance may own it already.
+     */
+    public void close(Duration timeout, boolean finalCheckpoint) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         CompletableFuture<Void> closing;
+        CompletableFuture<CompletableFuture<Boolean>> lastCheckpoint = new CompletableFuture<>();
         synchronized (this) {
             if (closed == null) {
                 if (status == ProcessorStatus.OPEN) {
                     status = ProcessorStatus.CLOSING;
                 }
-                closed = tail.thenRunAsync(this::closeStore, executor);
+                held.clear();
+                released.complete(null);
+                closed = tail.thenRunAsync(() -> {
+                    try {
+                        boolean healthy = !stopped && status != ProcessorStatus.FAILED;
+                        if (finalCheckpoint && checkpointer != null && healthy) {
+                            if (checkpointer.busy()) {
+                                checkpointer.awaitUpload(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+                            }
+                            lastCheckpoint.complete(takeCheckpoint());
+                        }
+                    } finally {
+                        lastCheckpoint.complete(null);
+                        closeStore();
+                    }
+                }, executor);
+            } else {
+                lastCheckpoint.complete(null);
             }
             closing = closed;
         }
@@ -309,6 +473,27 @@ public final class PartitionProcessor {
             LOG.warnf("Partition %s did not close within %s; it closes when its running batch ends", partition, timeout);
         } catch (ExecutionException e) {
             LOG.errorf(e.getCause(), "Partition %s failed to close", partition);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (checkpointer != null) {
+            if (lastCheckpoint.isDone() && lastCheckpoint.join() != null) {
+                awaitFinalCheckpoint(lastCheckpoint.join(), deadline);
+            }
+            checkpointer.close();
+        }
+    }
+
+    private void awaitFinalCheckpoint(CompletableFuture<Boolean> upload, long deadline) {
+        try {
+            boolean published = upload.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (published) {
+                LOG.infof("Partition %s: final checkpoint published at offset %d", partition, checkpointer.durableOffset());
+            }
+        } catch (TimeoutException e) {
+            LOG.warnf("Partition %s: final checkpoint not uploaded within the close timeout; the next owner replays from the previous one", partition);
+        } catch (ExecutionException e) {
+            LOG.warnf("Partition %s: final checkpoint failed: %s", partition, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

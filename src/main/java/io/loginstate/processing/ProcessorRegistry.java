@@ -1,5 +1,8 @@
 package io.loginstate.processing;
 
+import io.loginstate.checkpoint.CheckpointCoordinator;
+import io.loginstate.checkpoint.CheckpointRestorer;
+import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.state.CachingStateBackend;
 import io.loginstate.state.IncompatibleStateException;
@@ -62,12 +65,15 @@ public class ProcessorRegistry {
     MeterRegistry meterRegistry;
     @Inject
     java.time.InstantSource clock;
+    @Inject
+    CheckpointCoordinator checkpoints;
 
     private RocksDBSharedResources rocksResources;
     private ExecutorService pool;
     private java.util.concurrent.ScheduledExecutorService maintenance;
     private ProcessingMetrics metrics;
     private ProcessingObserver observer;
+    private final java.util.Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
     private volatile boolean assignmentReceived;
     private volatile boolean stopped;
 
@@ -83,10 +89,24 @@ public class ProcessorRegistry {
                 interval, interval, TimeUnit.MILLISECONDS);
         observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {
         };
+        if (checkpoints.enabled()) {
+            long every = checkpoints.interval().toMillis();
+            maintenance.scheduleWithFixedDelay(() -> processors.values().forEach(PartitionProcessor::requestCheckpoint),
+                    every, every, TimeUnit.MILLISECONDS);
+        }
     }
 
-    /** Opens the processors of newly assigned partitions; returns them for seeking. */
-    public synchronized List<PartitionProcessor> open(Collection<TopicPartition> partitions) {
+    /** Opens the processors of newly assigned partitions without an owner epoch (checkpoints claim epoch 0). */
+    public List<PartitionProcessor> open(Collection<TopicPartition> partitions) {
+        return open(partitions, 0);
+    }
+
+    /**
+     * Opens the processors of newly assigned partitions; returns them for seeking. With checkpoints
+     * on, each partition is first claimed for owner {@code epoch} (the consumer group generation)
+     * and its state restored from the latest checkpoint unless the local state is as new.
+     */
+    public synchronized List<PartitionProcessor> open(Collection<TopicPartition> partitions, long epoch) {
         assignmentReceived = true;
         List<PartitionProcessor> opened = new ArrayList<>(partitions.size());
         for (TopicPartition partition : partitions) {
@@ -100,9 +120,12 @@ public class ProcessorRegistry {
                     throw new IllegalStateException("Partition " + partition + " is still closing; cannot reopen it yet");
                 }
                 long started = System.nanoTime();
-                KeyedStateBackend state = openState(partition);
-                processor = new PartitionProcessor(partition, state, handlers.create(partition, state), pool, deadLetters,
-                        observer, metrics, config.processing().maxQueuedBatches());
+                restoring.add(partition);
+                try {
+                    processor = checkpoints.enabled() ? openRestored(partition, epoch) : openUncheckpointed(partition);
+                } finally {
+                    restoring.remove(partition);
+                }
                 processors.put(partition, processor);
                 LOG.infof("Partition %s opened in %d ms at offset %s", partition,
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
@@ -111,6 +134,49 @@ public class ProcessorRegistry {
             opened.add(processor);
         }
         return opened;
+    }
+
+    private PartitionProcessor openUncheckpointed(TopicPartition partition) {
+        KeyedStateBackend state = openState(partition);
+        return new PartitionProcessor(partition, state, handlers.create(partition, state), pool, deadLetters,
+                observer, metrics, config.processing().maxQueuedBatches());
+    }
+
+    private PartitionProcessor openRestored(TopicPartition partition, long epoch) {
+        long latest = checkpoints.claim(partition, epoch);
+        KeyedStateBackend[] state = {openState(partition)};
+        long local = state[0].position().orElse(-1);
+        CheckpointRestorer.Outcome outcome = checkpoints.restore(partition, latest, local, storeDirectory(partition), () -> {
+            state[0].close();
+            state[0] = null;
+        });
+        if (state[0] == null) {
+            state[0] = openState(partition);
+        }
+        Checkpointer checkpointer;
+        try {
+            checkpointer = checkpoints.checkpointer(partition, epoch, latest, outcome.offset(), stateConfig());
+        } catch (RuntimeException e) {
+            state[0].close();
+            throw e;
+        }
+        return new PartitionProcessor(partition, state[0], handlers.create(partition, state[0]), pool, deadLetters,
+                observer, metrics, config.processing().maxQueuedBatches(), checkpointer, checkpoints.maxUnuploadedRecords());
+    }
+
+    private Map<String, String> stateConfig() {
+        LoginStateConfig.Ttl ttl = config.ttl();
+        return Map.of("ttl.duration", ttl.duration().toString(),
+                "ttl.update-type", String.valueOf(ttl.updateType()),
+                "ttl.visibility", String.valueOf(ttl.visibility()),
+                "ttl.time-characteristic", String.valueOf(ttl.timeCharacteristic()),
+                "ttl.allowed-lateness", ttl.allowedLateness().toString(),
+                "ttl.wall-clock-backstop", Boolean.toString(ttl.wallClockBackstop()));
+    }
+
+    /** True while some assigned partition is being restored. */
+    public boolean restoring() {
+        return !restoring.isEmpty();
     }
 
     private KeyedStateBackend openState(TopicPartition partition) {
@@ -149,12 +215,24 @@ public class ProcessorRegistry {
         }
     }
 
-    /** Applies queued batches, then flushes and closes the partitions' stores (bounded wait). */
-    public synchronized void close(Collection<TopicPartition> partitions) {
+    /**
+     * Applies queued batches, takes a final checkpoint, then flushes and closes the partitions'
+     * stores (bounded wait).
+     */
+    public void close(Collection<TopicPartition> partitions) {
+        close(partitions, true);
+    }
+
+    /** Closes without a final checkpoint: the partitions may have another owner already. */
+    public void closeLost(Collection<TopicPartition> partitions) {
+        close(partitions, false);
+    }
+
+    private synchronized void close(Collection<TopicPartition> partitions, boolean finalCheckpoint) {
         for (TopicPartition partition : partitions) {
             PartitionProcessor processor = processors.remove(partition);
             if (processor != null) {
-                processor.close(config.processing().closeTimeout());
+                processor.close(config.processing().closeTimeout(), finalCheckpoint);
                 if (!processor.awaitClosed(Duration.ZERO)) {
                     closing.put(partition, processor);
                 }
@@ -201,6 +279,7 @@ public class ProcessorRegistry {
             stopped = true;
             close(List.copyOf(processors.keySet()));
         }
+        checkpoints.shutdown(config.processing().closeTimeout());
         maintenance.shutdownNow();
         pool.shutdown();
         try {

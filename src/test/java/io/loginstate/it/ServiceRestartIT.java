@@ -58,6 +58,7 @@ class ServiceRestartIT {
         Map<String, String> settings = Map.of(
                 "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "login-state.state-dir", kafka.workDir().resolve("state").toString(),
+                "login-state.object-store.directory.path", kafka.workDir().resolve("checkpoints").toString(),
                 // A killed member holds its partitions until its session expires: keep that short.
                 "mp.messaging.incoming.logins.session.timeout.ms", "6000",
                 "mp.messaging.incoming.logins.heartbeat.interval.ms", "1000");

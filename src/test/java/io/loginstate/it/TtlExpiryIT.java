@@ -34,6 +34,8 @@ class TtlExpiryIT {
     private static final int PARTITIONS = 2;
     private static final Duration TTL = Duration.ofSeconds(25);
     private static final Duration DEADLINE = Duration.ofSeconds(6);
+    private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
+    private static final int RETAINED = 2;
     private static BrokerFixture kafka;
 
     @BeforeAll
@@ -51,15 +53,19 @@ class TtlExpiryIT {
     @Test
     void usersExpireFromTheApiAndFromEveryLocalFile() throws Exception {
         Path stateDir = kafka.workDir().resolve("state");
-        Map<String, String> settings = Map.of(
-                "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                "login-state.state-dir", stateDir.toString(),
-                "login-state.ttl.duration", TTL.toSeconds() + "s",
-                "login-state.ttl.allowed-lateness", "0s",
-                "login-state.ttl.max-deletion-delay", DEADLINE.toSeconds() + "s",
-                "login-state.ttl.cleanup-interval", "200ms",
-                "mp.messaging.incoming.logins.session.timeout.ms", "6000",
-                "mp.messaging.incoming.logins.heartbeat.interval.ms", "1000");
+        Path objectStore = kafka.workDir().resolve("checkpoints");
+        Map<String, String> settings = Map.ofEntries(
+                Map.entry("kafka.bootstrap.servers", kafka.bootstrapServers()),
+                Map.entry("login-state.state-dir", stateDir.toString()),
+                Map.entry("login-state.object-store.directory.path", objectStore.toString()),
+                Map.entry("login-state.checkpoint.interval", CHECKPOINT_INTERVAL.toMillis() + "ms"),
+                Map.entry("login-state.checkpoint.retained", Integer.toString(RETAINED)),
+                Map.entry("login-state.ttl.duration", TTL.toSeconds() + "s"),
+                Map.entry("login-state.ttl.allowed-lateness", "0s"),
+                Map.entry("login-state.ttl.max-deletion-delay", DEADLINE.toSeconds() + "s"),
+                Map.entry("login-state.ttl.cleanup-interval", "200ms"),
+                Map.entry("mp.messaging.incoming.logins.session.timeout.ms", "6000"),
+                Map.entry("mp.messaging.incoming.logins.heartbeat.interval.ms", "1000"));
         Path log = Path.of("target", "it-logs", "ttl-expiry.log");
         List<String> fresh = List.of("expiring-alice-0001", "expiring-bob-0002", "expiring-carol-0003");
         long now = System.currentTimeMillis();
@@ -84,6 +90,7 @@ class TtlExpiryIT {
             assertThat(service.stop(Duration.ofSeconds(60))).isIn(0, 143);
         }
         assertThat(RawFiles.containing(stateDir, fresh.get(0))).isNotEmpty();
+        assertThat(RawFiles.containing(objectStore, fresh.get(0))).as("the final checkpoint holds the ids").isNotEmpty();
         assertThat(RawFiles.containing(stateDir, "replayed-dave-0004")).isEmpty();
 
         try (ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
@@ -100,6 +107,14 @@ class TtlExpiryIT {
                     .until(() -> fresh.stream().allMatch(user -> RawFiles.containing(stateDir, user).isEmpty()));
             assertThat(System.currentTimeMillis()).as("ids gone from every file within the deadline")
                     .isLessThanOrEqualTo(expiresAt + DEADLINE.toMillis() + 3_000);
+
+            // The checkpoints' bound: deadline + interval x retained (plus an upload's time).
+            long storeBound = DEADLINE.toMillis() + CHECKPOINT_INTERVAL.toMillis() * RETAINED;
+            await().atMost(Duration.ofMillis(storeBound + 10_000)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> fresh.stream().allMatch(user -> RawFiles.containing(objectStore, user).isEmpty()));
+            assertThat(System.currentTimeMillis()).as("ids gone from every object of the store within the bound")
+                    .isLessThanOrEqualTo(expiresAt + storeBound + 3_000);
+            assertThat(RawFiles.containing(objectStore, "\"offset\"")).as("the store still holds a manifest").isNotEmpty();
 
             String metrics = service.get("/q/metrics").body();
             assertThat(sum(metrics, "login_state_ttl_expired_removed_total\\{[^}]*strategy=\"incremental\"[^}]*}"))

@@ -41,7 +41,8 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
         bootstrapServers = broker.bootstrapServers();
         return Map.of(
                 "kafka.bootstrap.servers", broker.bootstrapServers(),
-                "login-state.state-dir", dataDir.resolve("state").toString());
+                "login-state.state-dir", dataDir.resolve("state").toString(),
+                "login-state.object-store.directory.path", dataDir.resolve("checkpoints").toString());
     }
 
     @Override

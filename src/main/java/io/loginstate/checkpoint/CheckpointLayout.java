@@ -1,0 +1,78 @@
+package io.loginstate.checkpoint;
+
+import java.util.OptionalLong;
+
+/**
+ * Where one partition's checkpoint objects live in the store:
+ * <pre>
+ * &lt;topic&gt;/&lt;partition&gt;/files/&lt;sst&gt;.&lt;size&gt;.&lt;crc32c&gt;        immutable SST files, shared by checkpoints
+ * &lt;topic&gt;/&lt;partition&gt;/checkpoints/&lt;id&gt;/&lt;file&gt;            the checkpoint's own small files
+ * &lt;topic&gt;/&lt;partition&gt;/checkpoints/&lt;id&gt;/manifest.json     written last
+ * &lt;topic&gt;/&lt;partition&gt;/LATEST                                the fence and the pointer
+ * </pre>
+ * Checkpoint ids are zero-padded in keys, so listing order is id order.
+ */
+public record CheckpointLayout(String partitionPrefix) {
+
+    static final String MANIFEST = "manifest.json";
+
+    public static CheckpointLayout of(String topic, int partition) {
+        return new CheckpointLayout(topic + "/" + partition);
+    }
+
+    String filesPrefix() {
+        return partitionPrefix + "/files/";
+    }
+
+    String checkpointsPrefix() {
+        return partitionPrefix + "/checkpoints/";
+    }
+
+    /** Names an SST file by content: two files with one name but different bytes never collide. */
+    String sharedFile(String name, long size, String crc32c) {
+        return filesPrefix() + name + "." + size + "." + crc32c;
+    }
+
+    String checkpointPrefix(long checkpointId) {
+        return checkpointsPrefix() + String.format("%019d", checkpointId) + "/";
+    }
+
+    String privateFile(long checkpointId, String name) {
+        return checkpointPrefix(checkpointId) + name;
+    }
+
+    String manifest(long checkpointId) {
+        return checkpointPrefix(checkpointId) + MANIFEST;
+    }
+
+    /** The checkpoint an object under {@code checkpoints/} belongs to. */
+    OptionalLong checkpointIdOf(String key) {
+        if (!key.startsWith(checkpointsPrefix())) {
+            return OptionalLong.empty();
+        }
+        String rest = key.substring(checkpointsPrefix().length());
+        int slash = rest.indexOf('/');
+        try {
+            return OptionalLong.of(Long.parseLong(slash < 0 ? rest : rest.substring(0, slash)));
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    boolean isManifest(String key) {
+        return key.startsWith(checkpointsPrefix()) && key.endsWith("/" + MANIFEST);
+    }
+
+    /** Checkpoint ids carry the owner epoch in their upper half: owners never share an id. */
+    static long checkpointId(long epoch, long sequence) {
+        return (epoch << 32) | (sequence & 0xffffffffL);
+    }
+
+    static long epochOf(long checkpointId) {
+        return checkpointId >>> 32;
+    }
+
+    static long sequenceOf(long checkpointId) {
+        return checkpointId & 0xffffffffL;
+    }
+}

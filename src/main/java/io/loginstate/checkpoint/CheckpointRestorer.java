@@ -1,0 +1,193 @@
+package io.loginstate.checkpoint;
+
+import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
+import io.loginstate.objectstore.ObjectInfo;
+import io.loginstate.objectstore.ObjectStore;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+
+/**
+ * Brings a partition's state directory up to its latest checkpoint when the partition is assigned.
+ * Local state that is at least as new as the latest manifest is kept (a restart on the same volume
+ * costs nothing); otherwise the checkpoint's files are downloaded in parallel into a fresh directory,
+ * each one's size and CRC-32C verified, and the directory replaces the local one. A missing or
+ * corrupt file falls back to the previous checkpoint; if none is usable the local state (or nothing)
+ * stays, and processing replays the topic from its position.
+ */
+public final class CheckpointRestorer {
+
+    private static final Logger LOG = Logger.getLogger(CheckpointRestorer.class);
+
+    private final ObjectStore store;
+    private final Executor downloads;
+    private final CheckpointMetrics metrics;
+
+    public CheckpointRestorer(ObjectStore store, Executor downloads, CheckpointMetrics metrics) {
+        this.store = store;
+        this.downloads = downloads;
+        this.metrics = metrics;
+    }
+
+    /** Where the restored state came from. */
+    public enum Source {
+        /** No checkpoint and no usable download: the local state (possibly empty) stays. */
+        NONE,
+        /** The local state is at least as new as the latest checkpoint. */
+        LOCAL,
+        /** Downloaded from the object store. */
+        REMOTE
+    }
+
+    /**
+     * @param checkpointId the checkpoint restored, or the one the local state was found as new as; -1 if none
+     * @param offset       that checkpoint's next offset (durable progress in the store), or -1
+     */
+    public record Outcome(Source source, long checkpointId, long offset, long bytes, long nanos, boolean localReleased) {
+    }
+
+    /**
+     * Restores {@code target} to the newest usable checkpoint up to {@code latestId}.
+     *
+     * @param localPosition the local state's next offset, or -1 if there is none
+     * @param releaseLocal  closes the local state; called before {@code target} is replaced
+     */
+    public Outcome restore(TopicPartition partition, CheckpointLayout layout, long latestId, long localPosition,
+                           Path target, Runnable releaseLocal) {
+        long started = System.nanoTime();
+        if (latestId < 0) {
+            return new Outcome(Source.NONE, -1, -1, 0, System.nanoTime() - started, false);
+        }
+        List<Long> candidates = new ArrayList<>();
+        candidates.add(latestId);
+        store.list(layout.checkpointsPrefix()).stream()
+                .map(ObjectInfo::key)
+                .filter(layout::isManifest)
+                .map(layout::checkpointIdOf)
+                .filter(java.util.OptionalLong::isPresent)
+                .map(java.util.OptionalLong::getAsLong)
+                .filter(id -> id < latestId)
+                .sorted(java.util.Comparator.reverseOrder())
+                .forEach(candidates::add);
+        boolean released = false;
+        for (long id : candidates) {
+            Optional<CheckpointManifest> manifest = readManifest(partition, layout, id);
+            if (manifest.isEmpty()) {
+                continue;
+            }
+            CheckpointManifest m = manifest.get();
+            if (localPosition >= m.offset()) {
+                LOG.infof("Partition %s: local state at offset %d is at least as new as checkpoint %s (offset %d); keeping it",
+                        partition, localPosition, Checkpointer.idText(id), m.offset());
+                return new Outcome(Source.LOCAL, id, m.offset(), 0, System.nanoTime() - started, released);
+            }
+            if (!released) {
+                releaseLocal.run();
+                released = true;
+            }
+            try {
+                long bytes = download(m, target);
+                long nanos = System.nanoTime() - started;
+                metrics.restored(partition, Source.REMOTE.name().toLowerCase(java.util.Locale.ROOT), bytes, nanos);
+                LOG.infof("Partition %s: restored checkpoint %s at offset %d: %d files, %d bytes in %d ms (%.1f MB/s)",
+                        partition, Checkpointer.idText(id), m.offset(), m.files().size(), bytes, nanos / 1_000_000,
+                        bytes / 1e6 / Math.max(1e-9, nanos / 1e9));
+                return new Outcome(Source.REMOTE, id, m.offset(), bytes, nanos, true);
+            } catch (RuntimeException e) {
+                LOG.errorf("Partition %s: checkpoint %s cannot be restored (%s); trying the previous one",
+                        partition, Checkpointer.idText(id), rootMessage(e));
+            }
+        }
+        LOG.errorf("Partition %s: no checkpoint could be restored; %s", partition,
+                localPosition >= 0 ? "keeping the local state at offset " + localPosition + " and replaying from there"
+                        : "rebuilding the state from the beginning of the topic");
+        return new Outcome(Source.NONE, -1, -1, 0, System.nanoTime() - started, released);
+    }
+
+    private Optional<CheckpointManifest> readManifest(TopicPartition partition, CheckpointLayout layout, long id) {
+        try {
+            Optional<byte[]> bytes = store.get(layout.manifest(id));
+            if (bytes.isEmpty()) {
+                LOG.errorf("Partition %s: the manifest of checkpoint %s is missing", partition, Checkpointer.idText(id));
+                return Optional.empty();
+            }
+            return Optional.of(CheckpointManifest.fromJson(bytes.get()));
+        } catch (IllegalArgumentException e) {
+            LOG.errorf("Partition %s: the manifest of checkpoint %s is unreadable: %s", partition, Checkpointer.idText(id), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Downloads every file, verified, into a fresh directory that then replaces {@code target}. */
+    private long download(CheckpointManifest manifest, Path target) {
+        Path staging = target.resolveSibling(target.getFileName() + ".restoring");
+        try {
+            Checkpointer.deleteRecursively(staging);
+            Files.createDirectories(staging);
+            List<CompletableFuture<Long>> files = new ArrayList<>(manifest.files().size());
+            for (FileEntry file : manifest.files()) {
+                files.add(CompletableFuture.supplyAsync(() -> fetch(file, staging), downloads));
+            }
+            CompletableFuture.allOf(files.toArray(CompletableFuture[]::new)).join();
+            long bytes = files.stream().mapToLong(CompletableFuture::join).sum();
+            Checkpointer.deleteRecursively(target);
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            return bytes;
+        } catch (IOException e) {
+            deleteQuietly(staging);
+            throw new UncheckedIOException("Cannot restore into " + target, e);
+        } catch (RuntimeException e) {
+            deleteQuietly(staging);
+            throw e;
+        }
+    }
+
+    private Long fetch(FileEntry file, Path directory) {
+        if (file.name().contains("/") || file.name().startsWith(".")) {
+            throw new IllegalArgumentException("Unsafe file name in manifest: " + file.name());
+        }
+        Path local = directory.resolve(file.name());
+        store.download(file.key(), local);
+        try {
+            long size = Files.size(local);
+            if (size != file.size()) {
+                throw new IllegalStateException(file.key() + " has " + size + " bytes, the manifest says " + file.size());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String crc = FileChecksums.crc32c(local);
+        if (!crc.equals(file.crc32c())) {
+            throw new IllegalStateException(file.key() + " has CRC-32C " + crc + ", the manifest says " + file.crc32c());
+        }
+        return file.size();
+    }
+
+    private static void deleteQuietly(Path directory) {
+        try {
+            Checkpointer.deleteRecursively(directory);
+        } catch (IOException e) {
+            LOG.warnf("Cannot delete %s: %s", directory, e.getMessage());
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable cause = e;
+        while ((cause instanceof CompletionException || cause.getCause() != null && cause instanceof UncheckedIOException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.toString();
+    }
+}

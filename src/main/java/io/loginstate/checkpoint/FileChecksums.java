@@ -1,0 +1,29 @@
+package io.loginstate.checkpoint;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/** CRC-32C of files, as the fixed-width hex string used in object keys and manifests. */
+final class FileChecksums {
+
+    private FileChecksums() {
+    }
+
+    static String crc32c(Path file) {
+        CRC32C crc = new CRC32C();
+        byte[] buffer = new byte[256 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            int read;
+            while ((read = in.read(buffer)) > 0) {
+                crc.update(buffer, 0, read);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + file, e);
+        }
+        return String.format("%08x", crc.getValue());
+    }
+}
