@@ -1,0 +1,39 @@
+package io.loginstate.checkpoint;
+
+import io.loginstate.objectstore.ObjectStore;
+import org.apache.kafka.common.TopicPartition;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** Builds checkpointers and restorers outside the service, for tests and benchmarks. */
+public final class TestCheckpointers {
+
+    private TestCheckpointers() {
+    }
+
+    public static CheckpointSettings settings(int retained, Duration orphanMinAge) {
+        return new CheckpointSettings(retained, orphanMinAge, Duration.ofMillis(20), Duration.ofMillis(200));
+    }
+
+    /** A checkpointer of {@code partition} for owner {@code epoch}; nothing durable yet. */
+    public static Checkpointer checkpointer(TopicPartition partition, ObjectStore store, long epoch, Path localRoot,
+                                            CheckpointSettings settings, Executor uploads,
+                                            ScheduledExecutorService retries, InstantSource clock) {
+        return new Checkpointer(partition, CheckpointLayout.of(partition.topic(), partition.partition()), store, epoch, -1,
+                localRoot, settings, Map.of("test", "true"), uploads, retries, OffsetCommitter.NONE, clock,
+                CheckpointMetrics.unregistered());
+    }
+
+    public static CheckpointRestorer restorer(ObjectStore store, Executor downloads) {
+        return new CheckpointRestorer(store, downloads, new CheckpointMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+    }
+
+    public static CheckpointLayout layout(TopicPartition partition) {
+        return CheckpointLayout.of(partition.topic(), partition.partition());
+    }
+}
