@@ -113,7 +113,7 @@ public final class Checkpointer implements AutoCloseable {
         this.sequence = Math.max(this.sequence, sequence);
     }
 
-    /** Runs after every successful publication (on the upload thread). */
+    /** Runs after every successful publication and its retention (on the upload thread). */
     public void onDurable(Runnable action) {
         this.onDurable = action;
     }
@@ -210,7 +210,6 @@ public final class Checkpointer implements AutoCloseable {
         try {
             publish(local);
             meters.upload(System.nanoTime() - started);
-            result.complete(true);
         } catch (FencedException e) {
             fenced = true;
             discard(local);
@@ -227,15 +226,12 @@ public final class Checkpointer implements AutoCloseable {
             }
             LOG.warnf("Partition %s: checkpoint %s at offset %d failed (%s); retrying in %d ms", partition,
                     idText(local.checkpointId()), local.offset(), e.toString(), backoff.toMillis());
-            Duration next = backoff.multipliedBy(2).compareTo(settings.maxRetryBackoff()) > 0 ? settings.maxRetryBackoff() : backoff.multipliedBy(2);
+            Duration doubled = backoff.multipliedBy(2);
+            Duration next = doubled.compareTo(settings.maxRetryBackoff()) > 0 ? settings.maxRetryBackoff() : doubled;
             retries.schedule(() -> uploads.execute(() -> attempt(local, result, next)), backoff.toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
-        try {
-            onDurable.run();
-        } catch (RuntimeException e) {
-            LOG.warnf(e, "Partition %s: reacting to a published checkpoint failed", partition);
-        }
+        // Retention belongs to this checkpoint: the next one starts after it, so their bookkeeping never overlaps.
         try {
             retain(local.checkpointId());
         } catch (FencedException e) {
@@ -243,6 +239,12 @@ public final class Checkpointer implements AutoCloseable {
             LOG.warnf("Partition %s: retention skipped, %s", partition, e.getMessage());
         } catch (RuntimeException e) {
             LOG.warnf("Partition %s: deleting old checkpoints failed (%s); the next checkpoint tries again", partition, e.toString());
+        }
+        result.complete(true);
+        try {
+            onDurable.run();
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Partition %s: reacting to a published checkpoint failed", partition);
         }
     }
 

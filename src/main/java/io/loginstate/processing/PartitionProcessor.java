@@ -71,6 +71,8 @@ public final class PartitionProcessor {
     private int checkpointsAtVersion;
     /** First offset this processor saw, the base of the un-checkpointed count while no checkpoint exists. */
     private volatile long baseOffset = -1;
+    /** One past the last offset handed to the applying chain. */
+    private volatile long submittedEnd = -1;
 
     PartitionProcessor(TopicPartition partition, KeyedStateBackend state, PartitionStateHandler handler, Executor executor,
                        DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
@@ -161,6 +163,7 @@ public final class PartitionProcessor {
     }
 
     private CompletableFuture<Void> chain(List<ConsumerRecord<byte[], byte[]>> records) {
+        submittedEnd = Math.max(submittedEnd, records.get(records.size() - 1).offset() + 1);
         CompletableFuture<Void> done = tail.thenRunAsync(() -> apply(records), executor);
         tail = done;
         queued.addLast(done);
@@ -172,17 +175,25 @@ public final class PartitionProcessor {
 
     /** Records applied beyond the last durable checkpoint (0 when checkpoints are off). */
     public long unuploadedRecords() {
+        return beyondCheckpoint(nextOffset);
+    }
+
+    private long beyondCheckpoint(long end) {
         if (checkpointer == null) {
             return 0;
         }
         long durable = checkpointer.durableOffset();
         long base = durable >= 0 ? durable : baseOffset;
-        return base < 0 || nextOffset < 0 ? 0 : Math.max(0, nextOffset - base);
+        return base < 0 || end < 0 ? 0 : Math.max(0, end - base);
     }
 
-    /** True while new batches are held back because too much progress is not checkpointed. */
+    /**
+     * True while new batches are held back: the records applied or queued beyond the last durable
+     * checkpoint exceed {@code login-state.checkpoint.max-unuploaded-records}.
+     */
     public boolean backPressured() {
-        return checkpointer != null && !checkpointer.fenced() && unuploadedRecords() > maxUnuploadedRecords;
+        return checkpointer != null && !checkpointer.fenced()
+                && beyondCheckpoint(Math.max(nextOffset, submittedEnd)) > maxUnuploadedRecords;
     }
 
     /** The partition's checkpointer, if checkpoints are on. */

@@ -1,0 +1,399 @@
+package io.loginstate.checkpoint;
+
+import io.loginstate.objectstore.DirectoryObjectStore;
+import io.loginstate.objectstore.ObjectInfo;
+import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.objectstore.S3ObjectStore;
+import io.loginstate.state.Backends;
+import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.api.Serializers;
+import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.api.ValueState;
+import io.loginstate.state.rocksdb.RocksDBStateBackend;
+import io.loginstate.state.ttl.TtlConfig;
+import io.loginstate.state.ttl.TtlSettings;
+import io.loginstate.state.ttl.TtlTimeService;
+import io.loginstate.testing.ManualClock;
+import io.loginstate.testing.S3ProxyServer;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Checkpoints of real RocksDB state to a local directory and to a real S3-compatible server:
+ * incremental upload, restore into an empty directory, fallback past a corrupt or missing file,
+ * retention with orphans, fencing, retries while the store is down, and expired data leaving the
+ * store.
+ */
+class CheckpointerTest {
+
+    private static final String BUCKET = "checkpoints";
+    private static final AtomicInteger PREFIXES = new AtomicInteger();
+    private static final TopicPartition PARTITION = new TopicPartition("logins", 3);
+    private static final Duration TTL = Duration.ofHours(1);
+    private static final Duration DEADLINE = Duration.ofMinutes(10);
+    private static final StateDescriptor<ValueState<String>> PROFILE =
+            StateDescriptor.value("profile", Serializers.STRING).withTtl(TtlConfig.of(TTL));
+    private static final List<StateDescriptor<?>> DESCRIPTORS = List.of(PROFILE);
+    private static S3ProxyServer s3Proxy;
+
+    @TempDir
+    Path dir;
+
+    private final ExecutorService uploads = Executors.newFixedThreadPool(2);
+    private final ExecutorService downloads = Executors.newFixedThreadPool(4);
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor();
+    private final ManualClock clock = new ManualClock(System.currentTimeMillis());
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    enum Kind { DIRECTORY, S3 }
+
+    @BeforeAll
+    static void startS3() {
+        s3Proxy = S3ProxyServer.start(BUCKET);
+    }
+
+    @AfterAll
+    static void stopS3() {
+        if (s3Proxy != null) {
+            s3Proxy.close();
+        }
+    }
+
+    @AfterEach
+    void release() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+        uploads.shutdownNow();
+        downloads.shutdownNow();
+        retries.shutdownNow();
+    }
+
+    private ObjectStore open(Kind kind) {
+        ObjectStore store = switch (kind) {
+            case DIRECTORY -> new DirectoryObjectStore(dir.resolve("store"));
+            case S3 -> S3ObjectStore.create(s3Proxy.settings(BUCKET).withPrefix("run-" + PREFIXES.incrementAndGet()));
+        };
+        toClose.add(store);
+        return store;
+    }
+
+    private KeyedStateBackend state(Path directory) {
+        return new KeyedStateBackend(Backends.ROCKSDB.open(directory, KeyedStateBackend.tableNames(DESCRIPTORS)), DESCRIPTORS,
+                new TtlTimeService(clock, Duration.ZERO, true), new TtlSettings(1000, DEADLINE));
+    }
+
+    private Checkpointer checkpointer(ObjectStore store, long epoch, int retained) {
+        Checkpointer checkpointer = TestCheckpointers.checkpointer(PARTITION, store, epoch, dir.resolve("local-" + epoch),
+                TestCheckpointers.settings(retained, Duration.ofMinutes(15)), uploads, retries, clock);
+        toClose.add(checkpointer);
+        return checkpointer;
+    }
+
+    /** Writes users {@code from..to-1} with the given value suffix, commits at {@code position}, flushes. */
+    private static void write(KeyedStateBackend state, int from, int to, String suffix, long position) {
+        for (int user = from; user < to; user++) {
+            state.time().advance(state.time().wallClockMillis());
+            state.setCurrentKey(("user-" + user).getBytes(StandardCharsets.UTF_8));
+            state.valueState(PROFILE).update("profile " + user + " " + suffix);
+        }
+        state.commit(position);
+        ((RocksDBStateBackend) state.backend()).flush();
+    }
+
+    private static boolean publish(Checkpointer checkpointer, KeyedStateBackend state) throws Exception {
+        LocalCheckpoint local = checkpointer.snapshot(state);
+        assertThat(local).as("a checkpoint was taken").isNotNull();
+        return checkpointer.upload(local).get(30, TimeUnit.SECONDS);
+    }
+
+    private static CheckpointManifest manifest(ObjectStore store, long id) {
+        return CheckpointManifest.fromJson(store.get(TestCheckpointers.layout(PARTITION).manifest(id)).orElseThrow());
+    }
+
+    private static long latestId(ObjectStore store) {
+        return new OwnershipFence(store, TestCheckpointers.layout(PARTITION).partitionPrefix()).read().orElseThrow().checkpointId();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void restoresStateAndOffsetIntoAnEmptyDirectoryAndUploadsUnchangedFilesOnce(Kind kind) throws Exception {
+        ObjectStore store = open(kind);
+        Checkpointer checkpointer = checkpointer(store, 5, 3);
+        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+            write(state, 0, 2_000, "a", 100);
+            assertThat(publish(checkpointer, state)).isTrue();
+            CheckpointManifest first = manifest(store, latestId(store));
+            assertThat(first.offset()).isEqualTo(100);
+            assertThat(first.ownerEpoch()).isEqualTo(5);
+            assertThat(first.topic()).isEqualTo("logins");
+            assertThat(first.partition()).isEqualTo(3);
+            assertThat(checkpointer.durableOffset()).isEqualTo(100);
+
+            write(state, 2_000, 2_100, "b", 150);
+            assertThat(publish(checkpointer, state)).isTrue();
+            CheckpointManifest second = manifest(store, latestId(store));
+            assertThat(second.offset()).isEqualTo(150);
+            Set<String> firstSsts = ssts(first);
+            Set<String> secondSsts = ssts(second);
+            assertThat(secondSsts).as("the first checkpoint's SST files are referenced again").containsAll(firstSsts);
+            assertThat(secondSsts.size()).isGreaterThan(firstSsts.size());
+            long sharedObjects = store.list(TestCheckpointers.layout(PARTITION).filesPrefix()).size();
+            assertThat(sharedObjects).as("each SST stored once").isEqualTo(secondSsts.size());
+        }
+
+        Path restored = dir.resolve("restored");
+        AtomicBoolean released = new AtomicBoolean();
+        CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
+                .restore(PARTITION, TestCheckpointers.layout(PARTITION), latestId(store), -1, restored, () -> released.set(true));
+        assertThat(outcome.source()).isEqualTo(CheckpointRestorer.Source.REMOTE);
+        assertThat(outcome.offset()).isEqualTo(150);
+        assertThat(outcome.bytes()).isPositive();
+        assertThat(released).isTrue();
+        try (KeyedStateBackend state = state(restored)) {
+            assertThat(state.position()).hasValue(150);
+            state.setCurrentKey("user-7".getBytes(StandardCharsets.UTF_8));
+            assertThat(state.valueState(PROFILE).value()).isEqualTo("profile 7 a");
+            state.setCurrentKey("user-2099".getBytes(StandardCharsets.UTF_8));
+            assertThat(state.valueState(PROFILE).value()).isEqualTo("profile 2099 b");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void localStateAsNewAsTheCheckpointIsKept(Kind kind) throws Exception {
+        ObjectStore store = open(kind);
+        Checkpointer checkpointer = checkpointer(store, 1, 3);
+        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+            write(state, 0, 100, "a", 10);
+            assertThat(publish(checkpointer, state)).isTrue();
+        }
+        AtomicBoolean released = new AtomicBoolean();
+        CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
+                .restore(PARTITION, TestCheckpointers.layout(PARTITION), latestId(store), 12, dir.resolve("db"), () -> released.set(true));
+        assertThat(outcome.source()).isEqualTo(CheckpointRestorer.Source.LOCAL);
+        assertThat(outcome.offset()).isEqualTo(10);
+        assertThat(released).as("the local state is not touched").isFalse();
+    }
+
+    enum Damage { CORRUPT_SST, MISSING_SST, MISSING_MANIFEST_FILE }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aCorruptOrMissingFileFallsBackToThePreviousCheckpoint(Kind kind) throws Exception {
+        for (Damage damage : Damage.values()) {
+            ObjectStore store = open(kind);
+            TopicPartition partition = PARTITION;
+            Checkpointer checkpointer = checkpointer(store, 2 + damage.ordinal(), 3);
+            Path db = dir.resolve("db-" + damage);
+            try (KeyedStateBackend state = state(db)) {
+                write(state, 0, 500, "a", 40);
+                assertThat(publish(checkpointer, state)).isTrue();
+                CheckpointManifest first = manifest(store, latestId(store));
+                write(state, 500, 600, "b", 60);
+                assertThat(publish(checkpointer, state)).isTrue();
+                CheckpointManifest second = manifest(store, latestId(store));
+                CheckpointManifest.FileEntry victim = switch (damage) {
+                    case CORRUPT_SST, MISSING_SST -> second.files().stream()
+                            .filter(f -> f.name().endsWith(".sst") && !ssts(first).contains(f.key())).findFirst().orElseThrow();
+                    case MISSING_MANIFEST_FILE -> second.files().stream()
+                            .filter(f -> f.name().startsWith("MANIFEST")).findFirst().orElseThrow();
+                };
+                if (damage == Damage.CORRUPT_SST) {
+                    byte[] bytes = store.get(victim.key()).orElseThrow();
+                    bytes[bytes.length / 2] ^= 0x5a;
+                    store.put(victim.key(), bytes);
+                } else {
+                    store.delete(victim.key());
+                }
+            }
+            Path restored = dir.resolve("restored-" + damage);
+            CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
+                    .restore(partition, TestCheckpointers.layout(partition), latestId(store), -1, restored, () -> {
+                    });
+            assertThat(outcome.source()).as(damage.name()).isEqualTo(CheckpointRestorer.Source.REMOTE);
+            assertThat(outcome.offset()).as(damage + ": the previous checkpoint").isEqualTo(40);
+            try (KeyedStateBackend state = state(restored)) {
+                assertThat(state.position()).hasValue(40);
+                state.setCurrentKey("user-499".getBytes(StandardCharsets.UTF_8));
+                assertThat(state.valueState(PROFILE).value()).isEqualTo("profile 499 a");
+            }
+            assertThat(Files.exists(restored.resolveSibling(restored.getFileName() + ".restoring"))).isFalse();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void retentionKeepsTheLastCheckpointsAndDeletesWhatNoneReferencesIncludingAgedOrphans(Kind kind) throws Exception {
+        ObjectStore store = open(kind);
+        CheckpointLayout layout = TestCheckpointers.layout(PARTITION);
+        Checkpointer checkpointer = checkpointer(store, 3, 2);
+        store.put(layout.filesPrefix() + "000999.sst.10.0badc0de", new byte[10]);
+        store.put(layout.checkpointsPrefix() + String.format("%019d", 42L) + "/MANIFEST-000001", new byte[3]);
+        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+            for (int round = 0; round < 6; round++) {
+                // Rewriting the same users makes compactions replace files between checkpoints.
+                write(state, 0, 1_000, "round " + round, 10L * (round + 1));
+                assertThat(publish(checkpointer, state)).isTrue();
+            }
+            assertThat(manifestIds(store, layout)).as("two retained checkpoints").hasSize(2);
+            assertThat(store.exists(layout.filesPrefix() + "000999.sst.10.0badc0de")).as("a young orphan is left alone").isTrue();
+
+            clock.advance(Duration.ofMinutes(16));
+            write(state, 0, 10, "late", 100);
+            assertThat(publish(checkpointer, state)).isTrue();
+        }
+        List<Long> kept = manifestIds(store, layout);
+        assertThat(kept).hasSize(2);
+        Set<String> referenced = kept.stream().flatMap(id -> manifest(store, id).files().stream())
+                .map(CheckpointManifest.FileEntry::key).collect(Collectors.toSet());
+        for (ObjectInfo object : store.list(layout.partitionPrefix() + "/")) {
+            String key = object.key();
+            boolean isKeptManifest = layout.isManifest(key) && kept.contains(layout.checkpointIdOf(key).getAsLong());
+            assertThat(referenced.contains(key) || isKeptManifest || key.endsWith("/LATEST"))
+                    .as("object %s is referenced by a retained checkpoint", key).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aStaleOwnerPublishesNothingOnceANewOwnerHasClaimed(Kind kind) throws Exception {
+        ObjectStore store = open(kind);
+        Checkpointer stale = checkpointer(store, 4, 3);
+        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+            write(state, 0, 100, "a", 10);
+            assertThat(publish(stale, state)).isTrue();
+            long published = latestId(store);
+
+            OwnershipFence newOwner = new OwnershipFence(store, TestCheckpointers.layout(PARTITION).partitionPrefix());
+            assertThat(newOwner.claim(6)).hasValue(published);
+
+            write(state, 100, 200, "b", 20);
+            assertThat(publish(stale, state)).as("the stale owner's checkpoint is not published").isFalse();
+            assertThat(stale.fenced()).isTrue();
+            assertThat(newOwner.read()).hasValue(new OwnershipFence.Latest(6, published));
+            assertThat(stale.snapshot(state)).as("a fenced checkpointer takes no more checkpoints").isNull();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void uploadsRetryWhileTheStoreIsDownAndSucceedWhenItReturns(Kind kind) throws Exception {
+        FlakyObjectStore store = new FlakyObjectStore(open(kind));
+        Checkpointer checkpointer = checkpointer(store, 1, 3);
+        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+            write(state, 0, 300, "a", 30);
+            store.down(true);
+            LocalCheckpoint local = checkpointer.snapshot(state);
+            var upload = checkpointer.upload(local);
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.failedCalls() >= 3);
+            assertThat(upload).isNotDone();
+            assertThat(checkpointer.busy()).isTrue();
+            assertThat(checkpointer.durableOffset()).isEqualTo(-1);
+            assertThat(checkpointer.snapshot(state)).as("one checkpoint in flight at a time").isNull();
+
+            store.down(false);
+            assertThat(upload.get(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(checkpointer.durableOffset()).isEqualTo(30);
+            assertThat(manifest(store, latestId(store)).offset()).isEqualTo(30);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void expiredDataLeavesEveryObjectOfTheStoreWithinDeadlinePlusRetainedCheckpoints(Kind kind) throws Exception {
+        ObjectStore store = open(kind);
+        String subject = "subject-" + HexFormat.of().formatHex(new byte[]{7, 42});
+        int retained = 2;
+        Checkpointer checkpointer = checkpointer(store, 1, retained);
+        long position = 0;
+        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+            state.setCurrentKey(subject.getBytes(StandardCharsets.UTF_8));
+            state.valueState(PROFILE).update("profile of " + subject);
+            write(state, 0, 300, "a", ++position);
+            assertThat(publish(checkpointer, state)).isTrue();
+            assertThat(objectsContaining(store, subject)).as("the subject is in the store before expiry").isNotEmpty();
+
+            long expiry = clock.millis() + TTL.toMillis();
+            // Other users stay alive; the subject is never written again.
+            clock.set(expiry - Duration.ofMinutes(1).toMillis());
+            write(state, 0, 300, "b", ++position);
+            Duration interval = Duration.ofMinutes(1);
+            while (clock.millis() < expiry + DEADLINE.toMillis() + interval.toMillis() * retained) {
+                clock.advance(interval);
+                state.maintain();
+                publish(checkpointer, state);
+            }
+            assertThat(state.statistics().purges()).isPositive();
+        }
+        assertThat(objectsContaining(store, subject)).as("objects holding the expired subject").isEmpty();
+        Path restored = dir.resolve("restored");
+        TestCheckpointers.restorer(store, downloads)
+                .restore(PARTITION, TestCheckpointers.layout(PARTITION), latestId(store), -1, restored, () -> {
+                });
+        try (KeyedStateBackend state = state(restored)) {
+            state.setCurrentKey("user-299".getBytes(StandardCharsets.UTF_8));
+            assertThat(state.valueState(PROFILE).value()).as("live data is still checkpointed").isEqualTo("profile 299 b");
+        }
+    }
+
+    private static List<String> objectsContaining(ObjectStore store, String text) {
+        byte[] raw = text.getBytes(StandardCharsets.UTF_8);
+        byte[] hex = HexFormat.of().formatHex(raw).getBytes(StandardCharsets.US_ASCII);
+        List<String> hits = new ArrayList<>();
+        for (ObjectInfo object : store.list("")) {
+            byte[] bytes = store.get(object.key()).orElse(new byte[0]);
+            if (indexOf(bytes, raw) >= 0 || indexOf(bytes, hex) >= 0) {
+                hits.add(object.key());
+            }
+        }
+        return hits;
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    private static List<Long> manifestIds(ObjectStore store, CheckpointLayout layout) {
+        return store.list(layout.checkpointsPrefix()).stream().map(ObjectInfo::key).filter(layout::isManifest)
+                .map(key -> layout.checkpointIdOf(key).getAsLong()).toList();
+    }
+
+    private static Set<String> ssts(CheckpointManifest manifest) {
+        return manifest.files().stream().filter(f -> f.name().endsWith(".sst")).map(CheckpointManifest.FileEntry::key)
+                .collect(Collectors.toSet());
+    }
+}

@@ -1,0 +1,108 @@
+package io.loginstate.checkpoint;
+
+import io.loginstate.objectstore.ObjectInfo;
+import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.objectstore.ObjectStoreException;
+import io.loginstate.objectstore.Versioned;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A store that can be switched off: while down, every call fails as an unreachable store's would. */
+public final class FlakyObjectStore implements ObjectStore {
+
+    private final ObjectStore delegate;
+    private final AtomicInteger failedCalls = new AtomicInteger();
+    private volatile boolean down;
+
+    public FlakyObjectStore(ObjectStore delegate) {
+        this.delegate = delegate;
+    }
+
+    public void down(boolean value) {
+        this.down = value;
+    }
+
+    public int failedCalls() {
+        return failedCalls.get();
+    }
+
+    private void check(String operation, String key) {
+        if (down) {
+            failedCalls.incrementAndGet();
+            throw new ObjectStoreException(name(), operation, key, new java.net.ConnectException("store unreachable"));
+        }
+    }
+
+    @Override
+    public String name() {
+        return delegate.name();
+    }
+
+    @Override
+    public void put(String key, Path file) {
+        check("put", key);
+        delegate.put(key, file);
+    }
+
+    @Override
+    public void put(String key, byte[] bytes) {
+        check("put", key);
+        delegate.put(key, bytes);
+    }
+
+    @Override
+    public boolean putIfAbsent(String key, byte[] bytes) {
+        check("putIfAbsent", key);
+        return delegate.putIfAbsent(key, bytes);
+    }
+
+    @Override
+    public boolean replaceIfMatch(String key, byte[] bytes, String expectedVersion) {
+        check("replaceIfMatch", key);
+        return delegate.replaceIfMatch(key, bytes, expectedVersion);
+    }
+
+    @Override
+    public Optional<byte[]> get(String key) {
+        check("get", key);
+        return delegate.get(key);
+    }
+
+    @Override
+    public Optional<Versioned> getVersioned(String key) {
+        check("get", key);
+        return delegate.getVersioned(key);
+    }
+
+    @Override
+    public void download(String key, Path target) {
+        check("download", key);
+        delegate.download(key, target);
+    }
+
+    @Override
+    public List<ObjectInfo> list(String prefix) {
+        check("list", prefix);
+        return delegate.list(prefix);
+    }
+
+    @Override
+    public void delete(String key) {
+        check("delete", key);
+        delegate.delete(key);
+    }
+
+    @Override
+    public boolean exists(String key) {
+        check("exists", key);
+        return delegate.exists(key);
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}
