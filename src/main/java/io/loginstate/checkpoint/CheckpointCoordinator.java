@@ -2,12 +2,14 @@ package io.loginstate.checkpoint;
 
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.objectstore.ObjectStoreException;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -28,6 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 @ApplicationScoped
 public class CheckpointCoordinator {
+
+    private static final Logger LOG = Logger.getLogger(CheckpointCoordinator.class);
+    /** How long an assignment waits for an unreachable store before it fails. */
+    private static final Duration CLAIM_TIMEOUT = Duration.ofMinutes(1);
 
     @Inject
     LoginStateConfig config;
@@ -73,7 +79,26 @@ public class CheckpointCoordinator {
      * @throws FencedException if a higher epoch claimed it already
      */
     public long claim(TopicPartition partition, long epoch) {
-        return new OwnershipFence(store.get(), layout(partition).partitionPrefix()).claim(epoch).orElse(-1);
+        OwnershipFence fence = new OwnershipFence(store.get(), layout(partition).partitionPrefix());
+        long deadline = System.nanoTime() + CLAIM_TIMEOUT.toNanos();
+        long backoff = 500;
+        while (true) {
+            try {
+                return fence.claim(epoch).orElse(-1);
+            } catch (ObjectStoreException e) {
+                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) > deadline) {
+                    throw e;
+                }
+                LOG.warnf("Partition %s: cannot claim it in the object store (%s); retrying in %d ms", partition, e.getMessage(), backoff);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(backoff * 2, 10_000);
+            }
+        }
     }
 
     /** Restores the partition's state directory; see {@link CheckpointRestorer#restore}. */

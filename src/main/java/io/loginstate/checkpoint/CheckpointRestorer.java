@@ -96,6 +96,8 @@ public final class CheckpointRestorer {
                 releaseLocal.run();
                 released = true;
             }
+            LOG.infof("Partition %s: restoring checkpoint %s at offset %d: %d files, %d bytes", partition,
+                    Checkpointer.idText(id), m.offset(), m.files().size(), m.totalBytes());
             try {
                 long bytes = download(m, target);
                 long nanos = System.nanoTime() - started;
