@@ -118,7 +118,7 @@ class TtlExpiryIT {
 
             String metrics = service.get("/q/metrics").body();
             // Checkpoints drain expired entries too (strategy on-snapshot); together they removed all.
-            assertThat(sum(metrics, "login_state_ttl_expired_removed_total\\{[^}]*strategy=\"(incremental|on-snapshot)\"[^}]*}"))
+            assertThat(sum(metrics, "login_state_ttl_expired_removed_total\\{[^}]*strategy=\"(?:incremental|on-snapshot)\"[^}]*}"))
                     .as("entries removed by incremental and snapshot cleanup").isEqualTo(3 * 5);
             assertThat(sum(metrics, "login_state_ttl_purges_total\\{[^}]*}")).isPositive();
             assertThat(metrics).contains("login_state_ttl_oldest_unpurged_expired_age_seconds");
