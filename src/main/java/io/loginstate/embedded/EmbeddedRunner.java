@@ -46,6 +46,7 @@ public final class EmbeddedRunner {
         command.add("-Dquarkus.profile=embedded");
         command.add("-Dkafka.bootstrap.servers=" + broker.bootstrapServers());
         command.add("-Dlogin-state.state-dir=" + dataDir.resolve("state"));
+        command.add("-Dlogin-state.object-store.directory.path=" + dataDir.resolve("checkpoints"));
         for (int i = 1; i < args.length; i++) {
             command.add(args[i]);
         }
