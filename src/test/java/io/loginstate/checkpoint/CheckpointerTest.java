@@ -1,9 +1,7 @@
 package io.loginstate.checkpoint;
 
-import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
-import io.loginstate.objectstore.S3ObjectStore;
 import io.loginstate.state.Backends;
 import io.loginstate.state.KeyedStateBackend;
 import io.loginstate.state.api.Serializers;
@@ -14,11 +12,12 @@ import io.loginstate.state.ttl.TtlConfig;
 import io.loginstate.state.ttl.TtlSettings;
 import io.loginstate.state.ttl.TtlTimeService;
 import io.loginstate.testing.ManualClock;
-import io.loginstate.testing.S3ProxyServer;
+import io.loginstate.testing.RawFiles;
+import io.loginstate.testing.ObjectStores;
+import io.loginstate.testing.ObjectStores.Kind;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -36,7 +35,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -50,15 +48,14 @@ import static org.awaitility.Awaitility.await;
  */
 class CheckpointerTest {
 
-    private static final String BUCKET = "checkpoints";
-    private static final AtomicInteger PREFIXES = new AtomicInteger();
+    @RegisterExtension
+    static final ObjectStores STORES = new ObjectStores("checkpoints");
     private static final TopicPartition PARTITION = new TopicPartition("logins", 3);
     private static final Duration TTL = Duration.ofHours(1);
     private static final Duration DEADLINE = Duration.ofMinutes(10);
     private static final StateDescriptor<ValueState<String>> PROFILE =
             StateDescriptor.value("profile", Serializers.STRING).withTtl(TtlConfig.of(TTL));
     private static final List<StateDescriptor<?>> DESCRIPTORS = List.of(PROFILE);
-    private static S3ProxyServer s3Proxy;
 
     @TempDir
     Path dir;
@@ -68,20 +65,6 @@ class CheckpointerTest {
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor();
     private final ManualClock clock = new ManualClock(System.currentTimeMillis());
     private final List<AutoCloseable> toClose = new ArrayList<>();
-
-    enum Kind { DIRECTORY, S3 }
-
-    @BeforeAll
-    static void startS3() {
-        s3Proxy = S3ProxyServer.start(BUCKET);
-    }
-
-    @AfterAll
-    static void stopS3() {
-        if (s3Proxy != null) {
-            s3Proxy.close();
-        }
-    }
 
     @AfterEach
     void release() throws Exception {
@@ -94,10 +77,7 @@ class CheckpointerTest {
     }
 
     private ObjectStore open(Kind kind) {
-        ObjectStore store = switch (kind) {
-            case DIRECTORY -> new DirectoryObjectStore(dir.resolve("store"));
-            case S3 -> S3ObjectStore.create(s3Proxy.settings(BUCKET).withPrefix("run-" + PREFIXES.incrementAndGet()));
-        };
+        ObjectStore store = STORES.open(kind, dir);
         toClose.add(store);
         return store;
     }
@@ -362,29 +342,8 @@ class CheckpointerTest {
     }
 
     private static List<String> objectsContaining(ObjectStore store, String text) {
-        byte[] raw = text.getBytes(StandardCharsets.UTF_8);
-        byte[] hex = HexFormat.of().formatHex(raw).getBytes(StandardCharsets.US_ASCII);
-        List<String> hits = new ArrayList<>();
-        for (ObjectInfo object : store.list("")) {
-            byte[] bytes = store.get(object.key()).orElse(new byte[0]);
-            if (indexOf(bytes, raw) >= 0 || indexOf(bytes, hex) >= 0) {
-                hits.add(object.key());
-            }
-        }
-        return hits;
-    }
-
-    private static int indexOf(byte[] haystack, byte[] needle) {
-        outer:
-        for (int i = 0; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
+        return store.list("").stream().map(ObjectInfo::key)
+                .filter(key -> RawFiles.holds(store.get(key).orElse(new byte[0]), text)).toList();
     }
 
     private static List<Long> manifestIds(ObjectStore store, CheckpointLayout layout) {

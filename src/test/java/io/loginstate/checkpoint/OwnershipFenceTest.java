@@ -1,11 +1,9 @@
 package io.loginstate.checkpoint;
 
-import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectStore;
-import io.loginstate.objectstore.S3ObjectStore;
-import io.loginstate.testing.S3ProxyServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.loginstate.testing.ObjectStores;
+import io.loginstate.testing.ObjectStores.Kind;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,32 +24,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** Highest owner epoch wins, against a local directory and a real S3-compatible server. */
 class OwnershipFenceTest {
 
-    private static final String BUCKET = "fence";
-    private static final AtomicInteger PREFIXES = new AtomicInteger();
-    private static S3ProxyServer s3Proxy;
+    @RegisterExtension
+    static final ObjectStores STORES = new ObjectStores("fence");
 
     @TempDir
     Path dir;
 
-    enum Kind { DIRECTORY, S3 }
-
-    @BeforeAll
-    static void startS3() {
-        s3Proxy = S3ProxyServer.start(BUCKET);
-    }
-
-    @AfterAll
-    static void stopS3() {
-        if (s3Proxy != null) {
-            s3Proxy.close();
-        }
-    }
-
     private ObjectStore open(Kind kind) {
-        return switch (kind) {
-            case DIRECTORY -> new DirectoryObjectStore(dir.resolve("store"));
-            case S3 -> S3ObjectStore.create(s3Proxy.settings(BUCKET).withPrefix("run-" + PREFIXES.incrementAndGet()));
-        };
+        return STORES.open(kind, dir);
     }
 
     @ParameterizedTest

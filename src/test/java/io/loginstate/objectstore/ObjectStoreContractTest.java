@@ -1,11 +1,12 @@
 package io.loginstate.objectstore;
 
 import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.loginstate.testing.ObjectStores;
 import io.loginstate.testing.S3ProxyServer;
+import io.loginstate.testing.ObjectStores.Kind;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -38,43 +39,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** What checkpoints rely on, kept by every store: a local directory and S3 (S3Proxy, in process). */
 class ObjectStoreContractTest {
 
-    private static final String BUCKET = "checkpoints";
     /** Small, so listings take several pages. */
     private static final int LIST_PAGE_SIZE = 7;
     private static final int RACERS = 8;
-    private static final AtomicInteger STORES = new AtomicInteger();
 
-    private static S3ProxyServer s3Proxy;
+    private static final String BUCKET = "checkpoints";
+    @RegisterExtension
+    static final ObjectStores STORES = new ObjectStores(BUCKET, settings -> settings.withListPageSize(LIST_PAGE_SIZE));
 
     @TempDir
     Path dir;
 
-    enum Kind {
-        DIRECTORY, S3
-    }
-
-    @BeforeAll
-    static void startS3() {
-        s3Proxy = S3ProxyServer.start(BUCKET);
-    }
-
-    @AfterAll
-    static void stopS3() {
-        if (s3Proxy != null) {
-            s3Proxy.close();
-        }
-    }
-
     /** A store of its own: a fresh directory, or a fresh prefix of the bucket. */
     private ObjectStore open(Kind kind) {
-        return switch (kind) {
-            case DIRECTORY -> new DirectoryObjectStore(dir.resolve("store-" + STORES.incrementAndGet()));
-            case S3 -> S3ObjectStore.create(s3Settings().withPrefix("run-" + STORES.incrementAndGet()));
-        };
+        return STORES.open(kind, dir);
     }
 
     private static S3Settings s3Settings() {
-        return s3Proxy.settings(BUCKET).withListPageSize(LIST_PAGE_SIZE);
+        return STORES.s3Settings();
     }
 
     private static byte[] bytes(String text) {
@@ -305,7 +287,7 @@ class ObjectStoreContractTest {
     @Test
     void s3FailuresOnAMissingBucketNameTheStoreTheOperationAndTheKey() {
         try (ObjectStore store = S3ObjectStore.create(s3Settings().withBucket("no-such-bucket"))) {
-            assertThat(store.name()).contains("s3://no-such-bucket/").contains(s3Proxy.endpoint().toString());
+            assertThat(store.name()).contains("s3://no-such-bucket/").contains(STORES.endpoint().toString());
             assertFailure(() -> store.put("p-0/owner", bytes("x")), store, "put", "p-0/owner", "NoSuchBucket");
             assertFailure(() -> store.putIfAbsent("p-0/owner", bytes("x")), store, "putIfAbsent", "p-0/owner", "NoSuchBucket");
             assertFailure(() -> store.replaceIfMatch("p-0/owner", bytes("x"), "\"etag\""), store, "replaceIfMatch", "p-0/owner",

@@ -20,10 +20,7 @@ public final class RawFiles {
 
     /** Files whose bytes contain the text as UTF-8 or as lower- or upper-case hex, relative to the directory. */
     public static List<String> containing(Path directory, String text) {
-        byte[] raw = text.getBytes(StandardCharsets.UTF_8);
-        String hex = HexFormat.of().formatHex(raw);
-        List<byte[]> needles = List.of(raw, hex.getBytes(StandardCharsets.US_ASCII),
-                hex.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+        List<byte[]> needles = needles(text);
         List<String> hits = new ArrayList<>();
         for (Path file : regularFiles(directory)) {
             byte[] content;
@@ -55,6 +52,17 @@ public final class RawFiles {
                 }
             }
         }
+    }
+
+    /** True if {@code content} holds the text as UTF-8 or as lower- or upper-case hex. */
+    public static boolean holds(byte[] content, String text) {
+        return needles(text).stream().anyMatch(needle -> indexOf(content, needle) >= 0);
+    }
+
+    private static List<byte[]> needles(String text) {
+        byte[] raw = text.getBytes(StandardCharsets.UTF_8);
+        String hex = HexFormat.of().formatHex(raw);
+        return List.of(raw, hex.getBytes(StandardCharsets.US_ASCII), hex.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
