@@ -44,8 +44,8 @@ class PartitionHandoverIT {
     /** Sent while only A runs. */
     private static final int FIRST_PART = 6_000;
     /** Sent one at a time from B's start until A is gone, at most up to here; the rest afterwards. */
-    private static final int FLOWING_UNTIL = 27_000;
-    private static final int EVENTS = 30_000;
+    private static final int FLOWING_UNTIL = 37_000;
+    private static final int EVENTS = 40_000;
     private static final String BUCKET = "login-state-it";
     private static final String PREFIX = "handover/";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -100,16 +100,18 @@ class PartitionHandoverIT {
                             return onB > 0 && onB < PARTITIONS && onB + a.progress().partitions() == PARTITIONS;
                         });
                 int movedFirst = b.progress().partitions();
+                boolean flowingAtFirstMove = sending.running();
                 await("B ready").atMost(TIMEOUT).until(b::ready);
                 assertCommitted("A and B", group, checkpoints, committedSoFar);
 
                 assertThat(a.stop(TIMEOUT)).as("A's exit code after SIGTERM").isIn(0, 143);
                 await("B owns every partition").atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
                         .until(() -> b.progress().partitions() == PARTITIONS);
-                boolean flowing = sending.running();
+                boolean flowingAtSecondMove = sending.running();
                 int sent = sending.stop();
-                System.out.printf("seed %d: %d partition(s) moved to B first, the rest when A stopped; events %d..%d sent meanwhile%s%n",
-                        seed, movedFirst, FIRST_PART, sent, flowing ? " and still being sent" : "");
+                System.out.printf("seed %d: %d partition(s) moved to B while A ran (events flowing: %s), the rest when A stopped"
+                                + " (events flowing: %s); events %d..%d sent meanwhile%n",
+                        seed, movedFirst, flowingAtFirstMove, flowingAtSecondMove, FIRST_PART, sent);
                 assertCommitted("B alone", group, checkpoints, committedSoFar);
                 stream.sendInBackground(kafka.bootstrapServers(), TOPIC, sent, EVENTS, 100).await();
 
