@@ -56,6 +56,7 @@ public final class PartitionProcessor {
     /** Null when checkpoints are off. */
     private final Checkpointer checkpointer;
     private final long maxUnuploadedRecords;
+    private final Executor preparer;
     /** Batches held back while too much progress is not checkpointed (back-pressure), oldest first. */
     private final ArrayDeque<List<ConsumerRecord<byte[], byte[]>>> held = new ArrayDeque<>();
     private CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
@@ -77,12 +78,16 @@ public final class PartitionProcessor {
     PartitionProcessor(TopicPartition partition, KeyedStateBackend state, PartitionStateHandler handler, Executor executor,
                        DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
                        int maxQueuedBatches) {
-        this(partition, state, handler, executor, deadLetters, observer, metrics, maxQueuedBatches, null, Long.MAX_VALUE);
+        this(partition, state, handler, executor, deadLetters, observer, metrics, maxQueuedBatches, null, Long.MAX_VALUE, Runnable::run);
     }
 
+    /**
+     * @param preparer runs the flush that precedes a checkpoint's synchronous step, off the
+     *                 partition's chain, so the pause only covers what was written meanwhile
+     */
     PartitionProcessor(TopicPartition partition, KeyedStateBackend state, PartitionStateHandler handler, Executor executor,
                        DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
-                       int maxQueuedBatches, Checkpointer checkpointer, long maxUnuploadedRecords) {
+                       int maxQueuedBatches, Checkpointer checkpointer, long maxUnuploadedRecords, Executor preparer) {
         this.partition = partition;
         this.state = state;
         this.handler = handler;
@@ -94,6 +99,7 @@ public final class PartitionProcessor {
         this.baseOffset = nextOffset;
         this.checkpointer = checkpointer;
         this.maxUnuploadedRecords = maxUnuploadedRecords;
+        this.preparer = preparer;
         this.meters = metrics.forPartition(partition, this);
         if (checkpointer != null) {
             checkpointer.onDurable(this::checkpointDurable);
@@ -210,7 +216,25 @@ public final class PartitionProcessor {
             return;
         }
         checkpointQueued = true;
-        tail = tail.thenRunAsync(this::checkpoint, executor);
+        CompletableFuture.runAsync(this::prepareCheckpoint, preparer).whenComplete((ignored, error) -> {
+            synchronized (this) {
+                tail = tail.thenRunAsync(this::checkpoint, executor);
+            }
+        });
+    }
+
+    /** Flushes committed state while the partition keeps applying batches. */
+    private void prepareCheckpoint() {
+        storeLock.readLock().lock();
+        try {
+            if (!storeClosed && status == ProcessorStatus.OPEN) {
+                state.prepareSnapshot();
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("Partition %s: flush before a checkpoint failed (%s); the checkpoint flushes itself", partition, e);
+        } finally {
+            storeLock.readLock().unlock();
+        }
     }
 
     private void checkpoint() {

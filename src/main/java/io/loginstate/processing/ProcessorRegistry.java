@@ -161,7 +161,8 @@ public class ProcessorRegistry {
             throw e;
         }
         return new PartitionProcessor(partition, state[0], handlers.create(partition, state[0]), pool, deadLetters,
-                observer, metrics, config.processing().maxQueuedBatches(), checkpointer, checkpoints.maxUnuploadedRecords());
+                observer, metrics, config.processing().maxQueuedBatches(), checkpointer, checkpoints.maxUnuploadedRecords(),
+                maintenance);
     }
 
     private Map<String, String> stateConfig() {

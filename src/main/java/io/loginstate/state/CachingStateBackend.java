@@ -102,6 +102,11 @@ public final class CachingStateBackend implements StateBackend {
     }
 
     @Override
+    public void prepareSnapshot() {
+        inner.prepareSnapshot();
+    }
+
+    @Override
     public Path directory() {
         return inner.directory();
     }

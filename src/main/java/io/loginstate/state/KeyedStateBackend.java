@@ -217,6 +217,11 @@ public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
         backend.snapshot(target);
     }
 
+    /** See {@link StateBackend#prepareSnapshot}: callable from another thread, not during close. */
+    public void prepareSnapshot() {
+        backend.prepareSnapshot();
+    }
+
     /** Age of the oldest expired entry still present in some local file, in ms (0 if none). */
     public long oldestUnpurgedExpiredAgeMillis() {
         long oldest = deletions.oldestExpiredAt();

@@ -42,6 +42,14 @@ public interface StateBackend extends AutoCloseable {
     /** Writes a consistent copy of the committed state to {@code target} (which must not exist). */
     void snapshot(Path target);
 
+    /**
+     * Persists what is committed so far, so that a following {@link #snapshot} has little left to
+     * write. Unlike the other methods it may run on any thread, concurrently with commits (not
+     * with {@link #close}).
+     */
+    default void prepareSnapshot() {
+    }
+
     /** Directory of the backend's files, if it has any. */
     Path directory();
 

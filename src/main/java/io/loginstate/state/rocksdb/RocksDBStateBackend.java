@@ -264,6 +264,12 @@ public final class RocksDBStateBackend implements StateBackend {
         }
     }
 
+    /** Flushes the memtables: the snapshot's own flush then only covers writes made since. */
+    @Override
+    public void prepareSnapshot() {
+        flush();
+    }
+
     @Override
     public void snapshot(Path target) {
         flush();
