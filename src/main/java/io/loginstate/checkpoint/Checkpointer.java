@@ -34,9 +34,10 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Checkpoints one partition's state to the object store. {@link #snapshot} is the synchronous step:
- * it runs on the partition's chain between two batches, so at a record boundary, and takes a RocksDB
- * checkpoint (hard links). {@link #upload} then runs on the upload pool: SST files the store does not
+ * Checkpoints one partition's state to the object store. {@link #start} takes a RocksDB checkpoint
+ * (hard links) on the upload pool while the partition goes on applying batches; the checkpoint ends
+ * at a batch boundary, whose offset it records ({@link #snapshot} does the same on the calling
+ * thread, for the last checkpoint before a partition closes). The upload then runs on the pool: SST files the store does not
  * have yet are uploaded (an SST never changes, so later checkpoints only reference it), then the
  * checkpoint's small files, then its manifest, and finally {@code LATEST} is pointed at it through
  * the {@link OwnershipFence}. A failed upload is retried with backoff; a fenced one is dropped.
@@ -144,21 +145,90 @@ public final class Checkpointer implements AutoCloseable {
         return fenced;
     }
 
+    /** Takes a snapshot of the partition's state into a directory; see {@link #start}. */
+    @FunctionalInterface
+    public interface SnapshotSource {
+        KeyedStateBackend.SnapshotPoint snapshot(Path directory);
+    }
+
     /**
-     * The synchronous step: takes a RocksDB checkpoint of the committed state. Call it on the
-     * partition's chain, between batches. Returns null if a checkpoint is in flight, the partition
-     * is fenced, or nothing was ever applied.
+     * Takes a RocksDB checkpoint of the committed state on the calling thread (the partition's
+     * chain, between batches; used when the partition closes). Returns null if a checkpoint is in
+     * flight, the partition is fenced, or nothing was ever applied.
      */
     public LocalCheckpoint snapshot(KeyedStateBackend state) {
         if (closed || fenced || busy()) {
             return null;
         }
         long started = System.nanoTime();
-        OptionalLong position = state.position();
-        if (position.isEmpty()) {
+        if (state.position().isEmpty()) {
             return null;
         }
-        long id = CheckpointLayout.checkpointId(epoch, ++sequence);
+        Path directory = prepareDirectory(nextId());
+        state.snapshot(directory);
+        long watermark = state.time().watermark();
+        meters.pause(System.nanoTime() - started);
+        return new LocalCheckpoint(idOf(directory), directory, state.position().getAsLong(),
+                watermark == TtlTimeService.NO_TIME ? null : watermark);
+    }
+
+    /**
+     * Starts a checkpoint whose snapshot is taken on the upload thread, while the partition goes on
+     * applying batches: the snapshot names the batch boundary it ends at. The future yields true
+     * once the checkpoint is published; null is returned if a checkpoint is in flight or the
+     * partition is fenced or closed.
+     */
+    public CompletableFuture<Boolean> start(SnapshotSource source) {
+        if (closed || fenced || busy()) {
+            return null;
+        }
+        long id = nextId();
+        CompletableFuture<Boolean> result = new CompletableFuture<>();
+        inFlight = result;
+        uploads.execute(() -> {
+            LocalCheckpoint local;
+            Path directory = null;
+            try {
+                directory = prepareDirectory(id);
+                KeyedStateBackend.SnapshotPoint point = source.snapshot(directory);
+                if (point.position() < 0) {
+                    discard(directory);
+                    result.complete(false);
+                    return;
+                }
+                local = new LocalCheckpoint(id, directory, point.position(),
+                        point.watermark() == TtlTimeService.NO_TIME ? null : point.watermark());
+            } catch (RuntimeException e) {
+                if (directory != null) {
+                    discard(directory);
+                }
+                if (!closed) {
+                    meters.failed();
+                    LOG.warnf("Partition %s: snapshot for checkpoint %s failed (%s); the next interval tries again",
+                            partition, idText(id), e.toString());
+                }
+                result.complete(false);
+                return;
+            }
+            attempt(local, result, settings.initialRetryBackoff());
+        });
+        return result;
+    }
+
+    /** Records the time the partition's chain spent on a checkpoint (the pause of processing). */
+    public void recordPause(long nanos) {
+        meters.pause(nanos);
+    }
+
+    private long nextId() {
+        return CheckpointLayout.checkpointId(epoch, ++sequence);
+    }
+
+    private static long idOf(Path directory) {
+        return Long.parseLong(directory.getFileName().toString());
+    }
+
+    private Path prepareDirectory(long id) {
         Path directory = localRoot.resolve(Long.toString(id));
         try {
             Files.createDirectories(localRoot);
@@ -166,12 +236,7 @@ public final class Checkpointer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare " + directory, e);
         }
-        state.snapshot(directory);
-        long watermark = state.time().watermark();
-        long pause = System.nanoTime() - started;
-        meters.pause(pause);
-        return new LocalCheckpoint(id, directory, state.position().orElse(position.getAsLong()),
-                watermark == Long.MIN_VALUE || watermark == TtlTimeService.NO_TIME ? null : watermark, pause);
+        return directory;
     }
 
     /**
@@ -404,10 +469,14 @@ public final class Checkpointer implements AutoCloseable {
     }
 
     private void discard(LocalCheckpoint local) {
+        discard(local.directory());
+    }
+
+    private void discard(Path directory) {
         try {
-            deleteRecursively(local.directory());
+            deleteRecursively(directory);
         } catch (IOException e) {
-            LOG.warnf("Partition %s: cannot delete local checkpoint %s: %s", partition, local.directory(), e.getMessage());
+            LOG.warnf("Partition %s: cannot delete local checkpoint %s: %s", partition, directory, e.getMessage());
         }
     }
 

@@ -8,5 +8,5 @@ import java.nio.file.Path;
  *
  * @param watermark the event-time watermark, or {@code null} before the first event
  */
-public record LocalCheckpoint(long checkpointId, Path directory, long offset, Long watermark, long pauseNanos) {
+public record LocalCheckpoint(long checkpointId, Path directory, long offset, Long watermark) {
 }

@@ -56,7 +56,6 @@ public final class PartitionProcessor {
     /** Null when checkpoints are off. */
     private final Checkpointer checkpointer;
     private final long maxUnuploadedRecords;
-    private final Executor preparer;
     /** Batches held back while too much progress is not checkpointed (back-pressure), oldest first. */
     private final ArrayDeque<List<ConsumerRecord<byte[], byte[]>>> held = new ArrayDeque<>();
     private CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
@@ -78,16 +77,12 @@ public final class PartitionProcessor {
     PartitionProcessor(TopicPartition partition, KeyedStateBackend state, PartitionStateHandler handler, Executor executor,
                        DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
                        int maxQueuedBatches) {
-        this(partition, state, handler, executor, deadLetters, observer, metrics, maxQueuedBatches, null, Long.MAX_VALUE, Runnable::run);
+        this(partition, state, handler, executor, deadLetters, observer, metrics, maxQueuedBatches, null, Long.MAX_VALUE);
     }
 
-    /**
-     * @param preparer runs the flush that precedes a checkpoint's synchronous step, off the
-     *                 partition's chain, so the pause only covers what was written meanwhile
-     */
     PartitionProcessor(TopicPartition partition, KeyedStateBackend state, PartitionStateHandler handler, Executor executor,
                        DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
-                       int maxQueuedBatches, Checkpointer checkpointer, long maxUnuploadedRecords, Executor preparer) {
+                       int maxQueuedBatches, Checkpointer checkpointer, long maxUnuploadedRecords) {
         this.partition = partition;
         this.state = state;
         this.handler = handler;
@@ -99,7 +94,6 @@ public final class PartitionProcessor {
         this.baseOffset = nextOffset;
         this.checkpointer = checkpointer;
         this.maxUnuploadedRecords = maxUnuploadedRecords;
-        this.preparer = preparer;
         this.meters = metrics.forPartition(partition, this);
         if (checkpointer != null) {
             checkpointer.onDurable(this::checkpointDurable);
@@ -216,25 +210,7 @@ public final class PartitionProcessor {
             return;
         }
         checkpointQueued = true;
-        CompletableFuture.runAsync(this::prepareCheckpoint, preparer).whenComplete((ignored, error) -> {
-            synchronized (this) {
-                tail = tail.thenRunAsync(this::checkpoint, executor);
-            }
-        });
-    }
-
-    /** Flushes committed state while the partition keeps applying batches. */
-    private void prepareCheckpoint() {
-        storeLock.readLock().lock();
-        try {
-            if (!storeClosed && status == ProcessorStatus.OPEN) {
-                state.prepareSnapshot();
-            }
-        } catch (RuntimeException e) {
-            LOG.debugf("Partition %s: flush before a checkpoint failed (%s); the checkpoint flushes itself", partition, e);
-        } finally {
-            storeLock.readLock().unlock();
-        }
+        tail = tail.thenRunAsync(this::checkpoint, executor);
     }
 
     private void checkpoint() {
@@ -242,19 +218,33 @@ public final class PartitionProcessor {
         if (stopped || status == ProcessorStatus.FAILED || storeClosed) {
             return;
         }
-        takeCheckpoint();
+        takeCheckpoint(false);
     }
 
-    /** The synchronous step; returns the upload, or null if there was nothing to checkpoint. */
-    private CompletableFuture<Boolean> takeCheckpoint() {
+    /**
+     * Starts a checkpoint unless the retained ones already show the current state. On the chain,
+     * only expired entries are drained (the pause); the snapshot itself is taken on the upload
+     * thread while batches go on, except for the last one before closing ({@code inline}).
+     * Returns the upload, or null if no checkpoint was started.
+     */
+    private CompletableFuture<Boolean> takeCheckpoint(boolean inline) {
         long version = stateVersion;
         if (version == checkpointedVersion && checkpointsAtVersion >= checkpointer.retained()
                 || checkpointer.busy() || checkpointer.fenced()) {
             return null;
         }
         try {
-            LocalCheckpoint local = checkpointer.snapshot(state);
-            if (local == null) {
+            CompletableFuture<Boolean> upload;
+            if (inline) {
+                LocalCheckpoint local = checkpointer.snapshot(state);
+                upload = local == null ? null : checkpointer.upload(local);
+            } else {
+                long started = System.nanoTime();
+                state.drainExpired();
+                checkpointer.recordPause(System.nanoTime() - started);
+                upload = checkpointer.start(this::snapshotWhileOpen);
+            }
+            if (upload == null) {
                 return null;
             }
             if (version == checkpointedVersion) {
@@ -263,10 +253,23 @@ public final class PartitionProcessor {
                 checkpointedVersion = version;
                 checkpointsAtVersion = 1;
             }
-            return checkpointer.upload(local);
+            return upload;
         } catch (RuntimeException e) {
             LOG.errorf(e, "Partition %s: taking a checkpoint failed; processing goes on and the next interval tries again", partition);
             return null;
+        }
+    }
+
+    /** Runs on the upload thread; the store stays open meanwhile. */
+    private KeyedStateBackend.SnapshotPoint snapshotWhileOpen(java.nio.file.Path directory) {
+        storeLock.readLock().lock();
+        try {
+            if (storeClosed) {
+                throw new IllegalStateException("partition " + partition + " is closed");
+            }
+            return state.snapshotConcurrently(directory);
+        } finally {
+            storeLock.readLock().unlock();
         }
     }
 
@@ -490,7 +493,7 @@ public final class PartitionProcessor {
                             if (checkpointer.busy()) {
                                 checkpointer.awaitUpload(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
                             }
-                            lastCheckpoint.complete(takeCheckpoint());
+                            lastCheckpoint.complete(takeCheckpoint(true));
                         }
                     } finally {
                         lastCheckpoint.complete(null);

@@ -161,8 +161,7 @@ public class ProcessorRegistry {
             throw e;
         }
         return new PartitionProcessor(partition, state[0], handlers.create(partition, state[0]), pool, deadLetters,
-                observer, metrics, config.processing().maxQueuedBatches(), checkpointer, checkpoints.maxUnuploadedRecords(),
-                maintenance);
+                observer, metrics, config.processing().maxQueuedBatches(), checkpointer, checkpoints.maxUnuploadedRecords());
     }
 
     private Map<String, String> stateConfig() {

@@ -101,9 +101,10 @@ public final class CachingStateBackend implements StateBackend {
         inner.snapshot(target);
     }
 
+    /** The inner backend holds exactly the committed batches: buffered writes reach it at commit. */
     @Override
-    public void prepareSnapshot() {
-        inner.prepareSnapshot();
+    public SnapshotInfo snapshotConcurrently(Path target) {
+        return inner.snapshotConcurrently(target);
     }
 
     @Override

@@ -211,15 +211,33 @@ public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
      * are removed (and committed) first, so no restore ever sees them.
      */
     public void snapshot(Path target) {
-        if (cleaner.hasTtlStates() && cleaner.drain(CleanupStrategy.ON_SNAPSHOT) > 0) {
-            commit(backend.position().orElse(-1));
-        }
+        drainExpired();
         backend.snapshot(target);
     }
 
-    /** See {@link StateBackend#prepareSnapshot}: callable from another thread, not during close. */
-    public void prepareSnapshot() {
-        backend.prepareSnapshot();
+    /**
+     * The part of a checkpoint that needs the writer thread: removes (and commits) the entries
+     * expired at this moment, so no snapshot taken after it holds them.
+     */
+    public void drainExpired() {
+        if (cleaner.hasTtlStates() && cleaner.drain(CleanupStrategy.ON_SNAPSHOT) > 0) {
+            commit(backend.position().orElse(-1));
+        }
+    }
+
+    /** Where a concurrent snapshot ends: position and event-time watermark. */
+    public record SnapshotPoint(long position, long watermark) {
+    }
+
+    /**
+     * A snapshot from another thread while batches go on; see {@link StateBackend#snapshotConcurrently}.
+     * Returns the position and watermark the snapshot holds ({@link TtlTimeService#NO_TIME} before any event).
+     */
+    public SnapshotPoint snapshotConcurrently(Path target) {
+        SnapshotInfo info = backend.snapshotConcurrently(target);
+        byte[] maxEventTime = info.meta(MAX_EVENT_TIME_KEY);
+        long watermark = maxEventTime == null ? TtlTimeService.NO_TIME : time.watermarkOf(ValueFormat.getLong(maxEventTime, 0));
+        return new SnapshotPoint(info.position(), watermark);
     }
 
     /** Age of the oldest expired entry still present in some local file, in ms (0 if none). */

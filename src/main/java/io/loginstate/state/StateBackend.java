@@ -43,11 +43,14 @@ public interface StateBackend extends AutoCloseable {
     void snapshot(Path target);
 
     /**
-     * Persists what is committed so far, so that a following {@link #snapshot} has little left to
-     * write. Unlike the other methods it may run on any thread, concurrently with commits (not
-     * with {@link #close}).
+     * Writes a consistent copy of the committed state to {@code target} from any thread, while
+     * commits go on: the copy ends at some batch boundary, which the returned info names. Must not
+     * overlap {@link #close}.
+     *
+     * @throws UnsupportedOperationException if the backend can only snapshot from its writer thread
      */
-    default void prepareSnapshot() {
+    default SnapshotInfo snapshotConcurrently(Path target) {
+        throw new UnsupportedOperationException(name() + " takes snapshots only between transactions");
     }
 
     /** Directory of the backend's files, if it has any. */

@@ -165,6 +165,54 @@ class CheckpointerTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void aSnapshotTakenWhileBatchesCommitEndsAtABatchBoundaryAndNamesIt(Kind kind) throws Exception {
+        ObjectStore store = STORES.open(kind, dir);
+        Checkpointer checkpointer = checkpointer(store, 8, 10);
+        List<Long> published = new ArrayList<>();
+        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+            AtomicBoolean writing = new AtomicBoolean(true);
+            Thread writer = new Thread(() -> {
+                // Batch n writes "n" under every one of 50 keys and commits at position n.
+                for (long position = 1; writing.get() && position < 1_000_000; position++) {
+                    for (int key = 0; key < 50; key++) {
+                        state.setCurrentKey(("key-" + key).getBytes(StandardCharsets.UTF_8));
+                        state.valueState(PROFILE).update(Long.toString(position));
+                    }
+                    state.commit(position);
+                }
+            });
+            writer.start();
+            try {
+                for (int round = 0; round < 5; round++) {
+                    await().atMost(Duration.ofSeconds(10)).until(() -> state.position().orElse(0) > 0);
+                    var upload = checkpointer.start(directory -> state.snapshotConcurrently(directory));
+                    assertThat(upload).isNotNull();
+                    assertThat(upload.get(30, TimeUnit.SECONDS)).isTrue();
+                    published.add(latestId(store));
+                }
+            } finally {
+                writing.set(false);
+                writer.join();
+            }
+        }
+        for (long id : published) {
+            CheckpointManifest manifest = manifest(store, id);
+            Path restored = dir.resolve("restored-" + id);
+            TestCheckpointers.restorer(store, downloads).restore(PARTITION, TestCheckpointers.layout(PARTITION), id, -1, restored, () -> {
+            });
+            try (KeyedStateBackend state = state(restored)) {
+                assertThat(state.position()).hasValue(manifest.offset());
+                for (int key = 0; key < 50; key++) {
+                    state.setCurrentKey(("key-" + key).getBytes(StandardCharsets.UTF_8));
+                    assertThat(state.valueState(PROFILE).value()).as("key-%d in checkpoint %d", key, id)
+                            .isEqualTo(Long.toString(manifest.offset()));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void localStateAsNewAsTheCheckpointIsKept(Kind kind) throws Exception {
         ObjectStore store = open(kind);
         Checkpointer checkpointer = checkpointer(store, 1, 3);

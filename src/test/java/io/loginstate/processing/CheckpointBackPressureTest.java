@@ -91,7 +91,7 @@ class CheckpointBackPressureTest {
                 TestCheckpointers.settings(2, Duration.ofMinutes(15)), uploads, retries, clock);
         PartitionProcessor processor = new PartitionProcessor(PARTITION, state, new CountingHandler(state), apply,
                 rejection -> CompletableFuture.completedFuture(null), new ProcessingObserver() {
-                }, new ProcessingMetrics(new SimpleMeterRegistry()), 2, checkpointer, BOUND, uploads);
+                }, new ProcessingMetrics(new SimpleMeterRegistry()), 2, checkpointer, BOUND);
 
         store.down(true);
         int batches = 20;

@@ -1,6 +1,7 @@
 package io.loginstate.state.rocksdb;
 
 import io.loginstate.state.ByteTable;
+import io.loginstate.state.SnapshotInfo;
 import io.loginstate.state.StateBackend;
 import io.loginstate.state.StateStoreException;
 import org.rocksdb.BlockBasedTableConfig;
@@ -264,10 +265,30 @@ public final class RocksDBStateBackend implements StateBackend {
         }
     }
 
-    /** Flushes the memtables: the snapshot's own flush then only covers writes made since. */
+    /**
+     * A RocksDB checkpoint taken while the writer goes on committing. Each commit is one atomic
+     * write batch and flushes are atomic across column families, so the checkpoint ends at a batch
+     * boundary; which one is read back from the checkpoint (read-only open of its meta table).
+     */
     @Override
-    public void prepareSnapshot() {
-        flush();
+    public SnapshotInfo snapshotConcurrently(Path target) {
+        try (Checkpoint checkpoint = Checkpoint.create(db)) {
+            checkpoint.createCheckpoint(target.toString());
+        } catch (RocksDBException e) {
+            throw new StateStoreException(name, "snapshot to " + target, e);
+        }
+        Map<String, byte[]> entries = new java.util.HashMap<>();
+        try (org.rocksdb.Options options = new org.rocksdb.Options().setMaxOpenFiles(16).setInfoLogLevel(InfoLogLevel.WARN_LEVEL);
+             RocksDB snapshot = RocksDB.openReadOnly(options, target.toString());
+             RocksIterator iterator = snapshot.newIterator()) {
+            for (iterator.seekToFirst(); iterator.isValid(); iterator.next()) {
+                entries.put(new String(iterator.key(), StandardCharsets.UTF_8), iterator.value());
+            }
+        } catch (RocksDBException e) {
+            throw new StateStoreException(name, "read the snapshot at " + target, e);
+        }
+        byte[] stored = entries.get(new String(POSITION_KEY, StandardCharsets.UTF_8));
+        return new SnapshotInfo(stored == null ? -1 : ByteBuffer.wrap(stored).getLong(), entries);
     }
 
     @Override

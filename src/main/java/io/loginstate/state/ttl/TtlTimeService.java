@@ -45,8 +45,12 @@ public final class TtlTimeService {
     }
 
     public long watermark() {
-        long max = maxEventTimestamp;
-        return max == NO_TIME ? NO_TIME : max - allowedLatenessMillis;
+        return watermarkOf(maxEventTimestamp);
+    }
+
+    /** The watermark that follows from a maximum event timestamp. */
+    public long watermarkOf(long maxEventTimestamp) {
+        return maxEventTimestamp == NO_TIME ? NO_TIME : maxEventTimestamp - allowedLatenessMillis;
     }
 
     public long wallClockMillis() {
