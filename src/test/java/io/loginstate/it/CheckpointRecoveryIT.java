@@ -30,10 +30,13 @@ import static org.awaitility.Awaitility.await;
  * the service is killed with SIGKILL at a random point of the stream, again and again. Every other
  * restart is a new pod with an empty state directory, which must restore each partition from its
  * latest checkpoint in the store (not replay the topic); the others reuse the killed instance's
- * directory. At the end every user's counts and last login equal those computed from the stream.
+ * directory, whose state must never be older than the latest checkpoint. After each kill the
+ * group's committed offsets must not be ahead of the published checkpoints. At the end every user's
+ * counts and last login equal those computed from the stream, and the last run (a new pod) applied
+ * exactly the records after the checkpoints it restored.
  *
- * <p>The kill points come from a seeded {@link Random}; the seed is printed and can be set with
- * {@code -Dit.seed=...} to repeat a run.
+ * <p>The stream and the kill points come from a seeded {@link Random}; the seed is printed and can
+ * be set with {@code -Dit.seed=...} to repeat a run.
  */
 class CheckpointRecoveryIT {
 
