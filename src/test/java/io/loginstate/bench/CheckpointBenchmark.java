@@ -67,7 +67,7 @@ import java.util.regex.Pattern;
  * directory with a fresh consumer group: checkpoints off, checkpoints every {@code interval} to
  * S3Proxy, checkpoints off again. Rate from the first applied record to the last (the service's
  * {@code /partitions} progress); the ratio is checkpointed / mean of the two runs without.</li>
- * <li><b>Pause</b> of the synchronous step per checkpoint: from the checkpointed service's
+ * <li><b>Pause</b> of the partition's processing per checkpoint: from the checkpointed service's
  * Prometheus metrics ({@code login_state_checkpoint_pause_seconds}, per partition: p50 and p99 as
  * published by the service, the max, count and sum), scraped once the last record is applied.</li>
  * <li><b>Bytes uploaded</b> ({@code login_state_checkpoint_uploaded_bytes_total}) against what an
@@ -618,8 +618,8 @@ public final class CheckpointBenchmark {
                             seconds(System.nanoTime() - buildStart));
                     RocksDBStateBackend backend = (RocksDBStateBackend) state.backend();
                     backend.flush();
-                    // Where the synchronous step's time goes: a memtable of a partition's share of the
-                    // service's write buffers (32 MiB over 8 partitions), flushed alone, then the step.
+                    // Where a snapshot's time goes: a memtable of a partition's share of the
+                    // service's write buffers (32 MiB over 8 partitions), flushed alone, then the snapshot.
                     long extra = (4L << 20) / VALUE_BYTES;
                     for (long i = entries; i < entries + extra; i++) {
                         state.setCurrentKey(key(i));
