@@ -134,8 +134,10 @@ public final class CheckpointRestorer {
     /** Downloads every file, verified, into a fresh directory that then replaces {@code target}. */
     private long download(CheckpointManifest manifest, Path target) {
         Path staging = target.resolveSibling(target.getFileName() + ".restoring");
+        Path discarded = target.resolveSibling(target.getFileName() + ".discarded");
         try {
             Checkpointer.deleteRecursively(staging);
+            Checkpointer.deleteRecursively(discarded);
             Files.createDirectories(staging);
             List<CompletableFuture<Long>> files = new ArrayList<>(manifest.files().size());
             for (FileEntry file : manifest.files()) {
@@ -143,8 +145,13 @@ public final class CheckpointRestorer {
             }
             CompletableFuture.allOf(files.toArray(CompletableFuture[]::new)).join();
             long bytes = files.stream().mapToLong(CompletableFuture::join).sum();
-            Checkpointer.deleteRecursively(target);
+            // Renames only, so a crash leaves either the old directory or the new one in place,
+            // never a half-deleted one.
+            if (Files.exists(target)) {
+                Files.move(target, discarded, StandardCopyOption.ATOMIC_MOVE);
+            }
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            Checkpointer.deleteRecursively(discarded);
             return bytes;
         } catch (IOException e) {
             deleteQuietly(staging);

@@ -144,7 +144,7 @@ public class ProcessorRegistry {
 
     private PartitionProcessor openRestored(TopicPartition partition, long epoch) {
         long latest = checkpoints.claim(partition, epoch);
-        KeyedStateBackend[] state = {openState(partition)};
+        KeyedStateBackend[] state = {openLocalOrEmpty(partition)};
         long local = state[0].position().orElse(-1);
         CheckpointRestorer.Outcome outcome = checkpoints.restore(partition, latest, local, storeDirectory(partition), () -> {
             state[0].close();
@@ -172,6 +172,21 @@ public class ProcessorRegistry {
                 "ttl.time-characteristic", String.valueOf(ttl.timeCharacteristic()),
                 "ttl.allowed-lateness", ttl.allowedLateness().toString(),
                 "ttl.wall-clock-backstop", Boolean.toString(ttl.wallClockBackstop()));
+    }
+
+    /**
+     * The local state, or an empty one if the local state cannot be opened (damaged or half
+     * deleted by a crash): the checkpoint, or else the topic, has everything it held.
+     */
+    private KeyedStateBackend openLocalOrEmpty(TopicPartition partition) {
+        try {
+            return openState(partition);
+        } catch (io.loginstate.state.StateStoreException e) {
+            LOG.errorf("Partition %s: local state cannot be opened (%s); deleting it and restoring from the checkpoint",
+                    partition, e.getMessage());
+            deleteRecursively(storeDirectory(partition));
+            return openState(partition);
+        }
     }
 
     /** True while some assigned partition is being restored. */
@@ -229,13 +244,37 @@ public class ProcessorRegistry {
     }
 
     private synchronized void close(Collection<TopicPartition> partitions, boolean finalCheckpoint) {
+        // In parallel: each close waits for its partition's queue and final upload, all within one timeout.
+        List<PartitionProcessor> closed = new ArrayList<>();
+        List<CompletableFuture<Void>> closes = new ArrayList<>();
         for (TopicPartition partition : partitions) {
             PartitionProcessor processor = processors.remove(partition);
             if (processor != null) {
-                processor.close(config.processing().closeTimeout(), finalCheckpoint);
-                if (!processor.awaitClosed(Duration.ZERO)) {
-                    closing.put(partition, processor);
-                }
+                closed.add(processor);
+                CompletableFuture<Void> done = new CompletableFuture<>();
+                Thread closer = new Thread(() -> {
+                    try {
+                        processor.close(config.processing().closeTimeout(), finalCheckpoint);
+                    } finally {
+                        done.complete(null);
+                    }
+                }, "partition-close-" + partition);
+                closer.setDaemon(true);
+                closer.start();
+                closes.add(done);
+            }
+        }
+        try {
+            CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new))
+                    .get(config.processing().closeTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            LOG.warnf("Closing %s took longer than the close timeout", partitions);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (PartitionProcessor processor : closed) {
+            if (!processor.awaitClosed(Duration.ZERO)) {
+                closing.put(processor.partition(), processor);
             }
         }
     }

@@ -260,6 +260,9 @@ class CheckpointerTest {
                 }
             }
             Path restored = dir.resolve("restored-" + damage);
+            // An older local state is in the way: it is swapped out by renames, never half deleted.
+            Files.createDirectories(restored);
+            Files.writeString(restored.resolve("OLD-STATE"), "older local state");
             CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
                     .restore(partition, TestCheckpointers.layout(partition), latestId(store), -1, restored, () -> {
                     });
@@ -271,6 +274,8 @@ class CheckpointerTest {
                 assertThat(state.valueState(PROFILE).value()).isEqualTo("profile 499 a");
             }
             assertThat(Files.exists(restored.resolveSibling(restored.getFileName() + ".restoring"))).isFalse();
+            assertThat(Files.exists(restored.resolveSibling(restored.getFileName() + ".discarded"))).isFalse();
+            assertThat(restored.resolve("OLD-STATE")).doesNotExist();
         }
     }
 

@@ -85,8 +85,11 @@ public final class RocksDBStateBackend implements StateBackend {
                 .setPinL0FilterAndIndexBlocksInCache(true);
         this.cfOptions = new ColumnFamilyOptions()
                 .setTableFormatConfig(tableConfig)
-                .setCompressionType(CompressionType.LZ4_COMPRESSION)
-                .optimizeLevelStyleCompaction();
+                .optimizeLevelStyleCompaction()
+                // After the optimisation, which leaves levels 0 and 1 uncompressed: those hold all
+                // of a small state, and they are what checkpoints upload.
+                .setCompressionPerLevel(List.of())
+                .setCompressionType(CompressionType.LZ4_COMPRESSION);
         this.dbOptions = manifestRollingOptions()
                 .setCreateIfMissing(true)
                 .setCreateMissingColumnFamilies(true)
