@@ -54,7 +54,7 @@ public final class CheckpointRestorer {
      * @param checkpointId the checkpoint restored, or the one the local state was found as new as; -1 if none
      * @param offset       that checkpoint's next offset (durable progress in the store), or -1
      */
-    public record Outcome(Source source, long checkpointId, long offset, long bytes, long nanos, boolean localReleased) {
+    public record Outcome(Source source, long checkpointId, long offset, long bytes, long nanos) {
     }
 
     /**
@@ -67,7 +67,7 @@ public final class CheckpointRestorer {
                            Path target, Runnable releaseLocal) {
         long started = System.nanoTime();
         if (latestId < 0) {
-            return new Outcome(Source.NONE, -1, -1, 0, System.nanoTime() - started, false);
+            return new Outcome(Source.NONE, -1, -1, 0, System.nanoTime() - started);
         }
         List<Long> candidates = new ArrayList<>();
         candidates.add(latestId);
@@ -90,7 +90,7 @@ public final class CheckpointRestorer {
             if (localPosition >= m.offset()) {
                 LOG.infof("Partition %s: local state at offset %d is at least as new as checkpoint %s (offset %d); keeping it",
                         partition, localPosition, Checkpointer.idText(id), m.offset());
-                return new Outcome(Source.LOCAL, id, m.offset(), 0, System.nanoTime() - started, released);
+                return new Outcome(Source.LOCAL, id, m.offset(), 0, System.nanoTime() - started);
             }
             if (!released) {
                 releaseLocal.run();
@@ -105,7 +105,7 @@ public final class CheckpointRestorer {
                 LOG.infof("Partition %s: restored checkpoint %s at offset %d: %d files, %d bytes in %d ms (%.1f MB/s)",
                         partition, Checkpointer.idText(id), m.offset(), m.files().size(), bytes, nanos / 1_000_000,
                         bytes / 1e6 / Math.max(1e-9, nanos / 1e9));
-                return new Outcome(Source.REMOTE, id, m.offset(), bytes, nanos, true);
+                return new Outcome(Source.REMOTE, id, m.offset(), bytes, nanos);
             } catch (RuntimeException e) {
                 LOG.errorf("Partition %s: checkpoint %s cannot be restored (%s); trying the previous one",
                         partition, Checkpointer.idText(id), rootMessage(e));
@@ -114,7 +114,7 @@ public final class CheckpointRestorer {
         LOG.errorf("Partition %s: no checkpoint could be restored; %s", partition,
                 localPosition >= 0 ? "keeping the local state at offset " + localPosition + " and replaying from there"
                         : "rebuilding the state from the beginning of the topic");
-        return new Outcome(Source.NONE, -1, -1, 0, System.nanoTime() - started, released);
+        return new Outcome(Source.NONE, -1, -1, 0, System.nanoTime() - started);
     }
 
     private Optional<CheckpointManifest> readManifest(TopicPartition partition, CheckpointLayout layout, long id) {

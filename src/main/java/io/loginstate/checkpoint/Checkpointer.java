@@ -124,12 +124,7 @@ public final class Checkpointer implements AutoCloseable {
         return durableOffset;
     }
 
-    /** Wall-clock millis of the last successful checkpoint, or -1. */
-    public long lastSuccessMillis() {
-        return lastSuccessMillis;
-    }
-
-    /** Seconds since the last successful checkpoint, or empty if none succeeded since assignment. */
+    /** Milliseconds since the last successful checkpoint, or empty if none succeeded since assignment. */
     public OptionalLong lastSuccessAgeMillis() {
         long last = lastSuccessMillis;
         return last < 0 ? OptionalLong.empty() : OptionalLong.of(Math.max(0, clock.millis() - last));
