@@ -23,11 +23,7 @@ import io.loginstate.state.ttl.TtlTimeService;
 import io.loginstate.testing.S3ProxyServer;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.TestFiles;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +31,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -162,7 +157,7 @@ public final class CheckpointBenchmark {
             broker.createTopic(TOPIC, partitions);
             broker.createTopic("logins-dlq", 1);
             long produceStart = System.nanoTime();
-            long inputBytes = produce(broker.bootstrapServers());
+            long inputBytes = LoginEvents.produce(broker.bootstrapServers(), TOPIC, events, users);
             System.out.printf(Locale.ROOT, "produced %,d events (%,d bytes of keys and values) for %,d Zipf-distributed users over %d partitions in %.1f s%n",
                     events, inputBytes, users, partitions, seconds(System.nanoTime() - produceStart));
 
@@ -264,34 +259,6 @@ public final class CheckpointBenchmark {
             Files.deleteIfExists(work.resolve("warm-up.copy"));
         }
         System.out.printf(Locale.ROOT, "S3Proxy warmed up in %.1f s%n", seconds(System.nanoTime() - start));
-    }
-
-    private long produce(String bootstrap) {
-        ZipfSampler zipf = new ZipfSampler(users, 1.0);
-        SplittableRandom random = new SplittableRandom(1);
-        // Recent events, so none is past the service's default 30-day TTL.
-        long base = Instant.now().minus(Duration.ofDays(2)).toEpochMilli();
-        long bytes = 0;
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.BATCH_SIZE_CONFIG, 262_144,
-                ProducerConfig.LINGER_MS_CONFIG, 20,
-                ProducerConfig.ACKS_CONFIG, "1",
-                ProducerConfig.BUFFER_MEMORY_CONFIG, 128L << 20), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (long i = 0; i < events; i++) {
-                String user = "user-" + zipf.sample(random);
-                String outcome = random.nextInt(10) == 0 ? "FAILURE" : "SUCCESS";
-                String value = "{\"userId\":\"" + user + "\",\"timestamp\":\"" + Instant.ofEpochMilli(base + i)
-                        + "\",\"ip\":\"203.0.113." + (i & 0xff) + "\",\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"outcome\":\""
-                        + outcome + "\"}";
-                byte[] key = user.getBytes(StandardCharsets.UTF_8);
-                byte[] payload = value.getBytes(StandardCharsets.UTF_8);
-                bytes += key.length + payload.length;
-                producer.send(new ProducerRecord<>(TOPIC, key, payload));
-            }
-            producer.flush();
-        }
-        return bytes;
     }
 
     /** CPU figures in µs per record applied while measured. */

@@ -3,22 +3,16 @@ package io.loginstate.bench;
 import io.loginstate.embedded.EmbeddedKafkaBroker;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.TestFiles;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,7 +42,7 @@ public final class PipelineBenchmark {
             broker.createTopic(TOPIC, partitions);
             broker.createTopic("logins-dlq", 1);
             long produceStart = System.nanoTime();
-            produce(broker.bootstrapServers(), events, users);
+            LoginEvents.produce(broker.bootstrapServers(), TOPIC, events, users);
             System.out.printf(Locale.ROOT, "produced %,d events for %,d Zipf-distributed users over %d partitions in %.1f s%n",
                     events, users, partitions, seconds(System.nanoTime() - produceStart));
 
@@ -62,29 +56,6 @@ public final class PipelineBenchmark {
             System.out.printf(Locale.ROOT, "ratio pipeline / raw:               %.3f%n", service / raw);
         } finally {
             TestFiles.deleteRecursively(work);
-        }
-    }
-
-    private static void produce(String bootstrap, long events, int users) {
-        ZipfSampler zipf = new ZipfSampler(users, 1.0);
-        SplittableRandom random = new SplittableRandom(1);
-        // Recent events, so none is past the service's default 30-day TTL.
-        long base = Instant.now().minus(java.time.Duration.ofDays(2)).toEpochMilli();
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.BATCH_SIZE_CONFIG, 262_144,
-                ProducerConfig.LINGER_MS_CONFIG, 20,
-                ProducerConfig.ACKS_CONFIG, "1",
-                ProducerConfig.BUFFER_MEMORY_CONFIG, 128L << 20), new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (long i = 0; i < events; i++) {
-                String user = "user-" + zipf.sample(random);
-                String outcome = random.nextInt(10) == 0 ? "FAILURE" : "SUCCESS";
-                String value = "{\"userId\":\"" + user + "\",\"timestamp\":\"" + Instant.ofEpochMilli(base + i)
-                        + "\",\"ip\":\"203.0.113." + (i & 0xff) + "\",\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"outcome\":\""
-                        + outcome + "\"}";
-                producer.send(new ProducerRecord<>(TOPIC, user.getBytes(StandardCharsets.UTF_8), value.getBytes(StandardCharsets.UTF_8)));
-            }
-            producer.flush();
         }
     }
 

@@ -1,12 +1,9 @@
 package io.loginstate.it;
 
-import io.loginstate.objectstore.ObjectStore;
-import io.loginstate.objectstore.S3ObjectStore;
-import io.loginstate.testing.BrokerFixture;
+import io.loginstate.testing.CheckpointedCluster;
 import io.loginstate.testing.GroupOffsets;
 import io.loginstate.testing.LoginStream;
 import io.loginstate.testing.Metrics;
-import io.loginstate.testing.S3ProxyServer;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.StoredCheckpoints;
@@ -14,7 +11,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -59,27 +55,17 @@ class CheckpointRecoveryIT {
     private static final String PREFIX = "recovery/";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private static BrokerFixture kafka;
-    private static S3ProxyServer s3;
-    private static ObjectStore store;
+    private static CheckpointedCluster cluster;
 
     @BeforeAll
     static void startBrokerAndStore() throws Exception {
-        kafka = BrokerFixture.start("login-state-recovery", TOPIC, PARTITIONS);
-        s3 = S3ProxyServer.start(BUCKET);
-        store = S3ObjectStore.create(s3.settings(BUCKET).withPrefix(PREFIX));
+        cluster = CheckpointedCluster.start("login-state-recovery", TOPIC, PARTITIONS, BUCKET, PREFIX);
     }
 
     @AfterAll
     static void stopBrokerAndStore() {
-        if (store != null) {
-            store.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -88,10 +74,10 @@ class CheckpointRecoveryIT {
         long seed = Long.getLong("it.seed", new Random().nextLong());
         System.out.println("CheckpointRecoveryIT seed " + seed + " (repeat with -Dit.seed=" + seed + ")");
         Random random = new Random(seed);
-        StoredCheckpoints checkpoints = new StoredCheckpoints(store, TOPIC, PARTITIONS);
+        StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), TOPIC, PARTITIONS);
         try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
-             GroupOffsets group = new GroupOffsets(kafka.bootstrapServers(), GROUP, TOPIC, PARTITIONS)) {
-            stream.send(kafka.bootstrapServers(), TOPIC, 0, BACKLOG, 500);
+             GroupOffsets group = new GroupOffsets(cluster.bootstrapServers(), GROUP, TOPIC, PARTITIONS)) {
+            stream.send(cluster.bootstrapServers(), TOPIC, 0, BACKLOG, 500);
             int sent = BACKLOG;
             Path stateDir = null;
             int storeRestores = 0;
@@ -100,11 +86,11 @@ class CheckpointRecoveryIT {
             for (int run = 0; run < KILLS; run++) {
                 boolean newPod = run % 2 == 0;
                 if (newPod) {
-                    stateDir = kafka.workDir().resolve("state-" + run);
+                    stateDir = cluster.workDir().resolve("state-" + run);
                     assertThat(stateDir).doesNotExist();
                 }
                 Map<Integer, Long> durable = checkpoints.latestOffsets();
-                ServiceLog log = freshLog("checkpoint-recovery-run" + run + ".log");
+                ServiceLog log = CheckpointedCluster.freshLog("checkpoint-recovery-run" + run + ".log");
                 // Killed a random number of events into this run's sending, and for half of the runs
                 // only after this run has published a checkpoint of every partition; always the first
                 // run, so the first new pod has something to restore.
@@ -116,7 +102,7 @@ class CheckpointRecoveryIT {
                     if (assertRestartPosition(what, run > 0 && newPod, durable, opened, log, service)) {
                         storeRestores++;
                     }
-                    LoginStream.Sending sending = stream.sendInBackground(kafka.bootstrapServers(), TOPIC, sent, sent + MAX_RUN_EVENTS, 1);
+                    LoginStream.Sending sending = stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, sent + MAX_RUN_EVENTS, 1);
                     await(what + ": processing passes offset sum " + target + (afterCheckpoint ? " after a checkpoint" : ""))
                             .atMost(TIMEOUT).pollInterval(Duration.ofMillis(10))
                             .until(() -> {
@@ -138,9 +124,9 @@ class CheckpointRecoveryIT {
                 assertCommittedWithinDurable(what, group, checkpoints);
             }
 
-            stateDir = kafka.workDir().resolve("state-" + KILLS);
+            stateDir = cluster.workDir().resolve("state-" + KILLS);
             Map<Integer, Long> durable = checkpoints.latestOffsets();
-            ServiceLog log = freshLog("checkpoint-recovery-run" + KILLS + ".log");
+            ServiceLog log = CheckpointedCluster.freshLog("checkpoint-recovery-run" + KILLS + ".log");
             String what = "seed " + seed + ", last run (empty state dir)";
             try (ServiceProcess service = ServiceProcess.start(settings(stateDir), List.of(), log.file())) {
                 Map<Integer, Long> opened = awaitOpened(service, log, what);
@@ -149,7 +135,7 @@ class CheckpointRecoveryIT {
                 long restored = log.restoredAt().values().stream().mapToLong(Long::longValue).sum();
 
                 assertThat(EVENTS - sent).as("events left for the last run").isPositive();
-                LoginStream.Sending sending = stream.sendInBackground(kafka.bootstrapServers(), TOPIC, sent, EVENTS, 100);
+                LoginStream.Sending sending = stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, EVENTS, 100);
                 await(what + ": every event applied").atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
                         .until(() -> service.progress().partitions() == PARTITIONS && service.progress().nextOffsets() == EVENTS);
                 assertThat(sending.await()).isEqualTo(EVENTS);
@@ -229,29 +215,7 @@ class CheckpointRecoveryIT {
         return log.openedAt();
     }
 
-    private static ServiceLog freshLog(String name) throws Exception {
-        Path file = Path.of("target", "it-logs", name);
-        Files.deleteIfExists(file);
-        return new ServiceLog(file);
-    }
-
     private static Map<String, String> settings(Path stateDir) {
-        return Map.ofEntries(
-                Map.entry("kafka.bootstrap.servers", kafka.bootstrapServers()),
-                Map.entry("mp.messaging.incoming.logins.group.id", GROUP),
-                Map.entry("login-state.state-dir", stateDir.toString()),
-                Map.entry("login-state.object-store.type", "s3"),
-                Map.entry("login-state.object-store.s3.endpoint", s3.endpoint().toString()),
-                Map.entry("login-state.object-store.s3.bucket", BUCKET),
-                Map.entry("login-state.object-store.s3.prefix", PREFIX),
-                Map.entry("login-state.object-store.s3.region", S3ProxyServer.REGION),
-                Map.entry("login-state.object-store.s3.path-style-access", "true"),
-                Map.entry("login-state.object-store.s3.access-key-id", S3ProxyServer.ACCESS_KEY_ID),
-                Map.entry("login-state.object-store.s3.secret-access-key", S3ProxyServer.SECRET_ACCESS_KEY),
-                Map.entry("login-state.checkpoint.interval", "1s"),
-                Map.entry("login-state.checkpoint.retained", "2"),
-                // A killed member holds its partitions until its session expires: keep that short.
-                Map.entry("mp.messaging.incoming.logins.session.timeout.ms", "6000"),
-                Map.entry("mp.messaging.incoming.logins.heartbeat.interval.ms", "1000"));
+        return cluster.serviceSettings(GROUP, stateDir, Map.of("login-state.checkpoint.retained", "2"));
     }
 }

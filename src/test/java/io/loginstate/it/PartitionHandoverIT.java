@@ -1,12 +1,9 @@
 package io.loginstate.it;
 
-import io.loginstate.objectstore.ObjectStore;
-import io.loginstate.objectstore.S3ObjectStore;
-import io.loginstate.testing.BrokerFixture;
+import io.loginstate.testing.CheckpointedCluster;
 import io.loginstate.testing.GroupOffsets;
 import io.loginstate.testing.LoginStream;
 import io.loginstate.testing.Metrics;
-import io.loginstate.testing.S3ProxyServer;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.StoredCheckpoints;
@@ -14,7 +11,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -50,27 +46,17 @@ class PartitionHandoverIT {
     private static final String PREFIX = "handover/";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private static BrokerFixture kafka;
-    private static S3ProxyServer s3;
-    private static ObjectStore store;
+    private static CheckpointedCluster cluster;
 
     @BeforeAll
     static void startBrokerAndStore() throws Exception {
-        kafka = BrokerFixture.start("login-state-handover", TOPIC, PARTITIONS);
-        s3 = S3ProxyServer.start(BUCKET);
-        store = S3ObjectStore.create(s3.settings(BUCKET).withPrefix(PREFIX));
+        cluster = CheckpointedCluster.start("login-state-handover", TOPIC, PARTITIONS, BUCKET, PREFIX);
     }
 
     @AfterAll
     static void stopBrokerAndStore() {
-        if (store != null) {
-            store.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -78,22 +64,22 @@ class PartitionHandoverIT {
     void partitionsMoveThroughCheckpointsWithoutLossOrDoubleCounting() throws Exception {
         long seed = Long.getLong("it.seed", new Random().nextLong());
         System.out.println("PartitionHandoverIT seed " + seed + " (repeat with -Dit.seed=" + seed + ")");
-        StoredCheckpoints checkpoints = new StoredCheckpoints(store, TOPIC, PARTITIONS);
-        ServiceLog logA = freshLog("handover-a.log");
-        ServiceLog logB = freshLog("handover-b.log");
+        StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), TOPIC, PARTITIONS);
+        ServiceLog logA = CheckpointedCluster.freshLog("handover-a.log");
+        ServiceLog logB = CheckpointedCluster.freshLog("handover-b.log");
         Map<Integer, Long> committedSoFar = new HashMap<>();
 
         try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
-             GroupOffsets group = new GroupOffsets(kafka.bootstrapServers(), GROUP, TOPIC, PARTITIONS);
-             ServiceProcess a = ServiceProcess.start(settings(kafka.workDir().resolve("state-a")), List.of(), logA.file())) {
+             GroupOffsets group = new GroupOffsets(cluster.bootstrapServers(), GROUP, TOPIC, PARTITIONS);
+             ServiceProcess a = ServiceProcess.start(settings(cluster.workDir().resolve("state-a")), List.of(), logA.file())) {
 
-            stream.send(kafka.bootstrapServers(), TOPIC, 0, FIRST_PART, 100);
+            stream.send(cluster.bootstrapServers(), TOPIC, 0, FIRST_PART, 100);
             await("A applies the first part").atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
                     .until(() -> a.progress().partitions() == PARTITIONS && a.progress().nextOffsets() == FIRST_PART);
             assertCommitted("A alone", group, checkpoints, committedSoFar);
 
-            LoginStream.Sending sending = stream.sendInBackground(kafka.bootstrapServers(), TOPIC, FIRST_PART, FLOWING_UNTIL, 1);
-            try (ServiceProcess b = ServiceProcess.start(settings(kafka.workDir().resolve("state-b")), List.of(), logB.file())) {
+            LoginStream.Sending sending = stream.sendInBackground(cluster.bootstrapServers(), TOPIC, FIRST_PART, FLOWING_UNTIL, 1);
+            try (ServiceProcess b = ServiceProcess.start(settings(cluster.workDir().resolve("state-b")), List.of(), logB.file())) {
                 await("B takes over some partitions while A keeps the others").atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
                         .until(() -> {
                             int onB = b.progress().partitions();
@@ -113,7 +99,7 @@ class PartitionHandoverIT {
                                 + " (events flowing: %s); events %d..%d sent meanwhile%n",
                         seed, movedFirst, flowingAtFirstMove, flowingAtSecondMove, FIRST_PART, sent);
                 assertCommitted("B alone", group, checkpoints, committedSoFar);
-                stream.sendInBackground(kafka.bootstrapServers(), TOPIC, sent, EVENTS, 100).await();
+                stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, EVENTS, 100).await();
 
                 await("B applies every event").atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
                         .until(() -> b.progress().nextOffsets() == EVENTS);
@@ -168,27 +154,7 @@ class PartitionHandoverIT {
         return committed;
     }
 
-    private static ServiceLog freshLog(String name) throws Exception {
-        Path file = Path.of("target", "it-logs", name);
-        Files.deleteIfExists(file);
-        return new ServiceLog(file);
-    }
-
     private static Map<String, String> settings(Path stateDir) {
-        return Map.ofEntries(
-                Map.entry("kafka.bootstrap.servers", kafka.bootstrapServers()),
-                Map.entry("mp.messaging.incoming.logins.group.id", GROUP),
-                Map.entry("login-state.state-dir", stateDir.toString()),
-                Map.entry("login-state.object-store.type", "s3"),
-                Map.entry("login-state.object-store.s3.endpoint", s3.endpoint().toString()),
-                Map.entry("login-state.object-store.s3.bucket", BUCKET),
-                Map.entry("login-state.object-store.s3.prefix", PREFIX),
-                Map.entry("login-state.object-store.s3.region", S3ProxyServer.REGION),
-                Map.entry("login-state.object-store.s3.path-style-access", "true"),
-                Map.entry("login-state.object-store.s3.access-key-id", S3ProxyServer.ACCESS_KEY_ID),
-                Map.entry("login-state.object-store.s3.secret-access-key", S3ProxyServer.SECRET_ACCESS_KEY),
-                Map.entry("login-state.checkpoint.interval", "1s"),
-                Map.entry("mp.messaging.incoming.logins.session.timeout.ms", "6000"),
-                Map.entry("mp.messaging.incoming.logins.heartbeat.interval.ms", "1000"));
+        return cluster.serviceSettings(GROUP, stateDir, Map.of());
     }
 }
