@@ -2,6 +2,7 @@ package io.loginstate.checkpoint;
 
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.support.Directories;
 import io.loginstate.objectstore.ObjectStoreException;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PostConstruct;
@@ -117,7 +118,7 @@ public class CheckpointCoordinator {
                                      Map<String, String> stateConfig) {
         Path localRoot = localRoot(partition);
         try {
-            Checkpointer.deleteRecursively(localRoot);
+            Directories.deleteRecursively(localRoot);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException("Cannot clear " + localRoot, e);
         }

@@ -3,6 +3,7 @@ package io.loginstate.checkpoint;
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.support.Directories;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
@@ -136,8 +137,8 @@ public final class CheckpointRestorer {
         Path staging = target.resolveSibling(target.getFileName() + ".restoring");
         Path discarded = target.resolveSibling(target.getFileName() + ".discarded");
         try {
-            Checkpointer.deleteRecursively(staging);
-            Checkpointer.deleteRecursively(discarded);
+            Directories.deleteRecursively(staging);
+            Directories.deleteRecursively(discarded);
             Files.createDirectories(staging);
             List<CompletableFuture<Long>> files = new ArrayList<>(manifest.files().size());
             for (FileEntry file : manifest.files()) {
@@ -151,7 +152,7 @@ public final class CheckpointRestorer {
                 Files.move(target, discarded, StandardCopyOption.ATOMIC_MOVE);
             }
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-            Checkpointer.deleteRecursively(discarded);
+            Directories.deleteRecursively(discarded);
             return bytes;
         } catch (IOException e) {
             deleteQuietly(staging);
@@ -185,7 +186,7 @@ public final class CheckpointRestorer {
 
     private static void deleteQuietly(Path directory) {
         try {
-            Checkpointer.deleteRecursively(directory);
+            Directories.deleteRecursively(directory);
         } catch (IOException e) {
             LOG.warnf("Cannot delete %s: %s", directory, e.getMessage());
         }

@@ -5,6 +5,7 @@ import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.state.KeyedStateBackend;
 import io.loginstate.state.ttl.TtlTimeService;
+import io.loginstate.support.Directories;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
@@ -227,7 +228,7 @@ public final class Checkpointer implements AutoCloseable {
         Path directory = localRoot.resolve(Long.toString(id));
         try {
             Files.createDirectories(localRoot);
-            deleteRecursively(directory);
+            Directories.deleteRecursively(directory);
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare " + directory, e);
         }
@@ -469,20 +470,9 @@ public final class Checkpointer implements AutoCloseable {
 
     private void discard(Path directory) {
         try {
-            deleteRecursively(directory);
+            Directories.deleteRecursively(directory);
         } catch (IOException e) {
             LOG.warnf("Partition %s: cannot delete local checkpoint %s: %s", partition, directory, e.getMessage());
-        }
-    }
-
-    static void deleteRecursively(Path directory) throws IOException {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 

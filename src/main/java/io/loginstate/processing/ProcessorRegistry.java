@@ -206,10 +206,8 @@ public class ProcessorRegistry {
     }
 
     private static void deleteRecursively(Path directory) {
-        try (var paths = java.nio.file.Files.walk(directory)) {
-            for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                java.nio.file.Files.delete(path);
-            }
+        try {
+            io.loginstate.support.Directories.deleteRecursively(directory);
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("Cannot delete " + directory, e);
         }

@@ -277,14 +277,7 @@ public final class CheckpointBenchmark {
         settings.put("mp.messaging.incoming.logins.group.id", "checkpoint-bench-" + label + "-" + System.nanoTime());
         settings.put("login-state.checkpoint.enabled", Boolean.toString(checkpoints));
         settings.put("login-state.checkpoint.interval", interval);
-        settings.put("login-state.object-store.type", "s3");
-        settings.put("login-state.object-store.s3.endpoint", s3.endpoint().toString());
-        settings.put("login-state.object-store.s3.bucket", BUCKET);
-        settings.put("login-state.object-store.s3.prefix", prefix);
-        settings.put("login-state.object-store.s3.region", S3ProxyServer.REGION);
-        settings.put("login-state.object-store.s3.path-style-access", "true");
-        settings.put("login-state.object-store.s3.access-key-id", S3ProxyServer.ACCESS_KEY_ID);
-        settings.put("login-state.object-store.s3.secret-access-key", S3ProxyServer.SECRET_ACCESS_KEY);
+        settings.putAll(s3.serviceProperties(BUCKET, prefix));
         Path log = out.resolve("checkpoint-service-" + label + ".log");
         Files.deleteIfExists(log);
         try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).withPrefix(prefix));

@@ -66,14 +66,7 @@ public final class CheckpointedCluster implements AutoCloseable {
         settings.put("kafka.bootstrap.servers", kafka.bootstrapServers());
         settings.put("mp.messaging.incoming.logins.group.id", group);
         settings.put("login-state.state-dir", stateDir.toString());
-        settings.put("login-state.object-store.type", "s3");
-        settings.put("login-state.object-store.s3.endpoint", s3.endpoint().toString());
-        settings.put("login-state.object-store.s3.bucket", bucket);
-        settings.put("login-state.object-store.s3.prefix", prefix);
-        settings.put("login-state.object-store.s3.region", S3ProxyServer.REGION);
-        settings.put("login-state.object-store.s3.path-style-access", "true");
-        settings.put("login-state.object-store.s3.access-key-id", S3ProxyServer.ACCESS_KEY_ID);
-        settings.put("login-state.object-store.s3.secret-access-key", S3ProxyServer.SECRET_ACCESS_KEY);
+        settings.putAll(s3.serviceProperties(bucket, prefix));
         settings.put("login-state.checkpoint.interval", "1s");
         settings.put("mp.messaging.incoming.logins.session.timeout.ms", "6000");
         settings.put("mp.messaging.incoming.logins.heartbeat.interval.ms", "1000");

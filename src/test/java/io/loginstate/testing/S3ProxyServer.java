@@ -92,6 +92,20 @@ public final class S3ProxyServer implements AutoCloseable {
                 .withTimeouts(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(10), 3);
     }
 
+    /** The service's {@code login-state.object-store.*} settings for this server's bucket under a prefix. */
+    public java.util.Map<String, String> serviceProperties(String bucket, String prefix) {
+        java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+        properties.put("login-state.object-store.type", "s3");
+        properties.put("login-state.object-store.s3.endpoint", endpoint().toString());
+        properties.put("login-state.object-store.s3.bucket", bucket);
+        properties.put("login-state.object-store.s3.prefix", prefix);
+        properties.put("login-state.object-store.s3.region", REGION);
+        properties.put("login-state.object-store.s3.path-style-access", "true");
+        properties.put("login-state.object-store.s3.access-key-id", ACCESS_KEY_ID);
+        properties.put("login-state.object-store.s3.secret-access-key", SECRET_ACCESS_KEY);
+        return properties;
+    }
+
     public URI endpoint() {
         return endpoint;
     }
