@@ -159,6 +159,14 @@ public interface LoginStateConfig {
         @WithDefault("5m")
         Duration allowedLateness();
 
+        /**
+         * Latest an event may lie ahead of the wall clock (or of its record's own timestamp, if
+         * earlier); later ones are dead-lettered as TIMESTAMP_IN_FUTURE and never move event time.
+         */
+        @WithName("max-future-skew")
+        @WithDefault("5m")
+        Duration maxFutureSkew();
+
         /** With event time, also expire by the wall clock, so idle partitions and replays never keep data longer. */
         @WithName("wall-clock-backstop")
         @WithDefault("true")

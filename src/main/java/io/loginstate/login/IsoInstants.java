@@ -2,8 +2,10 @@ package io.loginstate.login;
 
 /**
  * Fast path for the common UTC form {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z} (years 1970-9999),
- * which {@code java.time} parses an order of magnitude slower. Anything else, including offsets,
- * returns {@link #NOT_HANDLED} and is left to {@code java.time}.
+ * which {@code java.time} parses an order of magnitude slower. Every field is checked: digits
+ * only, month, day of month (leap years included), hour, minute, second and a fraction of 1 to 9
+ * digits. Anything else, including offsets, returns {@link #NOT_HANDLED} and is left to
+ * {@code java.time}, so the fast path never accepts what {@code java.time} would refuse.
  */
 final class IsoInstants {
 
@@ -25,8 +27,10 @@ final class IsoInstants {
         int hour = digits(text, 11, 2);
         int minute = digits(text, 14, 2);
         int second = digits(text, 17, 2);
+        // digits() answers -1 for anything but digits, so every lower bound also rejects non-digits.
         if (year < 1970 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]
-                || (month == 2 && day == 29 && !isLeap(year)) || hour > 23 || minute > 59 || second > 59) {
+                || (month == 2 && day == 29 && !isLeap(year)) || hour < 0 || hour > 23 || minute < 0 || minute > 59
+                || second < 0 || second > 59) {
             return NOT_HANDLED;
         }
         int millis = 0;

@@ -16,7 +16,8 @@ import java.util.Arrays;
  * path): key = user id (UTF-8); value = JSON with {@code userId}, {@code timestamp} (ISO-8601
  * instant or epoch milliseconds), optional {@code outcome} (SUCCESS, the default, or FAILURE),
  * optional {@code userAgent} (a string).
- * Unknown fields are ignored. A missing timestamp falls back to the record's timestamp.
+ * Unknown fields are ignored. A missing timestamp falls back to the record's timestamp. Times
+ * before 1970 are refused here; whether a time is too far ahead is the event-time clock's call.
  */
 public final class LoginEventParser {
 
@@ -75,7 +76,14 @@ public final class LoginEventParser {
         if (!keyEquals(key, userId)) {
             throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record key does not equal userId '" + userId + "'");
         }
-        return new LoginEvent(userId, timestamp == Long.MIN_VALUE ? recordTimestamp : timestamp, success, userAgent);
+        if (timestamp == Long.MIN_VALUE) {
+            if (recordTimestamp < 0) {
+                throw new InvalidEventException(RejectReason.TIMESTAMP_BEFORE_EPOCH,
+                        "the event has no timestamp and neither has the record");
+            }
+            timestamp = recordTimestamp;
+        }
+        return new LoginEvent(userId, timestamp, success, userAgent);
     }
 
     /** Key bytes equal the id's UTF-8 encoding; no allocation for ASCII ids. */
@@ -107,17 +115,26 @@ public final class LoginEventParser {
         throw new InvalidEventException(RejectReason.INVALID_USER_ID, "userId is not a string");
     }
 
+    /** The timestamp field's value; {@code Long.MIN_VALUE} (never a valid time) for null. */
     private static long timestamp(JsonParser parser, JsonToken token) throws IOException, InvalidEventException {
-        if (token == JsonToken.VALUE_NUMBER_INT) {
-            return parser.getLongValue();
-        }
-        if (token == JsonToken.VALUE_STRING) {
-            return parseTimestamp(parser.getText());
-        }
+        long value;
         if (token == JsonToken.VALUE_NULL) {
             return Long.MIN_VALUE;
+        } else if (token == JsonToken.VALUE_NUMBER_INT) {
+            if (parser.getNumberType() != JsonParser.NumberType.INT && parser.getNumberType() != JsonParser.NumberType.LONG) {
+                throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp is out of range");
+            }
+            value = parser.getLongValue();
+        } else if (token == JsonToken.VALUE_STRING) {
+            value = parseTimestamp(parser.getText());
+        } else {
+            throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp is neither a string nor an integer");
         }
-        throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp is neither a string nor an integer");
+        if (value < 0) {
+            throw new InvalidEventException(RejectReason.TIMESTAMP_BEFORE_EPOCH,
+                    "timestamp " + value + " is before 1970-01-01T00:00:00Z");
+        }
+        return value;
     }
 
     /** ISO-8601 instant (with Z or an offset) or epoch milliseconds as digits. */

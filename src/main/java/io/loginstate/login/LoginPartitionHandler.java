@@ -1,22 +1,29 @@
 package io.loginstate.login;
 
+import io.loginstate.processing.BatchOutcome;
 import io.loginstate.processing.PartitionStateHandler;
-import io.loginstate.processing.Rejection;
 import io.loginstate.state.KeyedStateBackend;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.ValueState;
+import io.loginstate.state.ttl.TtlConfig;
 import io.loginstate.state.ttl.TtlTimeService;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
+import java.time.Instant;
 import java.util.List;
 
 /**
  * Applies one partition's login events, one record at a time in offset order, to the user's
  * states: the aggregate, the recent logins and the devices. Each record first moves the
- * partition's event time, so TTL decisions depend only on the input.
+ * partition's event time, so TTL decisions depend only on the input. An event too far in the
+ * future is rejected before it can move event time; one already past its TTL is dropped whole,
+ * so none of it (counts, first seen) outlives its TTL.
  */
 final class LoginPartitionHandler implements PartitionStateHandler {
+
+    /** Why a valid event was dropped: it was already past its TTL when it arrived. */
+    static final String EXPIRED_ON_ARRIVAL = "EXPIRED_ON_ARRIVAL";
 
     private final KeyedStateBackend state;
     private final TtlTimeService time;
@@ -24,6 +31,7 @@ final class LoginPartitionHandler implements PartitionStateHandler {
     private final ValueState<UserLoginState> user;
     private final ListState<RecentLogin> recentLogins;
     private final MapState<Long, Long> devices;
+    private final TtlConfig ttl;
 
     LoginPartitionHandler(KeyedStateBackend state, LoginStates states, LoginEventParser parser) {
         this.state = state;
@@ -32,16 +40,29 @@ final class LoginPartitionHandler implements PartitionStateHandler {
         this.user = state.valueState(states.user);
         this.recentLogins = state.listState(states.recentLogins);
         this.devices = state.mapState(states.devices);
+        this.ttl = states.ttl;
     }
 
     @Override
-    public void applyBatch(List<ConsumerRecord<byte[], byte[]>> records, List<Rejection> rejections) {
+    public void applyBatch(List<ConsumerRecord<byte[], byte[]>> records, BatchOutcome outcome) {
         for (ConsumerRecord<byte[], byte[]> record : records) {
             LoginEvent event;
             try {
                 event = parser.parse(record.key(), record.value(), record.timestamp());
             } catch (InvalidEventException e) {
-                rejections.add(new Rejection(record, e.reason().name(), e.getMessage()));
+                outcome.reject(record, e.reason().name(), e.getMessage());
+                continue;
+            }
+            long limit = time.futureLimit(record.timestamp());
+            if (event.timestamp() > limit) {
+                outcome.reject(record, RejectReason.TIMESTAMP_IN_FUTURE.name(), "timestamp "
+                        + Instant.ofEpochMilli(event.timestamp()) + " is later than " + Instant.ofEpochMilli(limit)
+                        + ", the wall clock (or the record's own timestamp, if earlier) plus ttl.max-future-skew");
+                continue;
+            }
+            if (time.expiredOnArrival(event.timestamp(), ttl)) {
+                // Storing any of it would keep data past its TTL, or bring expired data back.
+                outcome.drop(EXPIRED_ON_ARRIVAL);
                 continue;
             }
             apply(record.key(), event);

@@ -35,8 +35,10 @@ public final class LoginStates {
     final StateDescriptor<ValueState<UserLoginState>> user;
     final StateDescriptor<ListState<RecentLogin>> recentLogins;
     final StateDescriptor<MapState<Long, Long>> devices;
+    final TtlConfig ttl;
 
     public LoginStates(TtlConfig ttl) {
+        this.ttl = ttl;
         this.user = StateDescriptor.value("users", USER_SERIALIZER).withTtl(ttl);
         this.recentLogins = StateDescriptor.list("recent-logins", RecentLogin.SERIALIZER).withTtl(ttl);
         this.devices = StateDescriptor.map("devices", Serializers.LONG, Serializers.LONG).withTtl(ttl);

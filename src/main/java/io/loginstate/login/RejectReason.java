@@ -7,6 +7,10 @@ public enum RejectReason {
     INVALID_USER_ID,
     KEY_MISMATCH,
     INVALID_TIMESTAMP,
+    /** Later than the wall clock (or the record's own timestamp, if earlier) plus {@code ttl.max-future-skew}. */
+    TIMESTAMP_IN_FUTURE,
+    /** Before 1970-01-01T00:00:00Z (or no timestamp at all: neither in the event nor on the record). */
+    TIMESTAMP_BEFORE_EPOCH,
     INVALID_OUTCOME,
     INVALID_USER_AGENT,
     TOO_LARGE

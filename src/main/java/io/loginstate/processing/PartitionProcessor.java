@@ -317,9 +317,10 @@ public final class PartitionProcessor {
         long last = records.get(records.size() - 1).offset();
         observer.batchStarted(partition, first, last);
         long started = System.nanoTime();
-        List<Rejection> rejections = new ArrayList<>(0);
+        BatchOutcome outcome = new BatchOutcome();
+        List<Rejection> rejections = outcome.rejections();
         try {
-            handler.applyBatch(records, rejections);
+            handler.applyBatch(records, outcome);
             state.cleanupIncrementally();
             if (!rejections.isEmpty()) {
                 publishDeadLetters(rejections);
@@ -342,8 +343,8 @@ public final class PartitionProcessor {
         }
         nextOffset = last + 1;
         stateVersion++;
-        appliedRecords += records.size() - rejections.size();
-        meters.batch(records.size() - rejections.size(), rejections, System.nanoTime() - started);
+        appliedRecords += records.size() - outcome.notApplied();
+        meters.batch(records.size() - outcome.notApplied(), outcome, System.nanoTime() - started);
         observer.batchCommitted(partition, first, last);
     }
 

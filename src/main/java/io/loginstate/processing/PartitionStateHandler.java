@@ -8,10 +8,11 @@ import java.util.List;
 public interface PartitionStateHandler {
 
     /**
-     * Applies {@code records} in order through the partition's keyed state, adding every record
-     * that cannot be applied to {@code rejections}. Nothing is durable until the processor commits.
+     * Applies {@code records} in order through the partition's keyed state, reporting every record
+     * that is not applied to {@code outcome}: rejected (dead-lettered) or dropped (counted).
+     * Nothing is durable until the processor commits.
      */
-    void applyBatch(List<ConsumerRecord<byte[], byte[]>> records, List<Rejection> rejections);
+    void applyBatch(List<ConsumerRecord<byte[], byte[]>> records, BatchOutcome outcome);
 
     /** Forgets in-memory state of a batch that was not committed. */
     void discardUncommitted();

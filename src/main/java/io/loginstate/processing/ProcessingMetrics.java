@@ -10,7 +10,9 @@ import io.micrometer.core.instrument.Timer;
 import org.apache.kafka.common.TopicPartition;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Meters of the processing layer; per-partition meters are removed when the partition closes. */
@@ -33,6 +35,7 @@ public final class ProcessingMetrics {
         private final Counter skipped;
         private final Counter failures;
         private final Timer batchTime;
+        private final Map<String, Counter> dropped = new HashMap<>();
         private final String partitionTag;
 
         private PartitionMeters(TopicPartition partition, PartitionProcessor processor) {
@@ -76,9 +79,15 @@ public final class ProcessingMetrics {
             return meter;
         }
 
-        void batch(int appliedCount, List<Rejection> rejections, long nanos) {
+        void batch(int appliedCount, BatchOutcome outcome, long nanos) {
             applied.increment(appliedCount);
-            for (Rejection rejection : rejections) {
+            for (Map.Entry<String, Integer> drop : outcome.dropped().entrySet()) {
+                dropped.computeIfAbsent(drop.getKey(), reason -> register(Counter.builder("login_state.records.dropped")
+                        .description("Valid records neither applied nor dead-lettered (an event already past its TTL), by reason")
+                        .tag("partition", partitionTag).tag("reason", reason).register(registry)))
+                        .increment(drop.getValue());
+            }
+            for (Rejection rejection : outcome.rejections()) {
                 Counter.builder("login_state.records.dead_lettered")
                         .description("Records sent to the dead-letter topic, by reason")
                         .tag("reason", rejection.reason())

@@ -218,10 +218,18 @@ public class ProcessorRegistry {
         RocksDBStateBackend backend = RocksDBStateBackend.open(partition.toString(), storeDirectory(partition),
                 KeyedStateBackend.tableNames(descriptors), rocksResources);
         try {
-            TtlTimeService time = new TtlTimeService(clock, config.ttl().allowedLateness(), config.ttl().wallClockBackstop());
+            TtlTimeService time = new TtlTimeService(clock, config.ttl().allowedLateness(), config.ttl().wallClockBackstop(),
+                    config.ttl().maxFutureSkew());
             StateBackend cached = new CachingStateBackend(backend, config.processing().cacheEntriesPerPartition());
-            return new KeyedStateBackend(cached, descriptors, time,
+            KeyedStateBackend state = new KeyedStateBackend(cached, descriptors, time,
                     new TtlSettings(config.ttl().cleanupBatchSize(), config.ttl().maxDeletionDelay()));
+            if (state.storedFutureEventTime() != TtlTimeService.NO_TIME) {
+                LOG.warnf("Partition %s: stored event time %s lies beyond the wall clock + ttl.max-future-skew; held at %s,"
+                                + " and %d entries stamped later re-stamped there (they expire one TTL after it)",
+                        partition, java.time.Instant.ofEpochMilli(state.storedFutureEventTime()),
+                        java.time.Instant.ofEpochMilli(time.maxEventTimestamp()), state.futureStampsRepaired());
+            }
+            return state;
         } catch (RuntimeException e) {
             backend.close();
             throw e;

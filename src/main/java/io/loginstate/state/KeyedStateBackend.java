@@ -47,6 +47,8 @@ public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
     private final TtlContext ttlContext;
     private final TtlStateFactory factory;
     private final TtlCleaner cleaner;
+    private long storedFutureEventTime = TtlTimeService.NO_TIME;
+    private long futureStampsRepaired;
 
     public KeyedStateBackend(StateBackend backend, List<StateDescriptor<?>> stateDescriptors, TtlTimeService time,
                              TtlSettings settings) {
@@ -59,8 +61,11 @@ public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
         ByteTable meta = backend.table(StateBackend.META_TABLE);
         checkLayout(backend, meta);
         byte[] maxEventTime = meta.get(MAX_EVENT_TIME_KEY);
-        if (maxEventTime != null) {
-            time.restore(ValueFormat.getLong(maxEventTime, 0));
+        if (maxEventTime != null && time.restore(ValueFormat.getLong(maxEventTime, 0))) {
+            // Written while event time was unbounded: held at the bound now, and so are the stamps.
+            storedFutureEventTime = ValueFormat.getLong(maxEventTime, 0);
+            stageMaxEventTime(meta);
+            futureStampsRepaired = factory.repairFutureStamps(stateDescriptors, time.maxEventTimestamp());
         }
         deletions.restore(meta);
         for (StateDescriptor<?> descriptor : stateDescriptors) {
@@ -161,13 +166,30 @@ public final class KeyedStateBackend implements KeyedStateStore, AutoCloseable {
     /** Makes the transaction's writes visible and durable-on-flush with the input position. */
     public void commit(long position) {
         ByteTable meta = backend.table(StateBackend.META_TABLE);
+        stageMaxEventTime(meta);
+        deletions.stage(meta);
+        backend.commit(position);
+    }
+
+    private void stageMaxEventTime(ByteTable meta) {
         if (time.maxEventTimestamp() != TtlTimeService.NO_TIME) {
             byte[] value = new byte[Long.BYTES];
             ValueFormat.putLong(value, 0, time.maxEventTimestamp());
             meta.put(MAX_EVENT_TIME_KEY, value);
         }
-        deletions.stage(meta);
-        backend.commit(position);
+    }
+
+    /**
+     * The highest event time found stored on open if it lay beyond wall clock + skew (the state
+     * was then repaired), else {@link TtlTimeService#NO_TIME}.
+     */
+    public long storedFutureEventTime() {
+        return storedFutureEventTime;
+    }
+
+    /** Entries and list elements re-stamped on open because their stamps lay beyond the bound. */
+    public long futureStampsRepaired() {
+        return futureStampsRepaired;
     }
 
     /** Drops the transaction's writes and rewinds event time to what is committed. */

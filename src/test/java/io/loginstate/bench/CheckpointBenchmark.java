@@ -667,7 +667,7 @@ public final class CheckpointBenchmark {
     }
 
     private static TtlTimeService time() {
-        return new TtlTimeService(InstantSource.system(), Duration.ofMinutes(5), true);
+        return new TtlTimeService(InstantSource.system(), Duration.ofMinutes(5), true, Duration.ofMinutes(5));
     }
 
     private static byte[] key(long i) {

@@ -262,7 +262,7 @@ public final class StateTtlBenchmark {
         final Variant variant;
         final ExecutorService thread;
         final RocksDBSharedResources shared = new RocksDBSharedResources(blockCacheBytes, writeBufferBytes);
-        final TtlTimeService time = new TtlTimeService(InstantSource.system(), ALLOWED_LATENESS, true);
+        final TtlTimeService time = new TtlTimeService(InstantSource.system(), ALLOWED_LATENESS, true, Duration.ofMinutes(5));
         final Path directory;
         final KeyedStateBackend state;
         final ValueState<byte[]> value;

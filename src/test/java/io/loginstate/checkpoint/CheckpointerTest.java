@@ -84,7 +84,7 @@ class CheckpointerTest {
 
     private KeyedStateBackend state(Path directory) {
         return new KeyedStateBackend(Backends.ROCKSDB.open(directory, KeyedStateBackend.tableNames(DESCRIPTORS)), DESCRIPTORS,
-                new TtlTimeService(clock, Duration.ZERO, true), new TtlSettings(1000, DEADLINE));
+                new TtlTimeService(clock, Duration.ZERO, true, Duration.ofMinutes(5)), new TtlSettings(1000, DEADLINE));
     }
 
     private Checkpointer checkpointer(ObjectStore store, long epoch, int retained) {

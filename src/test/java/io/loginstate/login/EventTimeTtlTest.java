@@ -1,5 +1,6 @@
 package io.loginstate.login;
 
+import io.loginstate.processing.BatchOutcome;
 import io.loginstate.state.Backends;
 import io.loginstate.state.KeyedStateBackend;
 import io.loginstate.state.StateBackend;
@@ -49,9 +50,10 @@ class EventTimeTtlTest {
     void replayingTheSameInputGivesTheSameVisibleStateAtEveryOffsetWhateverTheWallClockAndBatching() {
         List<ConsumerRecord<byte[], byte[]>> input = input(600, 11);
 
-        // Reference: in memory, one record per batch, the wall clock frozen.
+        // Reference: in memory, one record per batch, the wall clock frozen (after the input: event
+        // time never runs ahead of the wall clock by more than the skew).
         List<Map<String, String>> expected = new ArrayList<>();
-        ManualClock frozen = new ManualClock(0);
+        ManualClock frozen = new ManualClock(T0 + Duration.ofDays(100).toMillis());
         Partition reference = new Partition(Backends.HEAP, dir.resolve("reference"), frozen, false);
         expected.add(reference.visible());
         for (ConsumerRecord<byte[], byte[]> record : input) {
@@ -178,15 +180,15 @@ class EventTimeTtlTest {
             this.clock = clock;
             this.backstop = backstop;
             StateBackend backend = kind.open(directory, KeyedStateBackend.tableNames(STATES.all()));
-            this.state = new KeyedStateBackend(backend, STATES.all(), new TtlTimeService(clock, LATENESS, backstop),
+            this.state = new KeyedStateBackend(backend, STATES.all(), new TtlTimeService(clock, LATENESS, backstop, Duration.ofMinutes(5)),
                     new TtlSettings(cleanupBatchSize, Duration.ofMinutes(30)));
             this.handler = new LoginPartitionHandler(state, STATES, new LoginEventParser(1 << 20));
         }
 
         void apply(List<ConsumerRecord<byte[], byte[]>> batch) {
-            List<io.loginstate.processing.Rejection> rejections = new ArrayList<>();
-            handler.applyBatch(batch, rejections);
-            assertThat(rejections).isEmpty();
+            BatchOutcome outcome = new BatchOutcome();
+            handler.applyBatch(batch, outcome);
+            assertThat(outcome.rejections()).isEmpty();
             state.cleanupIncrementally();
             state.commit(batch.get(batch.size() - 1).offset() + 1);
         }

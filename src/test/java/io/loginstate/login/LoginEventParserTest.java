@@ -60,6 +60,13 @@ class LoginEventParserTest {
             "u|{\"userId\":\"u\",\"timestamp\":\"tomorrow\"}|INVALID_TIMESTAMP",
             "u|{\"userId\":\"u\",\"timestamp\":true}|INVALID_TIMESTAMP",
             "u|{\"userId\":\"u\",\"timestamp\":\"99999999999999999999\"}|INVALID_TIMESTAMP",
+            "u|{\"userId\":\"u\",\"timestamp\":\"2026-11-21Tab:cd:efZ\"}|INVALID_TIMESTAMP",
+            "u|{\"userId\":\"u\",\"timestamp\":99999999999999999999}|INVALID_TIMESTAMP",
+            "u|{\"userId\":\"u\",\"timestamp\":1.7e12}|INVALID_TIMESTAMP",
+            "u|{\"userId\":\"u\",\"timestamp\":-1}|TIMESTAMP_BEFORE_EPOCH",
+            "u|{\"userId\":\"u\",\"timestamp\":-9223372036854775808}|TIMESTAMP_BEFORE_EPOCH",
+            "u|{\"userId\":\"u\",\"timestamp\":\"1969-12-31T23:59:59.999Z\"}|TIMESTAMP_BEFORE_EPOCH",
+            "u|{\"userId\":\"u\",\"timestamp\":\"1970-01-01T01:00:00+02:00\"}|TIMESTAMP_BEFORE_EPOCH",
             "u|{\"userId\":\"u\",\"outcome\":\"MAYBE\"}|INVALID_OUTCOME",
             "u|{\"userId\":\"u\",\"userAgent\":42}|INVALID_USER_AGENT",
     })
@@ -80,6 +87,19 @@ class LoginEventParserTest {
         String big = "{\"userId\":\"u\",\"pad\":\"" + "x".repeat(1100) + "\"}";
         assertThatThrownBy(() -> parse("u", big))
                 .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.TOO_LARGE));
+    }
+
+    @Test
+    void rejectsAnEventWithoutTimeWhenTheRecordHasNoneEither() throws Exception {
+        LoginEventParser parser = new LoginEventParser(1024);
+        assertThatThrownBy(() -> parser.parse(bytes("u"), bytes("{\"userId\":\"u\"}"), -1))
+                .isInstanceOfSatisfying(InvalidEventException.class,
+                        e -> assertThat(e.reason()).isEqualTo(RejectReason.TIMESTAMP_BEFORE_EPOCH));
+        assertThat(parser.parse(bytes("u"), bytes("{\"userId\":\"u\",\"timestamp\":0}"), -1).timestamp()).isZero();
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test

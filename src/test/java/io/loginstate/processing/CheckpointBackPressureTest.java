@@ -67,7 +67,7 @@ class CheckpointBackPressureTest {
         }
 
         @Override
-        public void applyBatch(List<ConsumerRecord<byte[], byte[]>> records, List<Rejection> rejections) {
+        public void applyBatch(List<ConsumerRecord<byte[], byte[]>> records, BatchOutcome outcome) {
             for (ConsumerRecord<byte[], byte[]> record : records) {
                 state.setCurrentKey(record.key());
                 ValueState<Long> count = state.valueState(COUNT);
@@ -86,7 +86,7 @@ class CheckpointBackPressureTest {
         FlakyObjectStore store = new FlakyObjectStore(new DirectoryObjectStore(dir.resolve("store")));
         ManualClock clock = new ManualClock(System.currentTimeMillis());
         KeyedStateBackend state = new KeyedStateBackend(Backends.ROCKSDB.open(dir.resolve("db"), KeyedStateBackend.tableNames(List.of(COUNT))),
-                List.of(COUNT), new TtlTimeService(clock, Duration.ZERO, true), new TtlSettings(100, Duration.ofHours(1)));
+                List.of(COUNT), new TtlTimeService(clock, Duration.ZERO, true, Duration.ofMinutes(5)), new TtlSettings(100, Duration.ofHours(1)));
         Checkpointer checkpointer = TestCheckpointers.checkpointer(PARTITION, store, 1, dir.resolve("local"),
                 TestCheckpointers.settings(2, Duration.ofMinutes(15)), uploads, retries, clock);
         PartitionProcessor processor = new PartitionProcessor(PARTITION, state, new CountingHandler(state), apply,

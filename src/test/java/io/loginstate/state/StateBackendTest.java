@@ -132,18 +132,21 @@ class StateBackendTest {
             backend.table("_meta").put(bytes("anything"), bytes("x"));
             backend.commit(5);
             assertThatThrownBy(() -> new KeyedStateBackend(backend, java.util.List.of(),
-                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true),
+                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true,
+                            java.time.Duration.ofMinutes(5)),
                     io.loginstate.state.ttl.TtlSettings.DEFAULTS))
                     .isInstanceOf(IncompatibleStateException.class).hasMessageContaining("layout");
         }
         try (StateBackend fresh = kind.open(dir.resolve("fresh"), KeyedStateBackend.tableNames(java.util.List.of()))) {
             new KeyedStateBackend(fresh, java.util.List.of(),
-                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true),
+                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true,
+                            java.time.Duration.ofMinutes(5)),
                     io.loginstate.state.ttl.TtlSettings.DEFAULTS);
             fresh.commit(9);
             // Recorded now: a later open accepts it.
             new KeyedStateBackend(fresh, java.util.List.of(),
-                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true),
+                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true,
+                            java.time.Duration.ofMinutes(5)),
                     io.loginstate.state.ttl.TtlSettings.DEFAULTS);
         }
     }

@@ -58,6 +58,19 @@ public final class ExpiryIndex {
         return candidates;
     }
 
+    /** Up to {@code limit} index entries of the state filed under a stamp after {@code stamp}. */
+    public List<Candidate> filedAfter(String state, long stamp, int limit) {
+        byte[] prefix = prefix(state);
+        if (stamp == Long.MAX_VALUE) {
+            return List.of();
+        }
+        List<Candidate> candidates = new ArrayList<>();
+        for (Map.Entry<byte[], byte[]> entry : table.scan(stampKey(prefix, stamp + 1), Keys.prefixEnd(prefix), limit)) {
+            candidates.add(decode(prefix.length, entry.getKey()));
+        }
+        return candidates;
+    }
+
     /** The smallest stamp filed for the state, or {@link TtlTimeService#NO_TIME} if none. */
     public long oldestStamp(String state) {
         byte[] prefix = prefix(state);

@@ -61,6 +61,23 @@ public final class TtlStateFactory {
         };
     }
 
+    /**
+     * Heals state stamped beyond {@code bound} (see {@link FutureStampRepair}), including the
+     * moment TTL was switched on; commits. Returns the number of entries and elements re-stamped.
+     */
+    public long repairFutureStamps(List<StateDescriptor<?>> descriptors, long bound) {
+        ByteTable meta = backend.table(StateBackend.META_TABLE);
+        for (StateDescriptor<?> descriptor : descriptors) {
+            byte[] enabledAt = meta.get(markerKey(descriptor.name()));
+            if (enabledAt != null && ValueFormat.getLong(enabledAt, 0) > bound) {
+                byte[] value = new byte[Long.BYTES];
+                ValueFormat.putLong(value, 0, bound);
+                meta.put(markerKey(descriptor.name()), value);
+            }
+        }
+        return new FutureStampRepair(backend, context, bound).run(descriptors);
+    }
+
     /** When TTL was switched on for the state; read-only callers never record it. */
     private long enabledAt(StateDescriptor<?> descriptor, boolean readOnly) {
         byte[] stored = backend.committedTable(StateBackend.META_TABLE).get(markerKey(descriptor.name()));

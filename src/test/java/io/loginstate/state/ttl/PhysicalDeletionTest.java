@@ -52,7 +52,7 @@ class PhysicalDeletionTest {
         StateDescriptor<MapState<String, Long>> devices = StateDescriptor.map("devices", Serializers.STRING, Serializers.LONG).withTtl(ttl);
         List<StateDescriptor<?>> descriptors = List.of(profile, logins, devices);
         ManualClock clock = new ManualClock(START);
-        TtlTimeService time = new TtlTimeService(clock, Duration.ZERO, true);
+        TtlTimeService time = new TtlTimeService(clock, Duration.ZERO, true, TtlTimeService.UNBOUNDED_SKEW);
         Path db = dir.resolve("db");
         RocksDBStateBackend rocks = (RocksDBStateBackend) Backends.ROCKSDB.open(db, KeyedStateBackend.tableNames(descriptors));
         try (KeyedStateBackend state = new KeyedStateBackend(rocks, descriptors, time, new TtlSettings(50, DEADLINE))) {

@@ -30,7 +30,7 @@ class TtlListCapTest {
     @EnumSource(Backends.class)
     void keepsTheNewestElementsWithTheirOwnExpiry(Backends kind) {
         ManualClock wall = new ManualClock(0);
-        TtlTimeService time = new TtlTimeService(wall, Duration.ZERO, false);
+        TtlTimeService time = new TtlTimeService(wall, Duration.ZERO, false, TtlTimeService.UNBOUNDED_SKEW);
         try (KeyedStateBackend state = new KeyedStateBackend(kind.open(dir, KeyedStateBackend.tableNames(List.of(RECENT))),
                 List.of(RECENT), time, new TtlSettings(100, Duration.ofHours(1)))) {
             state.setCurrentKey("u".getBytes(StandardCharsets.UTF_8));

@@ -501,7 +501,7 @@ class TtlStateMatrixTest {
 
         @Override
         public TtlTimeService newTimeService() {
-            return new TtlTimeService(clock, Duration.ZERO, true);
+            return new TtlTimeService(clock, Duration.ZERO, true, TtlTimeService.UNBOUNDED_SKEW);
         }
 
         @Override
@@ -520,7 +520,7 @@ class TtlStateMatrixTest {
 
         @Override
         public TtlTimeService newTimeService() {
-            current = new TtlTimeService(wallClock, Duration.ZERO, true);
+            current = new TtlTimeService(wallClock, Duration.ZERO, true, TtlTimeService.UNBOUNDED_SKEW);
             return current;
         }
 
