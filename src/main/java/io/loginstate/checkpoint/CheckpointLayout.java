@@ -62,17 +62,4 @@ public record CheckpointLayout(String partitionPrefix) {
     boolean isManifest(String key) {
         return key.startsWith(checkpointsPrefix()) && key.endsWith("/" + MANIFEST);
     }
-
-    /** Checkpoint ids carry the owner epoch in their upper half: owners never share an id. */
-    static long checkpointId(long epoch, long sequence) {
-        return (epoch << 32) | (sequence & 0xffffffffL);
-    }
-
-    static long epochOf(long checkpointId) {
-        return checkpointId >>> 32;
-    }
-
-    static long sequenceOf(long checkpointId) {
-        return checkpointId & 0xffffffffL;
-    }
 }

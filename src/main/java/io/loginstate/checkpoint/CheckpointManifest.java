@@ -56,7 +56,7 @@ public record CheckpointManifest(
     }
 
     /** Parses a manifest; a newer format version is refused rather than misread. */
-    static CheckpointManifest fromJson(byte[] bytes) {
+    public static CheckpointManifest fromJson(byte[] bytes) {
         CheckpointManifest manifest;
         try {
             manifest = JSON.readValue(bytes, CheckpointManifest.class);

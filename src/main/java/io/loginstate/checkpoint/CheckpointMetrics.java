@@ -1,5 +1,6 @@
 package io.loginstate.checkpoint;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -37,7 +38,7 @@ public final class CheckpointMetrics {
 
     /** A no-op registry-free instance, for tests and tools. */
     static PartitionMeters unregistered() {
-        return new CheckpointMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()).forPartition(new TopicPartition("-", 0));
+        return new CheckpointMetrics(new SimpleMeterRegistry()).forPartition(new TopicPartition("-", 0));
     }
 
     final class PartitionMeters {

@@ -1,5 +1,8 @@
 package io.loginstate.checkpoint;
 
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.OptionalLong;
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
@@ -76,10 +79,10 @@ public final class CheckpointRestorer {
                 .map(ObjectInfo::key)
                 .filter(layout::isManifest)
                 .map(layout::checkpointIdOf)
-                .filter(java.util.OptionalLong::isPresent)
-                .map(java.util.OptionalLong::getAsLong)
+                .filter(OptionalLong::isPresent)
+                .map(OptionalLong::getAsLong)
                 .filter(id -> id < latestId)
-                .sorted(java.util.Comparator.reverseOrder())
+                .sorted(Comparator.reverseOrder())
                 .forEach(candidates::add);
         boolean released = false;
         for (long id : candidates) {
@@ -90,7 +93,7 @@ public final class CheckpointRestorer {
             CheckpointManifest m = manifest.get();
             if (localPosition >= m.offset()) {
                 LOG.infof("Partition %s: local state at offset %d is at least as new as checkpoint %s (offset %d); keeping it",
-                        partition, localPosition, Checkpointer.idText(id), m.offset());
+                        partition, localPosition, CheckpointIds.text(id), m.offset());
                 return new Outcome(Source.LOCAL, id, m.offset(), 0, System.nanoTime() - started);
             }
             if (!released) {
@@ -98,18 +101,18 @@ public final class CheckpointRestorer {
                 released = true;
             }
             LOG.infof("Partition %s: restoring checkpoint %s at offset %d: %d files, %d bytes", partition,
-                    Checkpointer.idText(id), m.offset(), m.files().size(), m.totalBytes());
+                    CheckpointIds.text(id), m.offset(), m.files().size(), m.totalBytes());
             try {
                 long bytes = download(m, target);
                 long nanos = System.nanoTime() - started;
-                metrics.restored(partition, Source.REMOTE.name().toLowerCase(java.util.Locale.ROOT), bytes, nanos);
+                metrics.restored(partition, Source.REMOTE.name().toLowerCase(Locale.ROOT), bytes, nanos);
                 LOG.infof("Partition %s: restored checkpoint %s at offset %d: %d files, %d bytes in %d ms (%.1f MB/s)",
-                        partition, Checkpointer.idText(id), m.offset(), m.files().size(), bytes, nanos / 1_000_000,
+                        partition, CheckpointIds.text(id), m.offset(), m.files().size(), bytes, nanos / 1_000_000,
                         bytes / 1e6 / Math.max(1e-9, nanos / 1e9));
                 return new Outcome(Source.REMOTE, id, m.offset(), bytes, nanos);
             } catch (RuntimeException e) {
                 LOG.errorf("Partition %s: checkpoint %s cannot be restored (%s); trying the previous one",
-                        partition, Checkpointer.idText(id), rootMessage(e));
+                        partition, CheckpointIds.text(id), rootMessage(e));
             }
         }
         LOG.errorf("Partition %s: no checkpoint could be restored; %s", partition,
@@ -122,12 +125,12 @@ public final class CheckpointRestorer {
         try {
             Optional<byte[]> bytes = store.get(layout.manifest(id));
             if (bytes.isEmpty()) {
-                LOG.errorf("Partition %s: the manifest of checkpoint %s is missing", partition, Checkpointer.idText(id));
+                LOG.errorf("Partition %s: the manifest of checkpoint %s is missing", partition, CheckpointIds.text(id));
                 return Optional.empty();
             }
             return Optional.of(CheckpointManifest.fromJson(bytes.get()));
         } catch (IllegalArgumentException e) {
-            LOG.errorf("Partition %s: the manifest of checkpoint %s is unreadable: %s", partition, Checkpointer.idText(id), e.getMessage());
+            LOG.errorf("Partition %s: the manifest of checkpoint %s is unreadable: %s", partition, CheckpointIds.text(id), e.getMessage());
             return Optional.empty();
         }
     }
@@ -187,8 +190,8 @@ public final class CheckpointRestorer {
     private static void deleteQuietly(Path directory) {
         try {
             Directories.deleteRecursively(directory);
-        } catch (IOException e) {
-            LOG.warnf("Cannot delete %s: %s", directory, e.getMessage());
+        } catch (UncheckedIOException e) {
+            LOG.warnf("Cannot delete %s: %s", directory, e.getCause().getMessage());
         }
     }
 

@@ -4,17 +4,16 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
 
-import io.loginstate.objectstore.ObjectStoreType;
-import io.loginstate.state.ttl.StateVisibility;
-import io.loginstate.state.ttl.TimeCharacteristic;
-import io.loginstate.state.ttl.UpdateType;
-
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
-/** All settings of the service under {@code login-state.*}; every value has a default. */
+/**
+ * All settings of the service under {@code login-state.*}; every value has a default. Choices
+ * between implementations and policies are names here, turned into objects by the composition
+ * root ({@code io.loginstate.app}), so this package depends on nothing else of the service.
+ */
 @ConfigMapping(prefix = "login-state")
 public interface LoginStateConfig {
 
@@ -35,8 +34,6 @@ public interface LoginStateConfig {
     RocksDb rocksdb();
 
     Processing processing();
-
-    SampleGenerator sampleGenerator();
 
     Ttl ttl();
 
@@ -95,7 +92,7 @@ public interface LoginStateConfig {
     interface ObjectStore {
         /** {@code directory} (a local directory) or {@code s3} (an S3 bucket, on AWS or S3-compatible). */
         @WithDefault("directory")
-        ObjectStoreType type();
+        String type();
 
         Directory directory();
 
@@ -143,16 +140,16 @@ public interface LoginStateConfig {
         /** When the timestamp is refreshed: ON_CREATE_AND_WRITE, ON_READ_AND_WRITE or DISABLED. */
         @WithName("update-type")
         @WithDefault("ON_CREATE_AND_WRITE")
-        UpdateType updateType();
+        String updateType();
 
         /** NEVER_RETURN_EXPIRED or RETURN_EXPIRED_IF_NOT_CLEANED_UP. */
         @WithDefault("NEVER_RETURN_EXPIRED")
-        StateVisibility visibility();
+        String visibility();
 
         /** EVENT_TIME (the login's own timestamp) or PROCESSING_TIME (this instance's clock). */
         @WithName("time-characteristic")
         @WithDefault("EVENT_TIME")
-        TimeCharacteristic timeCharacteristic();
+        String timeCharacteristic();
 
         /** How far the event-time watermark trails the highest event timestamp seen. */
         @WithName("allowed-lateness")
@@ -227,25 +224,5 @@ public interface LoginStateConfig {
         @WithName("max-value-bytes")
         @WithDefault("1048576")
         int maxValueBytes();
-    }
-
-    /** Produces sample login events into the input topic (on in the {@code embedded} profile). */
-    interface SampleGenerator {
-        @WithDefault("false")
-        boolean enabled();
-
-        /** Distinct users, named sample-user-1 .. sample-user-N. */
-        @WithDefault("100")
-        int users();
-
-        /** Events produced right after start. */
-        @WithName("initial-events")
-        @WithDefault("1000")
-        int initialEvents();
-
-        /** Events per second afterwards. */
-        @WithName("events-per-second")
-        @WithDefault("5")
-        int eventsPerSecond();
     }
 }

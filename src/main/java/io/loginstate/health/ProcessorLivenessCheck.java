@@ -2,7 +2,7 @@ package io.loginstate.health;
 
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
-import io.loginstate.processing.ProcessorStatus;
+import io.loginstate.processing.PartitionLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -22,7 +22,7 @@ public class ProcessorLivenessCheck implements HealthCheck {
     public HealthCheckResponse call() {
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("partition-processors").up();
         for (PartitionProcessor processor : registry.processors()) {
-            if (processor.status() == ProcessorStatus.FAILED) {
+            if (processor.lifecycle() == PartitionLifecycle.FAILED) {
                 builder.down().withData("partition-" + processor.partition().partition(),
                         String.valueOf(processor.failure()));
             }

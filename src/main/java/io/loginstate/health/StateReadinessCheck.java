@@ -3,7 +3,7 @@ package io.loginstate.health;
 import io.loginstate.ingest.KafkaClusterView;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
-import io.loginstate.processing.ProcessorStatus;
+import io.loginstate.processing.PartitionLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -37,9 +37,9 @@ public class StateReadinessCheck implements HealthCheck {
             builder.withData("restore", "in progress");
         }
         for (PartitionProcessor processor : registry.processors()) {
-            allOpen &= processor.status() == ProcessorStatus.OPEN;
+            allOpen &= processor.lifecycle() == PartitionLifecycle.OPEN;
             int partition = processor.partition().partition();
-            builder.withData("partition-" + partition, processor.status().name());
+            builder.withData("partition-" + partition, processor.lifecycle().name());
             processor.checkpointer().ifPresent(checkpointer -> {
                 var age = checkpointer.lastSuccessAgeMillis();
                 builder.withData("partition-" + partition + "-last-checkpoint-age-seconds",

@@ -2,12 +2,12 @@ package io.loginstate.login;
 
 import io.loginstate.processing.BatchOutcome;
 import io.loginstate.processing.PartitionStateHandler;
-import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.ValueState;
-import io.loginstate.state.ttl.TtlConfig;
-import io.loginstate.state.ttl.TtlTimeService;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.api.EventTimeClock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.time.Instant;
@@ -26,7 +26,7 @@ final class LoginPartitionHandler implements PartitionStateHandler {
     static final String EXPIRED_ON_ARRIVAL = "EXPIRED_ON_ARRIVAL";
 
     private final KeyedStateBackend state;
-    private final TtlTimeService time;
+    private final EventTimeClock time;
     private final LoginEventParser parser;
     private final ValueState<UserLoginState> user;
     private final ListState<RecentLogin> recentLogins;
@@ -86,10 +86,5 @@ final class LoginPartitionHandler implements PartitionStateHandler {
                 devices.put(device, event.timestamp());
             }
         }
-    }
-
-    @Override
-    public void discardUncommitted() {
-        // No state outside the keyed state: an aborted batch leaves nothing behind.
     }
 }

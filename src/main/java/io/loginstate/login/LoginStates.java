@@ -1,13 +1,12 @@
 package io.loginstate.login;
 
-import io.loginstate.config.LoginStateConfig;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.StateSerializer;
 import io.loginstate.state.api.ValueState;
-import io.loginstate.state.ttl.TtlConfig;
+import io.loginstate.state.api.TtlConfig;
 
 import java.util.List;
 
@@ -42,11 +41,6 @@ public final class LoginStates {
         this.user = StateDescriptor.value("users", USER_SERIALIZER).withTtl(ttl);
         this.recentLogins = StateDescriptor.list("recent-logins", RecentLogin.SERIALIZER).withTtl(ttl);
         this.devices = StateDescriptor.map("devices", Serializers.LONG, Serializers.LONG).withTtl(ttl);
-    }
-
-    public static LoginStates from(LoginStateConfig.Ttl config) {
-        return new LoginStates(new TtlConfig(config.duration(), config.updateType(), config.visibility(),
-                config.timeCharacteristic()));
     }
 
     public List<StateDescriptor<?>> all() {

@@ -1,5 +1,6 @@
 package io.loginstate.login;
 
+import io.loginstate.state.api.Bytes;
 import io.loginstate.state.api.StateSerializer;
 
 /** One entry of a user's recent-logins list. */
@@ -9,7 +10,7 @@ public record RecentLogin(long timestamp, boolean success) {
         @Override
         public byte[] serialize(RecentLogin value) {
             byte[] bytes = new byte[Long.BYTES + 1];
-            io.loginstate.state.ValueFormat.putLong(bytes, 0, value.timestamp());
+            Bytes.putLong(bytes, 0, value.timestamp());
             bytes[Long.BYTES] = (byte) (value.success() ? 1 : 0);
             return bytes;
         }
@@ -19,7 +20,7 @@ public record RecentLogin(long timestamp, boolean success) {
             if (length != Long.BYTES + 1) {
                 throw new IllegalArgumentException("A recent login has " + (Long.BYTES + 1) + " bytes, not " + length);
             }
-            return new RecentLogin(io.loginstate.state.ValueFormat.getLong(bytes, offset), bytes[offset + Long.BYTES] == 1);
+            return new RecentLogin(Bytes.getLong(bytes, offset), bytes[offset + Long.BYTES] == 1);
         }
     };
 }

@@ -1,6 +1,6 @@
 package io.loginstate.login;
 
-import io.loginstate.state.ValueFormat;
+import io.loginstate.state.api.Bytes;
 
 import java.nio.ByteBuffer;
 
@@ -70,10 +70,10 @@ public final class UserLoginState {
             throw new IllegalArgumentException("Unknown user state format " + format + " (" + length + " bytes)");
         }
         UserLoginState state = new UserLoginState();
-        state.lastLogin = ValueFormat.getLong(bytes, offset + 1);
-        state.firstSeen = ValueFormat.getLong(bytes, offset + 9);
-        state.loginCount = ValueFormat.getLong(bytes, offset + 17);
-        state.failedLoginCount = ValueFormat.getLong(bytes, offset + 25);
+        state.lastLogin = Bytes.getLong(bytes, offset + 1);
+        state.firstSeen = Bytes.getLong(bytes, offset + 9);
+        state.loginCount = Bytes.getLong(bytes, offset + 17);
+        state.failedLoginCount = Bytes.getLong(bytes, offset + 25);
         return state;
     }
 }

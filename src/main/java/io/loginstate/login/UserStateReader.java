@@ -26,8 +26,7 @@ public final class UserStateReader {
     /** Empty if the user is unknown, expired, or the partition is closed. */
     public Optional<UserSnapshot> read(PartitionProcessor processor, String userId) {
         byte[] key = userId.getBytes(StandardCharsets.UTF_8);
-        return processor.read(backend -> {
-            KeyedStateStore view = backend.readView();
+        return processor.read(view -> {
             view.setCurrentKey(key);
             UserLoginState aggregate = view.valueState(states.user).value();
             if (aggregate == null) {

@@ -1,7 +1,5 @@
 package io.loginstate.objectstore;
 
-import io.loginstate.config.LoginStateConfig;
-
 import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
@@ -55,60 +53,89 @@ public record S3Settings(Optional<URI> endpoint, String bucket, String prefix, S
 
     /** A bucket on AWS in the default region, default credentials, no prefix. */
     public static S3Settings of(String bucket) {
-        return new S3Settings(Optional.empty(), bucket, "", DEFAULT_REGION, false, Optional.empty(), Optional.empty(),
-                DEFAULT_CONNECT_TIMEOUT, DEFAULT_SOCKET_TIMEOUT, DEFAULT_MAX_ATTEMPTS, MAX_LIST_PAGE_SIZE);
+        return builder(bucket).build();
     }
 
-    /** The settings under {@code login-state.object-store.s3}. */
-    public static S3Settings from(LoginStateConfig.ObjectStore.S3 config) {
-        S3Settings settings = of(config.bucket())
-                .withPrefix(config.prefix().orElse(""))
-                .withRegion(config.region())
-                .withPathStyleAccess(config.pathStyleAccess());
-        if (config.accessKeyId().isPresent() || config.secretAccessKey().isPresent()) {
-            settings = settings.withCredentials(config.accessKeyId().orElse(null), config.secretAccessKey().orElse(null));
+    public static Builder builder(String bucket) {
+        return new Builder(bucket);
+    }
+
+    /** A builder holding these settings, to change some of them. */
+    public Builder toBuilder() {
+        Builder builder = new Builder(bucket).prefix(prefix).region(region).pathStyleAccess(pathStyleAccess)
+                .timeouts(connectTimeout, socketTimeout, maxAttempts).listPageSize(listPageSize);
+        builder.endpoint = endpoint;
+        builder.accessKeyId = accessKeyId;
+        builder.secretAccessKey = secretAccessKey;
+        return builder;
+    }
+
+    /** Builds settings; everything but the bucket has a default. */
+    public static final class Builder {
+        private String bucket;
+        private Optional<URI> endpoint = Optional.empty();
+        private String prefix = "";
+        private String region = DEFAULT_REGION;
+        private boolean pathStyleAccess;
+        private Optional<String> accessKeyId = Optional.empty();
+        private Optional<String> secretAccessKey = Optional.empty();
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration socketTimeout = DEFAULT_SOCKET_TIMEOUT;
+        private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
+        private int listPageSize = MAX_LIST_PAGE_SIZE;
+
+        private Builder(String bucket) {
+            this.bucket = bucket;
         }
-        return config.endpoint().map(settings::withEndpoint).orElse(settings);
-    }
 
-    public S3Settings withEndpoint(URI endpoint) {
-        return new S3Settings(Optional.of(endpoint), bucket, prefix, region, pathStyleAccess, accessKeyId,
-                secretAccessKey, connectTimeout, socketTimeout, maxAttempts, listPageSize);
-    }
+        public Builder bucket(String value) {
+            this.bucket = value;
+            return this;
+        }
 
-    public S3Settings withBucket(String bucket) {
-        return new S3Settings(endpoint, bucket, prefix, region, pathStyleAccess, accessKeyId, secretAccessKey,
-                connectTimeout, socketTimeout, maxAttempts, listPageSize);
-    }
+        public Builder endpoint(URI value) {
+            this.endpoint = Optional.of(value);
+            return this;
+        }
 
-    public S3Settings withPrefix(String prefix) {
-        return new S3Settings(endpoint, bucket, prefix, region, pathStyleAccess, accessKeyId, secretAccessKey,
-                connectTimeout, socketTimeout, maxAttempts, listPageSize);
-    }
+        public Builder prefix(String value) {
+            this.prefix = value;
+            return this;
+        }
 
-    public S3Settings withRegion(String region) {
-        return new S3Settings(endpoint, bucket, prefix, region, pathStyleAccess, accessKeyId, secretAccessKey,
-                connectTimeout, socketTimeout, maxAttempts, listPageSize);
-    }
+        public Builder region(String value) {
+            this.region = value;
+            return this;
+        }
 
-    public S3Settings withPathStyleAccess(boolean pathStyleAccess) {
-        return new S3Settings(endpoint, bucket, prefix, region, pathStyleAccess, accessKeyId, secretAccessKey,
-                connectTimeout, socketTimeout, maxAttempts, listPageSize);
-    }
+        public Builder pathStyleAccess(boolean value) {
+            this.pathStyleAccess = value;
+            return this;
+        }
 
-    public S3Settings withCredentials(String accessKeyId, String secretAccessKey) {
-        return new S3Settings(endpoint, bucket, prefix, region, pathStyleAccess, Optional.ofNullable(accessKeyId),
-                Optional.ofNullable(secretAccessKey), connectTimeout, socketTimeout, maxAttempts, listPageSize);
-    }
+        /** Static credentials; both null means the default credentials chain. */
+        public Builder credentials(String id, String secret) {
+            this.accessKeyId = Optional.ofNullable(id);
+            this.secretAccessKey = Optional.ofNullable(secret);
+            return this;
+        }
 
-    public S3Settings withTimeouts(Duration connectTimeout, Duration socketTimeout, int maxAttempts) {
-        return new S3Settings(endpoint, bucket, prefix, region, pathStyleAccess, accessKeyId, secretAccessKey,
-                connectTimeout, socketTimeout, maxAttempts, listPageSize);
-    }
+        public Builder timeouts(Duration connect, Duration socket, int attempts) {
+            this.connectTimeout = connect;
+            this.socketTimeout = socket;
+            this.maxAttempts = attempts;
+            return this;
+        }
 
-    public S3Settings withListPageSize(int listPageSize) {
-        return new S3Settings(endpoint, bucket, prefix, region, pathStyleAccess, accessKeyId, secretAccessKey,
-                connectTimeout, socketTimeout, maxAttempts, listPageSize);
+        public Builder listPageSize(int value) {
+            this.listPageSize = value;
+            return this;
+        }
+
+        public S3Settings build() {
+            return new S3Settings(endpoint, bucket, prefix, region, pathStyleAccess, accessKeyId, secretAccessKey,
+                    connectTimeout, socketTimeout, maxAttempts, listPageSize);
+        }
     }
 
     /** Where the objects are, e.g. {@code s3://bucket/prefix/ at http://host:port}; no credentials. */

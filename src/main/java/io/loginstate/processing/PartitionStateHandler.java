@@ -10,10 +10,8 @@ public interface PartitionStateHandler {
     /**
      * Applies {@code records} in order through the partition's keyed state, reporting every record
      * that is not applied to {@code outcome}: rejected (dead-lettered) or dropped (counted).
-     * Nothing is durable until the processor commits.
+     * Nothing is durable until the processor commits; a batch that is not committed is rolled back
+     * in the keyed state, so a handler keeps no state of its own.
      */
     void applyBatch(List<ConsumerRecord<byte[], byte[]>> records, BatchOutcome outcome);
-
-    /** Forgets in-memory state of a batch that was not committed. */
-    void discardUncommitted();
 }

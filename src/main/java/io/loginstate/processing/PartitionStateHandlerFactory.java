@@ -1,6 +1,6 @@
 package io.loginstate.processing;
 
-import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.StateDescriptor;
 import org.apache.kafka.common.TopicPartition;
 

@@ -1,6 +1,6 @@
 package io.loginstate.processing;
 
-import io.loginstate.state.ttl.CleanupStrategy;
+import io.loginstate.state.api.CleanupStrategy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -51,14 +51,14 @@ public final class ProcessingMetrics {
                     .description("Time to apply and commit one batch").tag("partition", partitionTag).register(registry));
             for (CleanupStrategy strategy : CleanupStrategy.values()) {
                 register(FunctionCounter.builder("login_state.ttl.expired_removed", processor,
-                                p -> p.ttlStatistics().removed(strategy))
+                                p -> p.ttlMetrics().removed(strategy))
                         .description("Expired state entries removed, by how they were found")
                         .tag("partition", partitionTag).tag("strategy", strategy.tag()).register(registry));
             }
-            register(FunctionCounter.builder("login_state.ttl.purges", processor, p -> p.ttlStatistics().purges())
+            register(FunctionCounter.builder("login_state.ttl.purges", processor, p -> p.ttlMetrics().purges())
                     .description("Targeted compactions run to enforce the physical-deletion deadline")
                     .tag("partition", partitionTag).register(registry));
-            register(Gauge.builder("login_state.ttl.entries_waiting", processor, p -> p.ttlStatistics().waitingEntries())
+            register(Gauge.builder("login_state.ttl.entries_waiting", processor, p -> p.ttlMetrics().waitingEntries())
                     .description("Expired entries not yet removed (counted up to 100000)")
                     .tag("partition", partitionTag).register(registry));
             register(Gauge.builder("login_state.ttl.oldest_unpurged_expired_age", processor,

@@ -1,110 +1,76 @@
 package io.loginstate.processing;
 
-import io.loginstate.checkpoint.CheckpointCoordinator;
-import io.loginstate.checkpoint.CheckpointRestorer;
-import io.loginstate.checkpoint.Checkpointer;
-import io.loginstate.config.LoginStateConfig;
-import io.loginstate.state.CachingStateBackend;
-import io.loginstate.state.IncompatibleStateException;
-import io.loginstate.state.KeyedStateBackend;
-import io.loginstate.state.StateBackend;
-import io.loginstate.state.rocksdb.RocksDBSharedResources;
-import io.loginstate.state.rocksdb.RocksDBStateBackend;
-import io.loginstate.state.ttl.TtlSettings;
-import io.loginstate.state.ttl.TtlTimeService;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.ShutdownEvent;
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.enterprise.inject.Instance;
-import jakarta.inject.Inject;
+import io.loginstate.support.DaemonThreads;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The processors of the partitions assigned to this instance: opens a partition's store on
- * assignment, routes each polled batch to its partition's processor, closes on revocation and
- * shutdown. Owns the applying thread pool and the RocksDB memory shared by all partitions.
+ * The processors of the partitions assigned to this instance: opens a partition on assignment,
+ * routes each polled batch to its partition's processor, closes on revocation and at {@link #stop}.
+ * Owns the applying thread pool and the timers for maintenance and checkpoints.
  */
-@ApplicationScoped
-public class ProcessorRegistry {
+public final class ProcessorRegistry {
 
     private static final Logger LOG = Logger.getLogger(ProcessorRegistry.class);
 
+    /**
+     * How processing runs.
+     *
+     * @param checkpointInterval empty when checkpoints are off
+     */
+    public record Settings(int threads, int maxQueuedBatches, Duration closeTimeout, Duration maintenanceInterval,
+                           Optional<Duration> checkpointInterval, long maxUnuploadedRecords) {
+    }
+
     private final Map<TopicPartition, PartitionProcessor> processors = new ConcurrentHashMap<>();
-    /** Processors whose close outlived the timeout; their store must be closed before reopening. */
+    /** Processors whose close outlived the timeout; their state must be closed before reopening. */
     private final Map<TopicPartition, PartitionProcessor> closing = new ConcurrentHashMap<>();
-
-    @Inject
-    LoginStateConfig config;
-    @Inject
-    PartitionStateHandlerFactory handlers;
-    @Inject
-    DeadLetterSink deadLetters;
-    @Inject
-    Instance<ProcessingObserver> observers;
-    @Inject
-    MeterRegistry meterRegistry;
-    @Inject
-    java.time.InstantSource clock;
-    @Inject
-    CheckpointCoordinator checkpoints;
-
-    private RocksDBSharedResources rocksResources;
-    private ExecutorService pool;
-    private java.util.concurrent.ScheduledExecutorService maintenance;
-    private ProcessingMetrics metrics;
-    private ProcessingObserver observer;
-    private final java.util.Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
+    private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
+    private final PartitionOpener opener;
+    private final Settings settings;
+    private final ExecutorService pool;
+    private final ScheduledExecutorService timers;
+    private final PartitionProcessor.Shared shared;
     private volatile boolean assignmentReceived;
     private volatile boolean stopped;
 
-    @PostConstruct
-    void start() {
-        rocksResources = new RocksDBSharedResources(config.rocksdb().blockCacheSize(), config.rocksdb().writeBufferSize());
-        int threads = config.processing().threads().orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
-        pool = Executors.newFixedThreadPool(threads, namedDaemonThreads("partition-apply-"));
-        metrics = new ProcessingMetrics(meterRegistry);
-        long interval = config.ttl().cleanupInterval().toMillis();
-        maintenance = Executors.newSingleThreadScheduledExecutor(namedDaemonThreads("state-maintenance-"));
-        maintenance.scheduleWithFixedDelay(() -> processors.values().forEach(PartitionProcessor::scheduleMaintenance),
-                interval, interval, TimeUnit.MILLISECONDS);
-        observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {
-        };
-        if (checkpoints.enabled()) {
-            long every = checkpoints.interval().toMillis();
-            maintenance.scheduleWithFixedDelay(() -> processors.values().forEach(PartitionProcessor::requestCheckpoint),
-                    every, every, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    /** Opens the processors of newly assigned partitions without an owner epoch (checkpoints claim epoch 0). */
-    public List<PartitionProcessor> open(Collection<TopicPartition> partitions) {
-        return open(partitions, 0);
+    public ProcessorRegistry(PartitionOpener opener, Settings settings, DeadLetterSink deadLetters,
+                             ProcessingObserver observer, ProcessingMetrics metrics) {
+        this.opener = opener;
+        this.settings = settings;
+        this.pool = Executors.newFixedThreadPool(settings.threads(), DaemonThreads.named("partition-apply-"));
+        this.shared = new PartitionProcessor.Shared(pool, deadLetters, observer, metrics, settings.maxQueuedBatches(),
+                settings.maxUnuploadedRecords());
+        this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("state-maintenance-"));
+        long maintenance = settings.maintenanceInterval().toMillis();
+        timers.scheduleWithFixedDelay(() -> processors.values().forEach(PartitionProcessor::scheduleMaintenance),
+                maintenance, maintenance, TimeUnit.MILLISECONDS);
+        settings.checkpointInterval().ifPresent(interval -> timers.scheduleWithFixedDelay(
+                () -> processors.values().forEach(PartitionProcessor::requestCheckpoint),
+                interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS));
     }
 
     /**
-     * Opens the processors of newly assigned partitions; returns them for seeking. With checkpoints
-     * on, each partition is first claimed for owner {@code epoch} (the consumer group generation)
-     * and its state restored from the latest checkpoint unless the local state is as new.
+     * Opens the processors of newly assigned partitions for owner {@code epoch} (the consumer
+     * group generation); returns them for seeking.
      */
     public synchronized List<PartitionProcessor> open(Collection<TopicPartition> partitions, long epoch) {
         assignmentReceived = true;
@@ -115,78 +81,31 @@ public class ProcessorRegistry {
             }
             PartitionProcessor processor = processors.get(partition);
             if (processor == null) {
-                PartitionProcessor previous = closing.remove(partition);
-                if (previous != null && !previous.awaitClosed(config.processing().closeTimeout())) {
-                    throw new IllegalStateException("Partition " + partition + " is still closing; cannot reopen it yet");
-                }
-                long started = System.nanoTime();
-                restoring.add(partition);
-                try {
-                    processor = checkpoints.enabled() ? openRestored(partition, epoch) : openUncheckpointed(partition);
-                } finally {
-                    restoring.remove(partition);
-                }
+                processor = openOne(partition, epoch);
                 processors.put(partition, processor);
-                LOG.infof("Partition %s opened in %d ms at offset %s", partition,
-                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-                        processor.nextOffset().isPresent() ? processor.nextOffset().getAsLong() : "beginning");
             }
             opened.add(processor);
         }
         return opened;
     }
 
-    private PartitionProcessor openUncheckpointed(TopicPartition partition) {
-        KeyedStateBackend state = openState(partition);
-        return new PartitionProcessor(partition, state, handlers.create(partition, state), pool, deadLetters,
-                observer, metrics, config.processing().maxQueuedBatches());
-    }
-
-    private PartitionProcessor openRestored(TopicPartition partition, long epoch) {
-        long latest = checkpoints.claim(partition, epoch);
-        KeyedStateBackend[] state = {openLocalOrEmpty(partition)};
-        long local = state[0].position().orElse(-1);
-        CheckpointRestorer.Outcome outcome = checkpoints.restore(partition, latest, local, storeDirectory(partition), () -> {
-            state[0].close();
-            state[0] = null;
-        });
-        if (state[0] == null) {
-            state[0] = openState(partition);
+    private PartitionProcessor openOne(TopicPartition partition, long epoch) {
+        PartitionProcessor previous = closing.remove(partition);
+        if (previous != null && !previous.awaitClosed(settings.closeTimeout())) {
+            throw new IllegalStateException("Partition " + partition + " is still closing; cannot reopen it yet");
         }
-        Checkpointer checkpointer;
+        long started = System.nanoTime();
+        restoring.add(partition);
+        PartitionOpener.Opened parts;
         try {
-            checkpointer = checkpoints.checkpointer(partition, epoch, latest, outcome.offset(), stateConfig());
-        } catch (RuntimeException e) {
-            state[0].close();
-            throw e;
+            parts = opener.open(partition, epoch);
+        } finally {
+            restoring.remove(partition);
         }
-        return new PartitionProcessor(partition, state[0], handlers.create(partition, state[0]), pool, deadLetters,
-                observer, metrics, config.processing().maxQueuedBatches(), checkpointer, checkpoints.maxUnuploadedRecords());
-    }
-
-    private Map<String, String> stateConfig() {
-        LoginStateConfig.Ttl ttl = config.ttl();
-        return Map.of("ttl.duration", ttl.duration().toString(),
-                "ttl.update-type", String.valueOf(ttl.updateType()),
-                "ttl.visibility", String.valueOf(ttl.visibility()),
-                "ttl.time-characteristic", String.valueOf(ttl.timeCharacteristic()),
-                "ttl.allowed-lateness", ttl.allowedLateness().toString(),
-                "ttl.wall-clock-backstop", Boolean.toString(ttl.wallClockBackstop()));
-    }
-
-    /**
-     * The local state, or an empty one if the local state cannot be opened (damaged or half
-     * deleted by a crash): the checkpoint, or else the topic, has everything it held.
-     */
-    private KeyedStateBackend openLocalOrEmpty(TopicPartition partition) {
-        try {
-            return openState(partition);
-        } catch (io.loginstate.state.StateStoreException e) {
-            LOG.errorf("Partition %s: local state cannot be opened (%s); deleting it and restoring from the checkpoint",
-                    partition, e.getMessage());
-            deleteRecursively(storeDirectory(partition));
-            return openState(partition);
-        }
+        PartitionProcessor processor = new PartitionProcessor(partition, parts.state(), parts.handler(), parts.checkpointer(), shared);
+        LOG.infof("Partition %s opened in %d ms at offset %s", partition, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+                processor.nextOffset().isPresent() ? processor.nextOffset().getAsLong() : "beginning");
+        return processor;
     }
 
     /** True while some assigned partition is being restored. */
@@ -194,52 +113,7 @@ public class ProcessorRegistry {
         return !restoring.isEmpty();
     }
 
-    private KeyedStateBackend openState(TopicPartition partition) {
-        try {
-            return openStateOnce(partition);
-        } catch (IncompatibleStateException e) {
-            // The input log is the source of truth: unreadable local state is rebuilt from it.
-            LOG.warnf("%s; deleting %s and rebuilding the partition from the input", e.getMessage(), storeDirectory(partition));
-            deleteRecursively(storeDirectory(partition));
-            return openStateOnce(partition);
-        }
-    }
-
-    private static void deleteRecursively(Path directory) {
-        try {
-            io.loginstate.support.Directories.deleteRecursively(directory);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("Cannot delete " + directory, e);
-        }
-    }
-
-    private KeyedStateBackend openStateOnce(TopicPartition partition) {
-        var descriptors = handlers.stateDescriptors();
-        RocksDBStateBackend backend = RocksDBStateBackend.open(partition.toString(), storeDirectory(partition),
-                KeyedStateBackend.tableNames(descriptors), rocksResources);
-        try {
-            TtlTimeService time = new TtlTimeService(clock, config.ttl().allowedLateness(), config.ttl().wallClockBackstop(),
-                    config.ttl().maxFutureSkew());
-            StateBackend cached = new CachingStateBackend(backend, config.processing().cacheEntriesPerPartition());
-            KeyedStateBackend state = new KeyedStateBackend(cached, descriptors, time,
-                    new TtlSettings(config.ttl().cleanupBatchSize(), config.ttl().maxDeletionDelay()));
-            if (state.storedFutureEventTime() != TtlTimeService.NO_TIME) {
-                LOG.warnf("Partition %s: stored event time %s lies beyond the wall clock + ttl.max-future-skew; held at %s,"
-                                + " and %d entries stamped later re-stamped there (they expire one TTL after it)",
-                        partition, java.time.Instant.ofEpochMilli(state.storedFutureEventTime()),
-                        java.time.Instant.ofEpochMilli(time.maxEventTimestamp()), state.futureStampsRepaired());
-            }
-            return state;
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
-        }
-    }
-
-    /**
-     * Applies queued batches, takes a final checkpoint, then flushes and closes the partitions'
-     * stores (bounded wait).
-     */
+    /** Applies queued batches, takes a final checkpoint, then closes the partitions (bounded wait). */
     public void close(Collection<TopicPartition> partitions) {
         close(partitions, true);
     }
@@ -257,23 +131,14 @@ public class ProcessorRegistry {
             PartitionProcessor processor = processors.remove(partition);
             if (processor != null) {
                 closed.add(processor);
-                CompletableFuture<Void> done = new CompletableFuture<>();
-                Thread closer = new Thread(() -> {
-                    try {
-                        processor.close(config.processing().closeTimeout(), finalCheckpoint);
-                    } finally {
-                        done.complete(null);
-                    }
-                }, "partition-close-" + partition);
-                closer.setDaemon(true);
-                closer.start();
-                closes.add(done);
+                closes.add(CompletableFuture.runAsync(() -> processor.close(settings.closeTimeout(), finalCheckpoint),
+                        runnable -> DaemonThreads.named("partition-close-" + partition + "-").newThread(runnable).start()));
             }
         }
         try {
             CompletableFuture.allOf(closes.toArray(CompletableFuture[]::new))
-                    .get(config.processing().closeTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                    .get(settings.closeTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
             LOG.warnf("Closing %s took longer than the close timeout", partitions);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -315,37 +180,26 @@ public class ProcessorRegistry {
         return assignmentReceived;
     }
 
-    Path storeDirectory(TopicPartition partition) {
-        return config.stateDir().resolve(partition.topic() + "-" + partition.partition());
-    }
-
-    void stop(@Observes ShutdownEvent event) {
+    /**
+     * Closes every partition (with a final checkpoint), then stops the threads, each step bounded
+     * by the close timeout. Returns false if an applying thread may still be running.
+     */
+    public boolean stop() {
         synchronized (this) {
             stopped = true;
             close(List.copyOf(processors.keySet()));
         }
-        checkpoints.shutdown(config.processing().closeTimeout());
-        maintenance.shutdownNow();
+        timers.shutdownNow();
         pool.shutdown();
         try {
-            if (!pool.awaitTermination(config.processing().closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                LOG.warn("Applying threads did not stop in time");
-                pool.shutdownNow();
-                return; // a thread may still use RocksDB: leaking native memory beats a crash at exit
+            if (pool.awaitTermination(settings.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                return true;
             }
+            LOG.warn("Applying threads did not stop in time");
+            pool.shutdownNow();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return;
         }
-        rocksResources.close();
-    }
-
-    private static ThreadFactory namedDaemonThreads(String prefix) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+        return false;
     }
 }

@@ -26,7 +26,7 @@ public class PartitionResource {
     public List<PartitionView> list() {
         return registry.processors().stream()
                 .sorted(Comparator.comparingInt((PartitionProcessor p) -> p.partition().partition()))
-                .map(p -> new PartitionView(p.partition().topic(), p.partition().partition(), p.status().name(),
+                .map(p -> new PartitionView(p.partition().topic(), p.partition().partition(), p.lifecycle().name(),
                         p.nextOffset().isPresent() ? p.nextOffset().getAsLong() : null, p.appliedRecords()))
                 .toList();
     }

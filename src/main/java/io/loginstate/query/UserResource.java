@@ -3,7 +3,7 @@ package io.loginstate.query;
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.ingest.KafkaClusterView;
 import io.loginstate.login.UserIds;
-import io.loginstate.login.LoginStateHandlerFactory;
+import io.loginstate.login.LoginApplication;
 import io.loginstate.login.UserStateReader;
 import io.loginstate.login.UserStateReader.UserSnapshot;
 import io.loginstate.processing.PartitionProcessor;
@@ -41,14 +41,7 @@ public class UserResource {
     @Inject
     KafkaClusterView cluster;
     @Inject
-    LoginStateHandlerFactory login;
-
-    private UserStateReader reader;
-
-    @jakarta.annotation.PostConstruct
-    void init() {
-        reader = new UserStateReader(login.states());
-    }
+    LoginApplication login;
 
     @GET
     @Path("/{userId}")
@@ -65,14 +58,14 @@ public class UserResource {
         int partition = partitionOf(userId, partitions.getAsInt());
         Optional<PartitionProcessor> home = registry.processor(new TopicPartition(config.topic(), partition));
         if (home.isPresent()) {
-            Optional<UserSnapshot> state = reader.read(home.get(), userId);
+            Optional<UserSnapshot> state = login.reader().read(home.get(), userId);
             if (state.isPresent()) {
                 return Response.ok(UserView.of(userId, state.get(), partition)).build();
             }
         }
         for (PartitionProcessor other : registry.processors()) {
             if (other.partition().partition() != partition) {
-                Optional<UserSnapshot> state = reader.read(other, userId);
+                Optional<UserSnapshot> state = login.reader().read(other, userId);
                 if (state.isPresent()) {
                     return Response.ok(UserView.of(userId, state.get(), other.partition().partition())).build();
                 }

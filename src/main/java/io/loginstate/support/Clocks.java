@@ -1,5 +1,6 @@
 package io.loginstate.support;
 
+import jakarta.inject.Singleton;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 
@@ -10,7 +11,7 @@ import java.time.InstantSource;
 public class Clocks {
 
     @Produces
-    @jakarta.inject.Singleton
+    @Singleton
     InstantSource wallClock() {
         return InstantSource.system();
     }

@@ -1,28 +1,33 @@
 package io.loginstate.bench;
 
+import io.loginstate.support.DaemonThreads;
+import com.sun.management.OperatingSystemMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.concurrent.ThreadFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.loginstate.checkpoint.CheckpointManifest;
 import io.loginstate.checkpoint.CheckpointLayout;
 import io.loginstate.checkpoint.CheckpointRestorer;
 import io.loginstate.checkpoint.Checkpointer;
-import io.loginstate.checkpoint.LocalCheckpoint;
 import io.loginstate.checkpoint.OwnershipFence;
 import io.loginstate.checkpoint.TestCheckpointers;
 import io.loginstate.embedded.EmbeddedKafkaBroker;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.S3ObjectStore;
-import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.ValueState;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
-import io.loginstate.state.rocksdb.RocksDBStateBackend;
-import io.loginstate.state.ttl.TtlSettings;
-import io.loginstate.state.ttl.TtlTimeService;
+import io.loginstate.state.rocksdb.RocksDBStore;
+import io.loginstate.state.ttl.TtlCleanupSettings;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.S3ProxyServer;
 import io.loginstate.testing.ServiceProcess;
-import io.loginstate.testing.TestFiles;
+import io.loginstate.support.Directories;
 import org.apache.kafka.common.TopicPartition;
 
 import java.io.IOException;
@@ -92,15 +97,13 @@ public final class CheckpointBenchmark {
     private static final String TOPIC = "logins";
     private static final String BUCKET = "checkpoints";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)");
-    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
     private static final Duration MANIFEST_POLL = Duration.ofSeconds(2);
     private static final int VALUE_BYTES = 1000;
     private static final int RESTORE_BATCH = 1000;
     private static final int RESTORE_CHECKED = 2000;
     private static final long VALUE_SEED = 0x5eed_c0deL;
-    private static final com.sun.management.OperatingSystemMXBean OS =
-            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final OperatingSystemMXBean OS =
+            (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private final long events;
     private final int users;
@@ -146,7 +149,7 @@ public final class CheckpointBenchmark {
             }
             benchmark.report();
         } finally {
-            TestFiles.deleteRecursively(work);
+            Directories.deleteRecursively(work);
         }
     }
 
@@ -183,11 +186,11 @@ public final class CheckpointBenchmark {
                     off1.benchCpuMicros, off2.benchCpuMicros, on.benchCpuMicros), "");
 
             row("batch apply + commit, mean / max: off run 1, off run 2, on", String.format(Locale.ROOT, "%s / %s, %s / %s, %s / %s",
-                    millis(off1.metrics.meanBatchSeconds()), millis(off1.metrics.max("login_state_batch_apply_seconds_max", Map.of())),
-                    millis(off2.metrics.meanBatchSeconds()), millis(off2.metrics.max("login_state_batch_apply_seconds_max", Map.of())),
-                    millis(on.metrics.meanBatchSeconds()), millis(on.metrics.max("login_state_batch_apply_seconds_max", Map.of()))), "");
+                    millis(meanBatchSeconds(off1.metrics)), millis(off1.metrics.max("login_state_batch_apply_seconds_max", Map.of())),
+                    millis(meanBatchSeconds(off2.metrics)), millis(off2.metrics.max("login_state_batch_apply_seconds_max", Map.of())),
+                    millis(meanBatchSeconds(on.metrics)), millis(on.metrics.max("login_state_batch_apply_seconds_max", Map.of()))), "");
 
-            Metrics metrics = on.metrics;
+            PrometheusScrape metrics = on.metrics;
             double count = metrics.sum("login_state_checkpoint_pause_seconds_count", Map.of());
             double sum = metrics.sum("login_state_checkpoint_pause_seconds_sum", Map.of());
             List<Double> p50s = metrics.values("login_state_checkpoint_pause_seconds", Map.of("quantile", "0.5"));
@@ -242,7 +245,7 @@ public final class CheckpointBenchmark {
         byte[] bytes = new byte[1 << 20];
         new SplittableRandom(3).nextBytes(bytes);
         Files.write(file, bytes);
-        try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).withPrefix("warm-up"))) {
+        try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).toBuilder().prefix("warm-up").build())) {
             for (int i = 0; i < 100; i++) {
                 store.put("files/" + i, file);
                 store.putIfAbsent("small/" + i, ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8));
@@ -262,7 +265,7 @@ public final class CheckpointBenchmark {
     }
 
     /** CPU figures in µs per record applied while measured. */
-    private record IngestRun(double rate, long records, Metrics metrics, ManifestWatcher manifests, boolean consistent,
+    private record IngestRun(double rate, long records, PrometheusScrape metrics, ManifestWatcher manifests, boolean consistent,
                              double serviceCpuMicros, double benchCpuMicros) {
     }
 
@@ -280,7 +283,7 @@ public final class CheckpointBenchmark {
         settings.putAll(s3.serviceProperties(BUCKET, prefix));
         Path log = out.resolve("checkpoint-service-" + label + ".log");
         Files.deleteIfExists(log);
-        try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).withPrefix(prefix));
+        try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).toBuilder().prefix(prefix).build());
              ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
             ManifestWatcher watcher = checkpoints ? new ManifestWatcher(store, TOPIC + "/") : null;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
@@ -296,7 +299,7 @@ public final class CheckpointBenchmark {
                 if (firstAt == 0 && done > 0) {
                     firstAt = now;
                     firstCount = done;
-                    serviceCpuStart = Metrics.parse(service.get("/q/metrics").body()).sum("process_cpu_time_ns_total", Map.of());
+                    serviceCpuStart = PrometheusScrape.parse(service.get("/q/metrics").body()).sum("process_cpu_time_ns_total", Map.of());
                     benchCpuStart = OS.getProcessCpuTime();
                 }
                 if (done >= events) {
@@ -317,7 +320,7 @@ public final class CheckpointBenchmark {
                     events - firstCount, elapsed, rate);
             long benchCpu = OS.getProcessCpuTime() - benchCpuStart;
             String scraped = service.get("/q/metrics").body();
-            Metrics metrics = Metrics.parse(scraped);
+            PrometheusScrape metrics = PrometheusScrape.parse(scraped);
             double serviceCpu = metrics.sum("process_cpu_time_ns_total", Map.of()) - serviceCpuStart;
             long records = events - firstCount;
             System.out.printf(Locale.ROOT, "[%s] CPU per record while measured: service %.1f µs, benchmark JVM (broker, S3Proxy) %.1f µs%n",
@@ -340,7 +343,7 @@ public final class CheckpointBenchmark {
                     }
                     TimeUnit.MILLISECONDS.sleep(200);
                     scraped = service.get("/q/metrics").body();
-                    metrics = Metrics.parse(scraped);
+                    metrics = PrometheusScrape.parse(scraped);
                 }
                 System.out.printf(Locale.ROOT, "[%s] checkpoints published per partition: %s%n", label, watcher.counts());
             }
@@ -349,7 +352,7 @@ public final class CheckpointBenchmark {
             System.out.printf(Locale.ROOT, "[%s] service stopped (exit %d), log %s%n", label, exit, log);
             return new IngestRun(rate, records, metrics, watcher, consistent, serviceCpu / 1e3 / records, benchCpu / 1e3 / records);
         } finally {
-            TestFiles.deleteRecursively(work.resolve("state-" + label));
+            Directories.deleteRecursively(work.resolve("state-" + label));
         }
     }
 
@@ -362,7 +365,7 @@ public final class CheckpointBenchmark {
         private final String topicPrefix;
         private final Set<String> read = new HashSet<>();
         /** Partition to checkpoint id to manifest. */
-        private final Map<Integer, TreeMap<Long, Manifest>> manifests = new TreeMap<>();
+        private final Map<Integer, TreeMap<Long, CheckpointManifest>> manifests = new TreeMap<>();
 
         ManifestWatcher(ObjectStore store, String topicPrefix) {
             this.store = store;
@@ -377,8 +380,8 @@ public final class CheckpointBenchmark {
                 }
                 Optional<byte[]> bytes = store.get(key);
                 if (bytes.isPresent()) {
-                    Manifest manifest = Manifest.parse(bytes.get());
-                    manifests.computeIfAbsent(manifest.partition, p -> new TreeMap<>()).put(manifest.checkpointId, manifest);
+                    CheckpointManifest manifest = CheckpointManifest.fromJson(bytes.get());
+                    manifests.computeIfAbsent(manifest.partition(), p -> new TreeMap<>()).put(manifest.checkpointId(), manifest);
                     read.add(key);
                 }
             }
@@ -391,7 +394,7 @@ public final class CheckpointBenchmark {
         }
 
         /** True if every partition's published count in {@code metrics} equals the manifests seen. */
-        boolean matches(Metrics metrics) {
+        boolean matches(PrometheusScrape metrics) {
             Map<String, Double> published = metrics.byPartition("login_state_checkpoint_upload_seconds_count");
             Set<String> all = new TreeSet<>(published.keySet());
             manifests.keySet().forEach(p -> all.add(Integer.toString(p)));
@@ -399,7 +402,7 @@ public final class CheckpointBenchmark {
                 return false;
             }
             for (String partition : all) {
-                TreeMap<Long, Manifest> seen = manifests.get(Integer.parseInt(partition));
+                TreeMap<Long, CheckpointManifest> seen = manifests.get(Integer.parseInt(partition));
                 if ((seen == null ? 0 : seen.size()) != published.getOrDefault(partition, 0.0).intValue()) {
                     return false;
                 }
@@ -426,24 +429,24 @@ public final class CheckpointBenchmark {
             long small = 0;
             int count = 0;
             int missed = 0;
-            for (TreeMap<Long, Manifest> byId : manifests.values()) {
+            for (TreeMap<Long, CheckpointManifest> byId : manifests.values()) {
                 Set<String> previous = Set.of();
                 long lastSequence = 0;
-                for (Manifest manifest : byId.values()) {
-                    long sequence = manifest.checkpointId & 0xffffffffL;
+                for (CheckpointManifest manifest : byId.values()) {
+                    long sequence = manifest.checkpointId() & 0xffffffffL;
                     missed += (int) Math.max(0, sequence - lastSequence - 1);
                     lastSequence = sequence;
                     Set<String> current = new HashSet<>();
-                    for (ManifestFile file : manifest.files) {
-                        if (file.name.endsWith(".sst")) {
-                            current.add(file.key);
-                            if (previous.contains(file.key)) {
-                                carried += file.size;
+                    for (CheckpointManifest.FileEntry file : manifest.files()) {
+                        if (file.name().endsWith(".sst")) {
+                            current.add(file.key());
+                            if (previous.contains(file.key())) {
+                                carried += file.size();
                             } else {
-                                newSst += file.size;
+                                newSst += file.size();
                             }
                         } else {
-                            small += file.size;
+                            small += file.size();
                         }
                     }
                     previous = current;
@@ -454,95 +457,9 @@ public final class CheckpointBenchmark {
         }
     }
 
-    private record ManifestFile(String name, String key, long size) {
-    }
 
-    private record Manifest(int partition, long checkpointId, long offset, List<ManifestFile> files) {
-
-        static Manifest parse(byte[] json) {
-            try {
-                JsonNode root = JSON.readTree(json);
-                List<ManifestFile> files = new ArrayList<>();
-                for (JsonNode file : root.path("files")) {
-                    files.add(new ManifestFile(file.path("name").asText(), file.path("key").asText(), file.path("size").asLong()));
-                }
-                return new Manifest(root.path("partition").asInt(), root.path("checkpointId").asLong(), root.path("offset").asLong(),
-                        List.copyOf(files));
-            } catch (IOException e) {
-                throw new UncheckedIOException("Not a manifest: " + new String(json, StandardCharsets.UTF_8), e);
-            }
-        }
-
-        long totalBytes() {
-            return files.stream().mapToLong(ManifestFile::size).sum();
-        }
-    }
-
-    /** Samples of the Prometheus text format. */
-    private record Metrics(List<Sample> samples) {
-
-        record Sample(String name, Map<String, String> labels, double value) {
-        }
-
-        static Metrics parse(String text) {
-            List<Sample> samples = new ArrayList<>();
-            for (String line : text.split("\n")) {
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                Matcher matcher = SAMPLE.matcher(line);
-                if (!matcher.find()) {
-                    continue;
-                }
-                Map<String, String> labels = new HashMap<>();
-                if (matcher.group(3) != null) {
-                    Matcher label = LABEL.matcher(matcher.group(3));
-                    while (label.find()) {
-                        labels.put(label.group(1), label.group(2));
-                    }
-                }
-                samples.add(new Sample(matcher.group(1), labels, number(matcher.group(4))));
-            }
-            return new Metrics(samples);
-        }
-
-        private static double number(String text) {
-            return switch (text) {
-                case "+Inf" -> Double.POSITIVE_INFINITY;
-                case "-Inf" -> Double.NEGATIVE_INFINITY;
-                default -> Double.parseDouble(text);
-            };
-        }
-
-        List<Double> values(String name, Map<String, String> labels) {
-            return samples.stream()
-                    .filter(s -> s.name.equals(name) && s.labels.entrySet().containsAll(labels.entrySet()))
-                    .map(Sample::value).toList();
-        }
-
-        double sum(String name, Map<String, String> labels) {
-            return values(name, labels).stream().mapToDouble(Double::doubleValue).filter(v -> !Double.isNaN(v)).sum();
-        }
-
-        double one(String name, Map<String, String> labels) {
-            List<Double> values = values(name, labels);
-            return values.size() == 1 ? values.get(0) : Double.NaN;
-        }
-
-        double max(String name, Map<String, String> labels) {
-            return values(name, labels).stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
-        }
-
-        double meanBatchSeconds() {
-            return sum("login_state_batch_apply_seconds_sum", Map.of()) / sum("login_state_batch_apply_seconds_count", Map.of());
-        }
-
-        Map<String, Double> byPartition(String name) {
-            Map<String, Double> values = new TreeMap<>();
-            samples.stream().filter(s -> s.name.equals(name) && s.labels.containsKey("partition"))
-                    .forEach(s -> values.merge(s.labels.get("partition"), s.value, Double::sum));
-            return values;
-        }
+    private static double meanBatchSeconds(PrometheusScrape metrics) {
+        return metrics.sum("login_state_batch_apply_seconds_sum") / metrics.sum("login_state_batch_apply_seconds_count");
     }
 
     // ---- Restore ------------------------------------------------------------------------------------
@@ -554,8 +471,8 @@ public final class CheckpointBenchmark {
         ExecutorService uploads = Executors.newSingleThreadExecutor(daemon("bench-upload-"));
         ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(daemon("bench-retry-"));
         Path root = work.resolve("restore");
-        try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).withPrefix("restore")
-                .withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(60), 3))) {
+        try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).toBuilder().prefix("restore")
+                .timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60), 3).build())) {
             long entries = restoreBytes / VALUE_BYTES;
             StateDescriptor<ValueState<byte[]>> blob = StateDescriptor.value("blob", Serializers.BYTES);
             List<StateDescriptor<?>> descriptors = List.of(blob);
@@ -563,8 +480,8 @@ public final class CheckpointBenchmark {
             try (RocksDBSharedResources shared = new RocksDBSharedResources(64L << 20, 32L << 20)) {
                 // Build the partition's state: sequential keys, incompressible values, committed in batches.
                 long buildStart = System.nanoTime();
-                try (KeyedStateBackend state = new KeyedStateBackend(RocksDBStateBackend.open("restore-bench", root.resolve("source"),
-                        KeyedStateBackend.tableNames(descriptors), shared), descriptors, time(), TtlSettings.DEFAULTS)) {
+                try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(RocksDBStore.open("restore-bench", root.resolve("source"),
+                        LayeredKeyedStateBackend.tableNames(descriptors), shared), descriptors, time(), TtlCleanupSettings.DEFAULTS)) {
                     ValueState<byte[]> value = state.valueState(blob);
                     for (long i = 0; i < entries; i++) {
                         state.setCurrentKey(key(i));
@@ -576,7 +493,7 @@ public final class CheckpointBenchmark {
                     state.commit(entries);
                     System.out.printf(Locale.ROOT, "[restore] wrote %,d values of %,d bytes in %.1f s%n", entries, VALUE_BYTES,
                             seconds(System.nanoTime() - buildStart));
-                    RocksDBStateBackend backend = (RocksDBStateBackend) state.backend();
+                    RocksDBStore backend = (RocksDBStore) state.store();
                     backend.flush();
                     // Where a snapshot's time goes: a memtable of a partition's share of the
                     // service's write buffers (32 MiB over 8 partitions), flushed alone, then the snapshot.
@@ -598,10 +515,10 @@ public final class CheckpointBenchmark {
                     Checkpointer checkpointer = TestCheckpointers.checkpointer(partition, store, 1, root.resolve("local-checkpoints"),
                             TestCheckpointers.settings(3, Duration.ofMinutes(15)), uploads, retries, InstantSource.system());
                     long snapshotStart = System.nanoTime();
-                    LocalCheckpoint local = checkpointer.snapshot(state);
+                    var upload = checkpointer.checkpointNow(state);
                     long snapshotNanos = System.nanoTime() - snapshotStart;
                     long uploadStart = System.nanoTime();
-                    if (local == null || !checkpointer.upload(local).get(30, TimeUnit.MINUTES)) {
+                    if (upload == null || !upload.get(30, TimeUnit.MINUTES)) {
                         throw new IllegalStateException("The checkpoint of the restore partition was not published");
                     }
                     long uploadNanos = System.nanoTime() - uploadStart;
@@ -610,16 +527,16 @@ public final class CheckpointBenchmark {
                     System.out.printf(Locale.ROOT, "[restore] checkpoint taken in %.0f ms, uploaded in %.1f s%n",
                             snapshotNanos / 1e6, seconds(uploadNanos));
                     notes.add(String.format(Locale.ROOT, "Restore partition: flushing a 4 MiB memtable took %.1f ms; a snapshot on the "
-                                    + "calling thread right after it (Checkpointer.snapshot: drain, flush with nothing left, RocksDB "
+                                    + "calling thread right after it (Checkpointer.checkpointNow: drain, flush with nothing left, RocksDB "
                                     + "checkpoint) %.1f ms; the upload %.1f s with one upload thread.",
                             flushNanos / 1e6, snapshotNanos / 1e6, seconds(uploadNanos)));
                 }
-                TestFiles.deleteRecursively(root.resolve("source"));
+                Directories.deleteRecursively(root.resolve("source"));
 
-                Manifest manifest = manifestOf(store, layout, latestId);
+                CheckpointManifest manifest = manifestOf(store, layout, latestId);
                 long bytes = manifest.totalBytes();
                 System.out.printf(Locale.ROOT, "[restore] checkpoint %d: %d files, %,d bytes; %d download threads%n",
-                        latestId, manifest.files.size(), bytes, restoreThreads);
+                        latestId, manifest.files().size(), bytes, restoreThreads);
 
                 // Alternate: restore, raw, raw, restore, ...
                 long restoreNanos = 0;
@@ -646,13 +563,13 @@ public final class CheckpointBenchmark {
                         String rate = String.format(Locale.ROOT, "%s %.0f MB/s", viaRestorer ? "restore" : "raw", bytes / 1e6 / seconds(nanos));
                         roundRates.add(rate);
                         System.out.printf(Locale.ROOT, "[restore] round %d: %s (%.2f s)%n", round + 1, rate, seconds(nanos));
-                        TestFiles.deleteRecursively(target);
+                        Directories.deleteRecursively(target);
                     }
                 }
                 double restoreRate = bytes * restoreRounds / seconds(restoreNanos);
                 double rawRate = bytes * restoreRounds / seconds(rawNanos);
                 double ratio = restoreRate / rawRate;
-                row("restore partition: checkpoint size (files)", String.format(Locale.ROOT, "%,d bytes (%d files)", bytes, manifest.files.size()), "");
+                row("restore partition: checkpoint size (files)", String.format(Locale.ROOT, "%,d bytes (%d files)", bytes, manifest.files().size()), "");
                 row("restore rate, CheckpointRestorer (" + restoreThreads + " threads)", String.format(Locale.ROOT, "%.0f MB/s", restoreRate / 1e6), "");
                 row("raw download rate, ObjectStore.download (" + restoreThreads + " threads)", String.format(Locale.ROOT, "%.0f MB/s", rawRate / 1e6), "");
                 row("**restore rate / raw download rate**", String.format(Locale.ROOT, "**%.3f**", ratio), aim(ratio >= 0.70, "≥ 0.70"));
@@ -662,12 +579,12 @@ public final class CheckpointBenchmark {
             downloads.shutdownNow();
             uploads.shutdownNow();
             retries.shutdownNow();
-            TestFiles.deleteRecursively(root);
+            Directories.deleteRecursively(root);
         }
     }
 
-    private static TtlTimeService time() {
-        return new TtlTimeService(InstantSource.system(), Duration.ofMinutes(5), true, Duration.ofMinutes(5));
+    private static EventTimeClock time() {
+        return new EventTimeClock(InstantSource.system(), Duration.ofMinutes(5), true, Duration.ofMinutes(5));
     }
 
     private static byte[] key(long i) {
@@ -680,13 +597,13 @@ public final class CheckpointBenchmark {
         return value;
     }
 
-    private static Manifest manifestOf(ObjectStore store, CheckpointLayout layout, long checkpointId) {
+    private static CheckpointManifest manifestOf(ObjectStore store, CheckpointLayout layout, long checkpointId) {
         String key = layout.partitionPrefix() + "/checkpoints/" + String.format("%019d", checkpointId) + "/manifest.json";
-        return Manifest.parse(store.get(key).orElseThrow(() -> new IllegalStateException("No manifest at " + key)));
+        return CheckpointManifest.fromJson(store.get(key).orElseThrow(() -> new IllegalStateException("No manifest at " + key)));
     }
 
     private static long timeRestore(ObjectStore store, ExecutorService downloads, TopicPartition partition, CheckpointLayout layout,
-                                    long latestId, Manifest manifest, Path target) {
+                                    long latestId, CheckpointManifest manifest, Path target) {
         CheckpointRestorer restorer = TestCheckpointers.restorer(store, downloads);
         long start = System.nanoTime();
         CheckpointRestorer.Outcome outcome = restorer.restore(partition, layout, latestId, -1, target, () -> {
@@ -698,18 +615,18 @@ public final class CheckpointBenchmark {
         return nanos;
     }
 
-    private static long timeRawDownload(ObjectStore store, ExecutorService downloads, Manifest manifest, Path target) throws IOException {
+    private static long timeRawDownload(ObjectStore store, ExecutorService downloads, CheckpointManifest manifest, Path target) throws IOException {
         Files.createDirectories(target);
         long start = System.nanoTime();
         List<CompletableFuture<Void>> files = new ArrayList<>();
-        for (ManifestFile file : manifest.files) {
-            files.add(CompletableFuture.runAsync(() -> store.download(file.key, target.resolve(file.name)), downloads));
+        for (CheckpointManifest.FileEntry file : manifest.files()) {
+            files.add(CompletableFuture.runAsync(() -> store.download(file.key(), target.resolve(file.name())), downloads));
         }
         CompletableFuture.allOf(files.toArray(CompletableFuture[]::new)).join();
         long nanos = System.nanoTime() - start;
         long bytes = 0;
-        for (ManifestFile file : manifest.files) {
-            bytes += Files.size(target.resolve(file.name));
+        for (CheckpointManifest.FileEntry file : manifest.files()) {
+            bytes += Files.size(target.resolve(file.name()));
         }
         if (bytes != manifest.totalBytes()) {
             throw new IllegalStateException("Raw download has " + bytes + " bytes, the manifest " + manifest.totalBytes());
@@ -720,8 +637,8 @@ public final class CheckpointBenchmark {
     /** Opens the restored state and checks its position and a sample of values. */
     private static void check(Path restored, List<StateDescriptor<?>> descriptors, StateDescriptor<ValueState<byte[]>> blob,
                               RocksDBSharedResources shared, long entries) {
-        try (KeyedStateBackend state = new KeyedStateBackend(RocksDBStateBackend.open("restored", restored,
-                KeyedStateBackend.tableNames(descriptors), shared), descriptors, time(), TtlSettings.DEFAULTS)) {
+        try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(RocksDBStore.open("restored", restored,
+                LayeredKeyedStateBackend.tableNames(descriptors), shared), descriptors, time(), TtlCleanupSettings.DEFAULTS)) {
             if (state.position().orElse(-1) != entries) {
                 throw new IllegalStateException("Restored position " + state.position() + ", expected " + entries);
             }
@@ -778,13 +695,8 @@ public final class CheckpointBenchmark {
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
-        AtomicInteger counter = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + counter.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+    private static ThreadFactory daemon(String prefix) {
+        return DaemonThreads.named(prefix);
     }
 
     private static double seconds(long nanos) {

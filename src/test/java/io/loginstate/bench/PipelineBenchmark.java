@@ -1,8 +1,9 @@
 package io.loginstate.bench;
 
 import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceProcess;
-import io.loginstate.testing.TestFiles;
+import io.loginstate.support.Directories;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +56,7 @@ public final class PipelineBenchmark {
             System.out.printf(Locale.ROOT, "login-state pipeline:               %,.0f records/s%n", service);
             System.out.printf(Locale.ROOT, "ratio pipeline / raw:               %.3f%n", service / raw);
         } finally {
-            TestFiles.deleteRecursively(work);
+            Directories.deleteRecursively(work);
         }
     }
 
@@ -126,25 +127,16 @@ public final class PipelineBenchmark {
     }
 
     /** Where the time went inside the service: batches, their size, and how busy the applying threads were. */
-    private static void printBatchStatistics(String metrics, long records, double wallSeconds) {
-        double batches = sumOf(metrics, "login_state_batch_apply_seconds_count");
-        double applySeconds = sumOf(metrics, "login_state_batch_apply_seconds_sum");
+    private static void printBatchStatistics(String text, long records, double wallSeconds) {
+        PrometheusScrape metrics = PrometheusScrape.parse(text);
+        double batches = metrics.sum("login_state_batch_apply_seconds_count");
+        double applySeconds = metrics.sum("login_state_batch_apply_seconds_sum");
         if (batches == 0) {
             return;
         }
         System.out.printf(Locale.ROOT, "service batches: %,.0f, mean %.0f records, mean apply+commit %.2f ms, "
                         + "%.1f µs per record; applying threads busy %.1f s of %.1f s wall%n",
                 batches, records / batches, applySeconds * 1000 / batches, applySeconds * 1e6 / records, applySeconds, wallSeconds);
-    }
-
-    private static double sumOf(String metrics, String name) {
-        double total = 0;
-        for (String line : metrics.split("\n")) {
-            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-                total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return total;
     }
 
     private static String javaBin() {

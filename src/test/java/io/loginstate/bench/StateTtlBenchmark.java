@@ -1,18 +1,18 @@
 package io.loginstate.bench;
 
-import io.loginstate.state.KeyedStateBackend;
-import io.loginstate.state.ValueFormat;
+import io.loginstate.state.LayeredKeyedStateBackend;
+import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.ValueState;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
-import io.loginstate.state.rocksdb.RocksDBStateBackend;
-import io.loginstate.state.ttl.CleanupStrategy;
-import io.loginstate.state.ttl.TimeCharacteristic;
-import io.loginstate.state.ttl.TtlConfig;
-import io.loginstate.state.ttl.TtlSettings;
-import io.loginstate.state.ttl.TtlTimeService;
-import io.loginstate.testing.TestFiles;
+import io.loginstate.state.rocksdb.RocksDBStore;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.TimeCharacteristic;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.ttl.TtlCleanupSettings;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.support.Directories;
 import jdk.jfr.Recording;
 
 import java.io.IOException;
@@ -196,7 +196,7 @@ public final class StateTtlBenchmark {
             for (Store store : stores) {
                 store.close();
             }
-            TestFiles.deleteRecursively(work);
+            Directories.deleteRecursively(work);
         }
         summarize(stores);
         Files.write(out.resolve("state-ttl.txt"), report, StandardCharsets.UTF_8);
@@ -262,9 +262,9 @@ public final class StateTtlBenchmark {
         final Variant variant;
         final ExecutorService thread;
         final RocksDBSharedResources shared = new RocksDBSharedResources(blockCacheBytes, writeBufferBytes);
-        final TtlTimeService time = new TtlTimeService(InstantSource.system(), ALLOWED_LATENESS, true, Duration.ofMinutes(5));
+        final EventTimeClock time = new EventTimeClock(InstantSource.system(), ALLOWED_LATENESS, true, Duration.ofMinutes(5));
         final Path directory;
-        final KeyedStateBackend state;
+        final LayeredKeyedStateBackend state;
         final ValueState<byte[]> value;
         final int[] expectedCounts = new int[users];
         final List<Phases> rounds = new ArrayList<>();
@@ -277,10 +277,10 @@ public final class StateTtlBenchmark {
             this.directory = directory;
             StateDescriptor<ValueState<byte[]>> descriptor = StateDescriptor.value(STATE, Serializers.BYTES).withTtl(variant.ttl);
             List<StateDescriptor<?>> descriptors = List.of(descriptor);
-            RocksDBStateBackend backend = null;
+            RocksDBStore backend = null;
             try {
-                backend = RocksDBStateBackend.open(variant.id(), directory, KeyedStateBackend.tableNames(descriptors), shared);
-                state = new KeyedStateBackend(backend, descriptors, time, TtlSettings.DEFAULTS);
+                backend = RocksDBStore.open(variant.id(), directory, LayeredKeyedStateBackend.tableNames(descriptors), shared);
+                state = new LayeredKeyedStateBackend(backend, descriptors, time, TtlCleanupSettings.DEFAULTS);
             } catch (RuntimeException e) {
                 if (backend != null) {
                     backend.close();
@@ -363,7 +363,7 @@ public final class StateTtlBenchmark {
                 return count;
             }).get();
             for (CleanupStrategy strategy : CleanupStrategy.values()) {
-                if (state.statistics().removed(strategy) != 0) {
+                if (state.ttlMetrics().removed(strategy) != 0) {
                     throw new IllegalStateException(variant.label + ": entries expired (" + strategy.tag()
                             + "); the TTL must outlast the run");
                 }

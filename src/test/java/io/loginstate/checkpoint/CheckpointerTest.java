@@ -3,14 +3,14 @@ package io.loginstate.checkpoint;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.state.Backends;
-import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.ValueState;
-import io.loginstate.state.rocksdb.RocksDBStateBackend;
-import io.loginstate.state.ttl.TtlConfig;
-import io.loginstate.state.ttl.TtlSettings;
-import io.loginstate.state.ttl.TtlTimeService;
+import io.loginstate.state.rocksdb.RocksDBStore;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.ttl.TtlCleanupSettings;
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.testing.ManualClock;
 import io.loginstate.testing.RawFiles;
 import io.loginstate.testing.ObjectStores;
@@ -82,9 +82,9 @@ class CheckpointerTest {
         return store;
     }
 
-    private KeyedStateBackend state(Path directory) {
-        return new KeyedStateBackend(Backends.ROCKSDB.open(directory, KeyedStateBackend.tableNames(DESCRIPTORS)), DESCRIPTORS,
-                new TtlTimeService(clock, Duration.ZERO, true, Duration.ofMinutes(5)), new TtlSettings(1000, DEADLINE));
+    private LayeredKeyedStateBackend state(Path directory) {
+        return new LayeredKeyedStateBackend(Backends.ROCKSDB.open(directory, LayeredKeyedStateBackend.tableNames(DESCRIPTORS)), DESCRIPTORS,
+                new EventTimeClock(clock, Duration.ZERO, true, Duration.ofMinutes(5)), new TtlCleanupSettings(1000, DEADLINE));
     }
 
     private Checkpointer checkpointer(ObjectStore store, long epoch, int retained) {
@@ -95,20 +95,20 @@ class CheckpointerTest {
     }
 
     /** Writes users {@code from..to-1} with the given value suffix, commits at {@code position}, flushes. */
-    private static void write(KeyedStateBackend state, int from, int to, String suffix, long position) {
+    private static void write(LayeredKeyedStateBackend state, int from, int to, String suffix, long position) {
         for (int user = from; user < to; user++) {
             state.time().advance(state.time().wallClockMillis());
             state.setCurrentKey(("user-" + user).getBytes(StandardCharsets.UTF_8));
             state.valueState(PROFILE).update("profile " + user + " " + suffix);
         }
         state.commit(position);
-        ((RocksDBStateBackend) state.backend()).flush();
+        ((RocksDBStore) state.store()).flush();
     }
 
-    private static boolean publish(Checkpointer checkpointer, KeyedStateBackend state) throws Exception {
-        LocalCheckpoint local = checkpointer.snapshot(state);
-        assertThat(local).as("a checkpoint was taken").isNotNull();
-        return checkpointer.upload(local).get(30, TimeUnit.SECONDS);
+    private static boolean publish(Checkpointer checkpointer, LayeredKeyedStateBackend state) throws Exception {
+        var upload = checkpointer.checkpointNow(state);
+        assertThat(upload).as("a checkpoint was taken").isNotNull();
+        return upload.get(30, TimeUnit.SECONDS);
     }
 
     private static CheckpointManifest manifest(ObjectStore store, long id) {
@@ -124,7 +124,7 @@ class CheckpointerTest {
     void restoresStateAndOffsetIntoAnEmptyDirectoryAndUploadsUnchangedFilesOnce(Kind kind) throws Exception {
         ObjectStore store = open(kind);
         Checkpointer checkpointer = checkpointer(store, 5, 3);
-        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
             write(state, 0, 2_000, "a", 100);
             assertThat(publish(checkpointer, state)).isTrue();
             CheckpointManifest first = manifest(store, latestId(store));
@@ -154,7 +154,7 @@ class CheckpointerTest {
         assertThat(outcome.offset()).isEqualTo(150);
         assertThat(outcome.bytes()).isPositive();
         assertThat(released).isTrue();
-        try (KeyedStateBackend state = state(restored)) {
+        try (LayeredKeyedStateBackend state = state(restored)) {
             assertThat(state.position()).hasValue(150);
             state.setCurrentKey("user-7".getBytes(StandardCharsets.UTF_8));
             assertThat(state.valueState(PROFILE).value()).isEqualTo("profile 7 a");
@@ -169,7 +169,7 @@ class CheckpointerTest {
         ObjectStore store = STORES.open(kind, dir);
         Checkpointer checkpointer = checkpointer(store, 8, 10);
         List<Long> published = new ArrayList<>();
-        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
             AtomicBoolean writing = new AtomicBoolean(true);
             Thread writer = new Thread(() -> {
                 // Batch n writes "n" under every one of 50 keys and commits at position n.
@@ -200,7 +200,7 @@ class CheckpointerTest {
             Path restored = dir.resolve("restored-" + id);
             TestCheckpointers.restorer(store, downloads).restore(PARTITION, TestCheckpointers.layout(PARTITION), id, -1, restored, () -> {
             });
-            try (KeyedStateBackend state = state(restored)) {
+            try (LayeredKeyedStateBackend state = state(restored)) {
                 assertThat(state.position()).hasValue(manifest.offset());
                 for (int key = 0; key < 50; key++) {
                     state.setCurrentKey(("key-" + key).getBytes(StandardCharsets.UTF_8));
@@ -216,7 +216,7 @@ class CheckpointerTest {
     void localStateAsNewAsTheCheckpointIsKept(Kind kind) throws Exception {
         ObjectStore store = open(kind);
         Checkpointer checkpointer = checkpointer(store, 1, 3);
-        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
             write(state, 0, 100, "a", 10);
             assertThat(publish(checkpointer, state)).isTrue();
         }
@@ -238,7 +238,7 @@ class CheckpointerTest {
             TopicPartition partition = PARTITION;
             Checkpointer checkpointer = checkpointer(store, 2 + damage.ordinal(), 3);
             Path db = dir.resolve("db-" + damage);
-            try (KeyedStateBackend state = state(db)) {
+            try (LayeredKeyedStateBackend state = state(db)) {
                 write(state, 0, 500, "a", 40);
                 assertThat(publish(checkpointer, state)).isTrue();
                 CheckpointManifest first = manifest(store, latestId(store));
@@ -268,7 +268,7 @@ class CheckpointerTest {
                     });
             assertThat(outcome.source()).as(damage.name()).isEqualTo(CheckpointRestorer.Source.REMOTE);
             assertThat(outcome.offset()).as(damage + ": the previous checkpoint").isEqualTo(40);
-            try (KeyedStateBackend state = state(restored)) {
+            try (LayeredKeyedStateBackend state = state(restored)) {
                 assertThat(state.position()).hasValue(40);
                 state.setCurrentKey("user-499".getBytes(StandardCharsets.UTF_8));
                 assertThat(state.valueState(PROFILE).value()).isEqualTo("profile 499 a");
@@ -287,7 +287,7 @@ class CheckpointerTest {
         Checkpointer checkpointer = checkpointer(store, 3, 2);
         store.put(layout.filesPrefix() + "000999.sst.10.0badc0de", new byte[10]);
         store.put(layout.checkpointsPrefix() + String.format("%019d", 42L) + "/MANIFEST-000001", new byte[3]);
-        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
             for (int round = 0; round < 6; round++) {
                 // Rewriting the same users makes compactions replace files between checkpoints.
                 write(state, 0, 1_000, "round " + round, 10L * (round + 1));
@@ -317,7 +317,7 @@ class CheckpointerTest {
     void aStaleOwnerPublishesNothingOnceANewOwnerHasClaimed(Kind kind) throws Exception {
         ObjectStore store = open(kind);
         Checkpointer stale = checkpointer(store, 4, 3);
-        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
             write(state, 0, 100, "a", 10);
             assertThat(publish(stale, state)).isTrue();
             long published = latestId(store);
@@ -329,7 +329,7 @@ class CheckpointerTest {
             assertThat(publish(stale, state)).as("the stale owner's checkpoint is not published").isFalse();
             assertThat(stale.fenced()).isTrue();
             assertThat(newOwner.read()).hasValue(new OwnershipFence.Latest(6, published));
-            assertThat(stale.snapshot(state)).as("a fenced checkpointer takes no more checkpoints").isNull();
+            assertThat(stale.checkpointNow(state)).as("a fenced checkpointer takes no more checkpoints").isNull();
         }
     }
 
@@ -338,16 +338,15 @@ class CheckpointerTest {
     void uploadsRetryWhileTheStoreIsDownAndSucceedWhenItReturns(Kind kind) throws Exception {
         FlakyObjectStore store = new FlakyObjectStore(open(kind));
         Checkpointer checkpointer = checkpointer(store, 1, 3);
-        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
             write(state, 0, 300, "a", 30);
             store.down(true);
-            LocalCheckpoint local = checkpointer.snapshot(state);
-            var upload = checkpointer.upload(local);
+            var upload = checkpointer.checkpointNow(state);
             await().atMost(Duration.ofSeconds(10)).until(() -> store.failedCalls() >= 3);
             assertThat(upload).isNotDone();
             assertThat(checkpointer.busy()).isTrue();
             assertThat(checkpointer.durableOffset()).isEqualTo(-1);
-            assertThat(checkpointer.snapshot(state)).as("one checkpoint in flight at a time").isNull();
+            assertThat(checkpointer.checkpointNow(state)).as("one checkpoint in flight at a time").isNull();
 
             store.down(false);
             assertThat(upload.get(30, TimeUnit.SECONDS)).isTrue();
@@ -364,7 +363,7 @@ class CheckpointerTest {
         int retained = 2;
         Checkpointer checkpointer = checkpointer(store, 1, retained);
         long position = 0;
-        try (KeyedStateBackend state = state(dir.resolve("db"))) {
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
             state.setCurrentKey(subject.getBytes(StandardCharsets.UTF_8));
             state.valueState(PROFILE).update("profile of " + subject);
             write(state, 0, 300, "a", ++position);
@@ -381,14 +380,14 @@ class CheckpointerTest {
                 state.maintain();
                 publish(checkpointer, state);
             }
-            assertThat(state.statistics().purges()).isPositive();
+            assertThat(state.ttlMetrics().purges()).isPositive();
         }
         assertThat(objectsContaining(store, subject)).as("objects holding the expired subject").isEmpty();
         Path restored = dir.resolve("restored");
         TestCheckpointers.restorer(store, downloads)
                 .restore(PARTITION, TestCheckpointers.layout(PARTITION), latestId(store), -1, restored, () -> {
                 });
-        try (KeyedStateBackend state = state(restored)) {
+        try (LayeredKeyedStateBackend state = state(restored)) {
             state.setCurrentKey("user-299".getBytes(StandardCharsets.UTF_8));
             assertThat(state.valueState(PROFILE).value()).as("live data is still checkpointed").isEqualTo("profile 299 b");
         }

@@ -1,5 +1,6 @@
 package io.loginstate.checkpoint;
 
+import java.net.ConnectException;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.ObjectStoreException;
@@ -32,7 +33,7 @@ public final class FlakyObjectStore implements ObjectStore {
     private void check(String operation, String key) {
         if (down) {
             failedCalls.incrementAndGet();
-            throw new ObjectStoreException(name(), operation, key, new java.net.ConnectException("store unreachable"));
+            throw new ObjectStoreException(name(), operation, key, new ConnectException("store unreachable"));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.loginstate.checkpoint;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.loginstate.objectstore.ObjectStore;
 import org.apache.kafka.common.TopicPartition;
 
@@ -17,20 +18,21 @@ public final class TestCheckpointers {
     }
 
     public static CheckpointSettings settings(int retained, Duration orphanMinAge) {
-        return new CheckpointSettings(retained, orphanMinAge, Duration.ofMillis(20), Duration.ofMillis(200));
+        return new CheckpointSettings(retained, orphanMinAge, Duration.ofMillis(20), Duration.ofMillis(200), 2, 4);
     }
 
     /** A checkpointer of {@code partition} for owner {@code epoch}; nothing durable yet. */
     public static Checkpointer checkpointer(TopicPartition partition, ObjectStore store, long epoch, Path localRoot,
                                             CheckpointSettings settings, Executor uploads,
                                             ScheduledExecutorService retries, InstantSource clock) {
-        return new Checkpointer(partition, CheckpointLayout.of(partition.topic(), partition.partition()), store, epoch, -1,
-                localRoot, settings, Map.of("test", "true"), uploads, retries, OffsetCommitter.NONE, clock,
-                CheckpointMetrics.unregistered());
+        ObjectStoreCheckpointer.Shared shared = new ObjectStoreCheckpointer.Shared(store, uploads, retries, OffsetCommitter.NONE,
+                clock, settings, Map.of("test", "true"));
+        return new ObjectStoreCheckpointer(partition, CheckpointLayout.of(partition.topic(), partition.partition()), epoch, -1,
+                localRoot, shared, CheckpointMetrics.unregistered());
     }
 
     public static CheckpointRestorer restorer(ObjectStore store, Executor downloads) {
-        return new CheckpointRestorer(store, downloads, new CheckpointMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry()));
+        return new CheckpointRestorer(store, downloads, new CheckpointMetrics(new SimpleMeterRegistry()));
     }
 
     public static CheckpointLayout layout(TopicPartition partition) {

@@ -3,7 +3,7 @@ package io.loginstate.it;
 import io.loginstate.testing.CheckpointedCluster;
 import io.loginstate.testing.GroupOffsets;
 import io.loginstate.testing.LoginStream;
-import io.loginstate.testing.Metrics;
+import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.StoredCheckpoints;
@@ -184,7 +184,7 @@ class CheckpointRecoveryIT {
         assertThat(durable.values().stream().mapToLong(Long::longValue).sum()).as(what + ": restored progress").isPositive();
         long bytes = log.restoredBytes().values().stream().mapToLong(Long::longValue).sum();
         assertThat(bytes).as(what + ": bytes downloaded").isPositive();
-        assertThat(Metrics.sum(service, "login_state_restore_bytes_total")).as(what + ": restore bytes metric")
+        assertThat(PrometheusScrape.of(service).sum("login_state_restore_bytes_total")).as(what + ": restore bytes metric")
                 .isEqualTo((double) bytes);
         return true;
     }
@@ -205,7 +205,7 @@ class CheckpointRecoveryIT {
 
     /** Checkpoints this process published, of the partition that published fewest. */
     private static long publishedPerPartition(ServiceProcess service) {
-        List<Double> counts = Metrics.samples(service, "login_state_checkpoint_upload_seconds_count");
+        List<Double> counts = PrometheusScrape.of(service).values("login_state_checkpoint_upload_seconds_count");
         return counts.size() < PARTITIONS ? 0 : (long) counts.stream().mapToDouble(Double::doubleValue).min().orElse(0);
     }
 

@@ -1,8 +1,12 @@
 package io.loginstate.it;
 
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Objects;
 import io.loginstate.testing.BrokerFixture;
 import io.loginstate.testing.ExpectedLogins;
-import io.loginstate.testing.Metrics;
+import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.TestProducers;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -71,7 +75,7 @@ class HostileTimestampIT {
                 "login-state.object-store.directory.path", kafka.workDir().resolve("checkpoints").toString());
         long now = System.currentTimeMillis();
         Random random = new Random(16);
-        try (ServiceProcess service = ServiceProcess.start(settings, List.of(), java.nio.file.Path.of("target", "it-logs", "hostile-timestamp.log"));
+        try (ServiceProcess service = ServiceProcess.start(settings, List.of(), Path.of("target", "it-logs", "hostile-timestamp.log"));
              KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(kafka.bootstrapServers())) {
             for (int user = 0; user < USERS; user++) {
                 send(producer, good("user-" + user, now - Duration.ofHours(3).toMillis() + random.nextInt(60_000), random));
@@ -99,13 +103,13 @@ class HostileTimestampIT {
             producer.flush();
             awaitApplied(service);
 
-            List<String> wrong = new java.util.ArrayList<>();
+            List<String> wrong = new ArrayList<>();
             for (String user : expected.users().keySet()) {
                 ServiceProcess.Answer answer = service.get("/users/" + user);
                 if (answer.status() != 200
                         || answer.json().path("loginCount").asLong() != expected.loginCount(user)
                         || answer.json().path("failedLoginCount").asLong() != expected.failedLoginCount(user)
-                        || !java.util.Objects.equals(answer.json().path("lastLogin").isNull() ? null
+                        || !Objects.equals(answer.json().path("lastLogin").isNull() ? null
                         : answer.json().path("lastLogin").asText(), expected.lastLogin(user))
                         || !answer.json().path("firstSeen").asText().equals(expected.firstSeen(user))) {
                     wrong.add(user + ": " + answer.status() + " " + answer.body());
@@ -118,9 +122,9 @@ class HostileTimestampIT {
 
             Map<String, String> reasons = readDeadLetterReasons(deadLettered.size());
             assertThat(reasons).containsExactlyInAnyOrderEntriesOf(deadLettered);
-            assertThat(Metrics.sum(service, "login_state_records_dropped_total")).isEqualTo(expiredOnArrival);
+            assertThat(PrometheusScrape.of(service).sum("login_state_records_dropped_total")).isEqualTo(expiredOnArrival);
             long bound = System.currentTimeMillis() + Duration.ofMinutes(5).toMillis();
-            assertThat(Metrics.samples(service, "login_state_event_time_watermark")).hasSize(PARTITIONS)
+            assertThat(PrometheusScrape.of(service).values("login_state_event_time_watermark")).hasSize(PARTITIONS)
                     .allSatisfy(watermark -> assertThat(watermark).isLessThanOrEqualTo(bound));
         }
     }
@@ -131,7 +135,7 @@ class HostileTimestampIT {
         String ts = switch (random.nextInt(3)) {
             case 0 -> Long.toString(timestamp);
             case 1 -> "\"" + Instant.ofEpochMilli(timestamp) + "\"";
-            default -> "\"" + Instant.ofEpochMilli(timestamp).atOffset(java.time.ZoneOffset.ofHours(-5)) + "\"";
+            default -> "\"" + Instant.ofEpochMilli(timestamp).atOffset(ZoneOffset.ofHours(-5)) + "\"";
         };
         return new ProducerRecord<>(TOPIC, bytes(user), bytes(ExpectedLogins.eventJson(user, ts, success ? "SUCCESS" : "FAILURE")));
     }

@@ -1,5 +1,8 @@
 package io.loginstate.it;
 
+import java.time.ZoneOffset;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.hamcrest.Matchers;
 import io.loginstate.ingest.KafkaDeadLetterPublisher;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
@@ -54,7 +57,7 @@ class LoginPipelineTest {
     private static final int USERS = 400;
     private static final int GOOD_EVENTS = 10_000;
     /** Events span the last days: well inside the default 30-day TTL, whenever the test runs. */
-    private static final long BASE_TIME = Instant.now().minus(java.time.Duration.ofDays(3)).toEpochMilli();
+    private static final long BASE_TIME = Instant.now().minus(Duration.ofDays(3)).toEpochMilli();
     private static final ExpectedLogins EXPECTED = new ExpectedLogins();
     /** test-id header of each malformed record → the reason it must be rejected with. */
     private static final Map<String, String> MALFORMED = new HashMap<>();
@@ -73,7 +76,7 @@ class LoginPipelineTest {
         observer.armOverlapProbe();
         Random random = new Random(42);
         List<Future<?>> sends = new ArrayList<>();
-        Map<String, Future<org.apache.kafka.clients.producer.RecordMetadata>> firstSendOfUser = new HashMap<>();
+        Map<String, Future<RecordMetadata>> firstSendOfUser = new HashMap<>();
         try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(KafkaBrokerResource.bootstrapServers())) {
             int malformed = 0;
             for (int i = 0; i < GOOD_EVENTS; i++) {
@@ -84,9 +87,9 @@ class LoginPipelineTest {
                 String ts = switch (i % 3) {
                     case 0 -> "\"" + Instant.ofEpochMilli(timestamp) + "\"";
                     case 1 -> Long.toString(timestamp);
-                    default -> "\"" + Instant.ofEpochMilli(timestamp).atOffset(java.time.ZoneOffset.ofHours(2)) + "\"";
+                    default -> "\"" + Instant.ofEpochMilli(timestamp).atOffset(ZoneOffset.ofHours(2)) + "\"";
                 };
-                Future<org.apache.kafka.clients.producer.RecordMetadata> send =
+                Future<RecordMetadata> send =
                         producer.send(record(user, ExpectedLogins.eventJson(user, ts, success ? "SUCCESS" : "FAILURE"), null));
                 sends.add(send);
                 firstSendOfUser.putIfAbsent(user, send);
@@ -99,7 +102,7 @@ class LoginPipelineTest {
                 send.get();
             }
             produced = sends.size();
-            for (Map.Entry<String, Future<org.apache.kafka.clients.producer.RecordMetadata>> e : firstSendOfUser.entrySet()) {
+            for (Map.Entry<String, Future<RecordMetadata>> e : firstSendOfUser.entrySet()) {
                 USER_PARTITION.put(e.getKey(), e.getValue().get().partition());
             }
             assertThat(MALFORMED).hasSizeGreaterThanOrEqualTo(100);
@@ -154,11 +157,11 @@ class LoginPipelineTest {
     @Order(3)
     void answersBadRequestsWithClearErrors() {
         given().get("/users/{id}", " ").then().statusCode(400)
-                .body("error", org.hamcrest.Matchers.equalTo("INVALID_USER_ID"));
+                .body("error", Matchers.equalTo("INVALID_USER_ID"));
         given().get("/users/{id}", "x".repeat(300)).then().statusCode(400);
         given().get("/users/{id}", "never-seen").then().statusCode(404)
-                .body("error", org.hamcrest.Matchers.equalTo("USER_NOT_FOUND"));
-        given().get("/partitions").then().statusCode(200).body("size()", org.hamcrest.Matchers.equalTo(8));
+                .body("error", Matchers.equalTo("USER_NOT_FOUND"));
+        given().get("/partitions").then().statusCode(200).body("size()", Matchers.equalTo(8));
         given().get("/q/health/ready").then().statusCode(200);
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/health/started").then().statusCode(200);

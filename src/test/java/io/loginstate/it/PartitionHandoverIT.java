@@ -3,7 +3,7 @@ package io.loginstate.it;
 import io.loginstate.testing.CheckpointedCluster;
 import io.loginstate.testing.GroupOffsets;
 import io.loginstate.testing.LoginStream;
-import io.loginstate.testing.Metrics;
+import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.StoredCheckpoints;
@@ -116,7 +116,7 @@ class PartitionHandoverIT {
                 assertThat(logB.keptLocalAt()).as("B had no local state").isEmpty();
                 long restored = restoredByB.values().stream().mapToLong(Long::longValue).sum();
                 assertThat(restored).as("progress B restored").isGreaterThanOrEqualTo(FIRST_PART);
-                assertThat(Metrics.sum(b, "login_state_restore_bytes_total")).as("bytes B downloaded").isPositive();
+                assertThat(PrometheusScrape.of(b).sum("login_state_restore_bytes_total")).as("bytes B downloaded").isPositive();
                 await("records applied by B").atMost(Duration.ofSeconds(5))
                         .untilAsserted(() -> assertThat(b.progress().appliedRecords()).isEqualTo(EVENTS - restored));
 

@@ -1,5 +1,6 @@
 package io.loginstate.it;
 
+import java.io.IOException;
 import io.loginstate.testing.BrokerFixture;
 import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.ServiceProcess;
@@ -100,7 +101,7 @@ class ServiceRestartIT {
         assertThat(closedPartitions(service.log()) - closedBefore).isEqualTo(PARTITIONS);
     }
 
-    private static long closedPartitions(Path log) throws java.io.IOException {
+    private static long closedPartitions(Path log) throws IOException {
         try (var lines = Files.lines(log)) {
             return lines.filter(line -> line.contains("closed at offset")).count();
         }

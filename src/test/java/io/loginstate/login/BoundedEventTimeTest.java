@@ -3,17 +3,17 @@ package io.loginstate.login;
 import io.loginstate.processing.BatchOutcome;
 import io.loginstate.processing.Rejection;
 import io.loginstate.state.Backends;
-import io.loginstate.state.KeyedStateBackend;
-import io.loginstate.state.PlainListState;
-import io.loginstate.state.StateBackend;
-import io.loginstate.state.ValueFormat;
+import io.loginstate.state.LayeredKeyedStateBackend;
+import io.loginstate.state.plain.PlainListState;
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.api.KeyedStateStore;
-import io.loginstate.state.ttl.StateVisibility;
-import io.loginstate.state.ttl.TimeCharacteristic;
-import io.loginstate.state.ttl.TtlConfig;
-import io.loginstate.state.ttl.TtlSettings;
-import io.loginstate.state.ttl.TtlTimeService;
-import io.loginstate.state.ttl.UpdateType;
+import io.loginstate.state.api.StateVisibility;
+import io.loginstate.state.api.TimeCharacteristic;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.ttl.TtlCleanupSettings;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.api.UpdateType;
 import io.loginstate.testing.ManualClock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -53,7 +53,7 @@ class BoundedEventTimeTest {
     @Test
     void theClockBoundsEventTimeByTheWallClockAndTheRecordsOwnTime() {
         ManualClock clock = new ManualClock(T0);
-        TtlTimeService time = new TtlTimeService(clock, LATENESS, true, SKEW);
+        EventTimeClock time = new EventTimeClock(clock, LATENESS, true, SKEW);
         assertThat(time.futureLimit(-1)).isEqualTo(T0 + SKEW.toMillis());
         assertThat(time.futureLimit(T0 - 60_000)).as("an earlier record time").isEqualTo(T0 - 60_000 + SKEW.toMillis());
         assertThat(time.futureLimit(T0 + 60_000)).as("a later record time").isEqualTo(T0 + SKEW.toMillis());
@@ -65,7 +65,7 @@ class BoundedEventTimeTest {
         assertThat(time.restore(T0)).isFalse();
         assertThat(time.maxEventTimestamp()).isEqualTo(T0);
 
-        TtlTimeService unbounded = new TtlTimeService(clock, LATENESS, true, TtlTimeService.UNBOUNDED_SKEW);
+        EventTimeClock unbounded = new EventTimeClock(clock, LATENESS, true, EventTimeClock.UNBOUNDED_SKEW);
         assertThat(unbounded.futureLimit(-1)).isEqualTo(Long.MAX_VALUE);
     }
 
@@ -73,7 +73,7 @@ class BoundedEventTimeTest {
     @EnumSource(value = Backends.class, names = {"HEAP", "ROCKSDB"})
     void aFarFutureEventIsRejectedAndNeverMovesTheWatermark(Backends kind) {
         ManualClock clock = new ManualClock(T0);
-        Partition partition = new Partition(kind.open(dir, KeyedStateBackend.tableNames(STATES.all())), clock, SKEW);
+        Partition partition = new Partition(kind.open(dir, LayeredKeyedStateBackend.tableNames(STATES.all())), clock, SKEW);
         BatchOutcome first = partition.apply(record(0, "alice", T0 - 1000, T0), record(1, "bob", T0 - 500, T0));
         assertThat(first.notApplied()).isZero();
         long watermark = partition.state.time().watermark();
@@ -99,7 +99,7 @@ class BoundedEventTimeTest {
     @EnumSource(value = Backends.class, names = {"HEAP", "ROCKSDB"})
     void anEventAlreadyPastItsTtlIsDroppedAndCountedNotApplied(Backends kind) {
         ManualClock clock = new ManualClock(T0);
-        Partition partition = new Partition(kind.open(dir, KeyedStateBackend.tableNames(STATES.all())), clock, SKEW);
+        Partition partition = new Partition(kind.open(dir, LayeredKeyedStateBackend.tableNames(STATES.all())), clock, SKEW);
         partition.apply(record(0, "alice", T0 - 1000, T0));
         UserLoginState before = partition.visible("alice");
 
@@ -126,8 +126,8 @@ class BoundedEventTimeTest {
     void aPartitionPoisonedByTheOldRuleHealsWhenOpened(Reopen reopen) {
         ManualClock clock = new ManualClock(T0);
         Path files = dir.resolve("db");
-        Partition old = new Partition(reopen.backend.open(files, KeyedStateBackend.tableNames(STATES.all())), clock,
-                TtlTimeService.UNBOUNDED_SKEW);
+        Partition old = new Partition(reopen.backend.open(files, LayeredKeyedStateBackend.tableNames(STATES.all())), clock,
+                EventTimeClock.UNBOUNDED_SKEW);
         old.apply(record(0, "alice", T0 - 2000, T0), record(1, "bob", T0 - 1000, T0));
         old.apply(record(2, "mallory", YEAR_2200, T0), record(3, "mallory", YEAR_2200 + 1, T0));
         assertThat(old.state.time().watermark()).isGreaterThan(YEAR_2200 - LATENESS.toMillis() - 1);
@@ -135,8 +135,8 @@ class BoundedEventTimeTest {
         assertThat(old.visible("alice")).isNull();
         old.apply(record(4, "bob", T0, T0));
         assertThat(old.visible("bob")).isNull();
-        assertThat(maxStoredStamp(old.state.backend())).isGreaterThan(YEAR_2200 - 1);
-        StateBackend reopened = reopen.reopen(old, files, dir.resolve("snapshot"));
+        assertThat(maxStoredStamp(old.state.store())).isGreaterThan(YEAR_2200 - 1);
+        ByteStore reopened = reopen.reopen(old, files, dir.resolve("snapshot"));
 
         clock.advance(Duration.ofMinutes(1));
         long bound = T0 + Duration.ofMinutes(1).toMillis() + SKEW.toMillis();
@@ -144,7 +144,7 @@ class BoundedEventTimeTest {
         assertThat(healed.state.storedFutureEventTime()).isEqualTo(YEAR_2200 + 1);
         assertThat(healed.state.futureStampsRepaired()).as("mallory's value, recent login and device").isEqualTo(4);
         assertThat(healed.state.time().maxEventTimestamp()).isEqualTo(bound);
-        assertThat(maxStoredStamp(healed.state.backend())).isEqualTo(bound);
+        assertThat(maxStoredStamp(healed.state.store())).isEqualTo(bound);
 
         BatchOutcome later = healed.apply(record(5, "alice", T0 + 30_000, T0 + 30_000), record(6, "bob", T0 + 40_000, T0 + 40_000));
         assertThat(later.notApplied()).isZero();
@@ -154,14 +154,14 @@ class BoundedEventTimeTest {
 
         // Opened again: nothing left to heal.
         Partition again = new Partition(reopen.reopen(healed, files, dir.resolve("snapshot-2")), clock, SKEW);
-        assertThat(again.state.storedFutureEventTime()).isEqualTo(TtlTimeService.NO_TIME);
+        assertThat(again.state.storedFutureEventTime()).isEqualTo(EventTimeClock.NO_TIME);
         assertThat(again.state.futureStampsRepaired()).isZero();
 
         // The re-stamped entries expire one TTL after the bound, and cleanup finds them.
         clock.set(bound + TTL.toMillis() + TTL.toMillis() / 64 + 1);
         assertThat(again.visible("mallory")).isNull();
         again.state.maintain();
-        assertThat(maxStoredStamp(again.state.backend())).as("nothing left stored").isEqualTo(Long.MIN_VALUE);
+        assertThat(maxStoredStamp(again.state.store())).as("nothing left stored").isEqualTo(Long.MIN_VALUE);
         again.close();
     }
 
@@ -178,23 +178,23 @@ class BoundedEventTimeTest {
             this.backend = backend;
         }
 
-        StateBackend reopen(Partition old, Path files, Path snapshot) {
+        ByteStore reopen(Partition old, Path files, Path snapshot) {
             if (this == LOCAL_FILES) {
                 old.close();
-                return Backends.ROCKSDB.open(files, KeyedStateBackend.tableNames(STATES.all()));
+                return Backends.ROCKSDB.open(files, LayeredKeyedStateBackend.tableNames(STATES.all()));
             }
             return snapshotAndRestore(old, snapshot);
         }
     }
 
-    private static StateBackend snapshotAndRestore(Partition partition, Path snapshot) {
-        partition.state.backend().snapshot(snapshot);
+    private static ByteStore snapshotAndRestore(Partition partition, Path snapshot) {
+        partition.state.store().snapshot(snapshot);
         partition.close();
-        return Backends.HEAP.restore(snapshot, snapshot, KeyedStateBackend.tableNames(STATES.all()));
+        return Backends.HEAP.restore(snapshot, snapshot, LayeredKeyedStateBackend.tableNames(STATES.all()));
     }
 
     /** The highest stamp of any entry or list element of the three states. */
-    private static long maxStoredStamp(StateBackend backend) {
+    private static long maxStoredStamp(ByteStore backend) {
         long max = Long.MIN_VALUE;
         for (String table : List.of(STATES.user.name(), STATES.recentLogins.name(), STATES.devices.name())) {
             for (Map.Entry<byte[], byte[]> entry : backend.committedTable(table).scan(new byte[0], null, Integer.MAX_VALUE)) {
@@ -220,12 +220,12 @@ class BoundedEventTimeTest {
 
     /** One partition's state and handler, driven as the processor drives them. */
     private static final class Partition {
-        final KeyedStateBackend state;
+        final LayeredKeyedStateBackend state;
         final LoginPartitionHandler handler;
 
-        Partition(StateBackend backend, ManualClock clock, Duration skew) {
-            this.state = new KeyedStateBackend(backend, STATES.all(), new TtlTimeService(clock, LATENESS, true, skew),
-                    new TtlSettings(1000, Duration.ofHours(1)));
+        Partition(ByteStore backend, ManualClock clock, Duration skew) {
+            this.state = new LayeredKeyedStateBackend(backend, STATES.all(), new EventTimeClock(clock, LATENESS, true, skew),
+                    new TtlCleanupSettings(1000, Duration.ofHours(1)));
             this.handler = new LoginPartitionHandler(state, STATES, new LoginEventParser(1 << 20));
         }
 

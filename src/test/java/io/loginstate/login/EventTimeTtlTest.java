@@ -2,16 +2,16 @@ package io.loginstate.login;
 
 import io.loginstate.processing.BatchOutcome;
 import io.loginstate.state.Backends;
-import io.loginstate.state.KeyedStateBackend;
-import io.loginstate.state.StateBackend;
+import io.loginstate.state.LayeredKeyedStateBackend;
+import io.loginstate.state.store.ByteStore;
 import io.loginstate.state.api.KeyedStateStore;
-import io.loginstate.state.ttl.CleanupStrategy;
-import io.loginstate.state.ttl.StateVisibility;
-import io.loginstate.state.ttl.TimeCharacteristic;
-import io.loginstate.state.ttl.TtlConfig;
-import io.loginstate.state.ttl.TtlSettings;
-import io.loginstate.state.ttl.TtlTimeService;
-import io.loginstate.state.ttl.UpdateType;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.StateVisibility;
+import io.loginstate.state.api.TimeCharacteristic;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.ttl.TtlCleanupSettings;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.api.UpdateType;
 import io.loginstate.testing.ManualClock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -63,8 +63,8 @@ class EventTimeTtlTest {
         reference.close();
         // Users did expire along the way, or the comparison proves little.
         assertThat(expected.get(expected.size() - 1).values()).contains("absent");
-        assertThat(reference.state.statistics().removed(CleanupStrategy.ON_ACCESS)
-                + reference.state.statistics().removed(CleanupStrategy.INCREMENTAL)).isPositive();
+        assertThat(reference.state.ttlMetrics().removed(CleanupStrategy.ON_ACCESS)
+                + reference.state.ttlMetrics().removed(CleanupStrategy.INCREMENTAL)).isPositive();
 
         // Replay: RocksDB, random batch sizes, a wall clock running wild, maintenance between
         // batches, and restarts that must bring the watermark back from storage.
@@ -110,7 +110,7 @@ class EventTimeTtlTest {
         // Cleanup works on index buckets (TTL / 64 here) and finds an entry at most one bucket late.
         clock.advance(TTL.dividedBy(64));
         partition.state.maintain();
-        assertThat(partition.state.statistics().removed(CleanupStrategy.INCREMENTAL)).isEqualTo(6);
+        assertThat(partition.state.ttlMetrics().removed(CleanupStrategy.INCREMENTAL)).isEqualTo(6);
         assertThat(partition.storedEntries()).isZero();
         partition.close();
     }
@@ -166,7 +166,7 @@ class EventTimeTtlTest {
         final ManualClock clock;
         final boolean backstop;
         final int cleanupBatchSize;
-        final KeyedStateBackend state;
+        final LayeredKeyedStateBackend state;
         final LoginPartitionHandler handler;
 
         Partition(Backends kind, Path directory, ManualClock clock, boolean backstop) {
@@ -179,9 +179,9 @@ class EventTimeTtlTest {
             this.directory = directory;
             this.clock = clock;
             this.backstop = backstop;
-            StateBackend backend = kind.open(directory, KeyedStateBackend.tableNames(STATES.all()));
-            this.state = new KeyedStateBackend(backend, STATES.all(), new TtlTimeService(clock, LATENESS, backstop, Duration.ofMinutes(5)),
-                    new TtlSettings(cleanupBatchSize, Duration.ofMinutes(30)));
+            ByteStore backend = kind.open(directory, LayeredKeyedStateBackend.tableNames(STATES.all()));
+            this.state = new LayeredKeyedStateBackend(backend, STATES.all(), new EventTimeClock(clock, LATENESS, backstop, Duration.ofMinutes(5)),
+                    new TtlCleanupSettings(cleanupBatchSize, Duration.ofMinutes(30)));
             this.handler = new LoginPartitionHandler(state, STATES, new LoginEventParser(1 << 20));
         }
 
@@ -234,7 +234,7 @@ class EventTimeTtlTest {
         long storedEntries() {
             long entries = 0;
             for (String table : List.of(STATES.user.name(), STATES.recentLogins.name(), STATES.devices.name())) {
-                entries += state.backend().committedTable(table).scan(new byte[0], null, Integer.MAX_VALUE).size();
+                entries += state.store().committedTable(table).scan(new byte[0], null, Integer.MAX_VALUE).size();
             }
             return entries;
         }

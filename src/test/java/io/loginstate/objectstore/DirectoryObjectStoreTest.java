@@ -1,5 +1,6 @@
 package io.loginstate.objectstore;
 
+import java.io.File;
 import static org.awaitility.Awaitility.await;
 
 import org.junit.jupiter.api.Test;
@@ -41,7 +42,7 @@ class DirectoryObjectStoreTest {
         int increments = 100;
         Path root = dir.resolve("store");
         Path go = dir.resolve("go");
-        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch start = new CountDownLatch(1);
         try (ObjectStore store = new DirectoryObjectStore(root)) {
             store.put(COUNTER, bytes("0"));
         }
@@ -90,7 +91,7 @@ class DirectoryObjectStoreTest {
     private static List<String> javaCommand(Path root, int increments, Path ready, Path go) throws URISyntaxException {
         // Only this project's classes: a short class path starts the JVM fast.
         String classPath = Path.of(DirectoryObjectStore.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                + java.io.File.pathSeparator
+                + File.pathSeparator
                 + Path.of(DirectoryCounter.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", classPath, DirectoryCounter.class.getName(),
@@ -98,7 +99,7 @@ class DirectoryObjectStoreTest {
     }
 
     private static void awaitFile(Path file) {
-        await("file " + file).atMost(java.time.Duration.ofSeconds(30)).pollInterval(java.time.Duration.ofMillis(1))
+        await("file " + file).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
                 .until(() -> Files.exists(file));
     }
 

@@ -1,5 +1,6 @@
 package io.loginstate.objectstore;
 
+import org.assertj.core.groups.Tuple;
 import io.loginstate.embedded.EmbeddedKafkaBroker;
 import io.loginstate.testing.ObjectStores;
 import io.loginstate.testing.S3ProxyServer;
@@ -45,7 +46,7 @@ class ObjectStoreContractTest {
 
     private static final String BUCKET = "checkpoints";
     @RegisterExtension
-    static final ObjectStores STORES = new ObjectStores(BUCKET, settings -> settings.withListPageSize(LIST_PAGE_SIZE));
+    static final ObjectStores STORES = new ObjectStores(BUCKET, settings -> settings.toBuilder().listPageSize(LIST_PAGE_SIZE).build());
 
     @TempDir
     Path dir;
@@ -136,7 +137,7 @@ class ObjectStoreContractTest {
         try (ObjectStore store = open(kind)) {
             store.put("p-0/shared/000042.sst", source);
             assertThat(store.list("p-0/shared/")).extracting(ObjectInfo::key, ObjectInfo::size)
-                    .containsExactly(org.assertj.core.groups.Tuple.tuple("p-0/shared/000042.sst", (long) content.length));
+                    .containsExactly(Tuple.tuple("p-0/shared/000042.sst", (long) content.length));
 
             store.download("p-0/shared/000042.sst", target);
             assertThat(Files.readAllBytes(target)).isEqualTo(content);
@@ -286,7 +287,7 @@ class ObjectStoreContractTest {
 
     @Test
     void s3FailuresOnAMissingBucketNameTheStoreTheOperationAndTheKey() {
-        try (ObjectStore store = S3ObjectStore.create(s3Settings().withBucket("no-such-bucket"))) {
+        try (ObjectStore store = S3ObjectStore.create(s3Settings().toBuilder().bucket("no-such-bucket").build())) {
             assertThat(store.name()).contains("s3://no-such-bucket/").contains(STORES.endpoint().toString());
             assertFailure(() -> store.put("p-0/owner", bytes("x")), store, "put", "p-0/owner", "NoSuchBucket");
             assertFailure(() -> store.putIfAbsent("p-0/owner", bytes("x")), store, "putIfAbsent", "p-0/owner", "NoSuchBucket");
@@ -301,8 +302,8 @@ class ObjectStoreContractTest {
     @Test
     void s3FailuresOnAnUnreachableEndpointComeQuicklyAndNameTheStore() {
         URI refused = URI.create("http://127.0.0.1:" + EmbeddedKafkaBroker.freePort());
-        try (ObjectStore store = S3ObjectStore.create(s3Settings().withEndpoint(refused)
-                .withTimeouts(Duration.ofMillis(500), Duration.ofMillis(500), 2))) {
+        try (ObjectStore store = S3ObjectStore.create(s3Settings().toBuilder().endpoint(refused)
+                .timeouts(Duration.ofMillis(500), Duration.ofMillis(500), 2).build())) {
             long started = System.nanoTime();
             assertFailure(() -> store.get("p-0/owner"), store, "get", "p-0/owner", "refused");
             assertFailure(() -> store.putIfAbsent("p-0/owner", bytes("x")), store, "putIfAbsent", "p-0/owner", "refused");
@@ -314,9 +315,9 @@ class ObjectStoreContractTest {
     void s3CallsToAServerThatNeverAnswersTimeOut() throws IOException {
         // Accepts connections (the backlog does) and never answers a request.
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             ObjectStore store = S3ObjectStore.create(s3Settings()
-                     .withEndpoint(URI.create("http://127.0.0.1:" + silent.getLocalPort()))
-                     .withTimeouts(Duration.ofMillis(500), Duration.ofMillis(300), 1))) {
+             ObjectStore store = S3ObjectStore.create(s3Settings().toBuilder()
+                     .endpoint(URI.create("http://127.0.0.1:" + silent.getLocalPort()))
+                     .timeouts(Duration.ofMillis(500), Duration.ofMillis(300), 1).build())) {
             long started = System.nanoTime();
             assertFailure(() -> store.exists("p-0/owner"), store, "exists", "p-0/owner", "timed out");
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
@@ -340,9 +341,9 @@ class ObjectStoreContractTest {
     void s3SettingsNeverShowTheSecretAndNeedBothCredentialsOrNone() {
         S3Settings settings = s3Settings();
         assertThat(settings.toString()).contains(S3ProxyServer.ACCESS_KEY_ID).doesNotContain(S3ProxyServer.SECRET_ACCESS_KEY);
-        assertThat(settings.withPrefix("/team/login-state").prefix()).isEqualTo("team/login-state/");
-        assertThat(settings.withPrefix("").prefix()).isEmpty();
-        assertThatThrownBy(() -> S3Settings.of(BUCKET).withCredentials("id", null))
+        assertThat(settings.toBuilder().prefix("/team/login-state").build().prefix()).isEqualTo("team/login-state/");
+        assertThat(settings.toBuilder().prefix("").build().prefix()).isEmpty();
+        assertThatThrownBy(() -> S3Settings.builder(BUCKET).credentials("id", null).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("together");
         assertThat(S3Settings.of(BUCKET).accessKeyId()).isEqualTo(Optional.empty());
     }

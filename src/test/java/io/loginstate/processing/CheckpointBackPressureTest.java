@@ -5,12 +5,12 @@ import io.loginstate.checkpoint.FlakyObjectStore;
 import io.loginstate.checkpoint.TestCheckpointers;
 import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.state.Backends;
-import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.ValueState;
-import io.loginstate.state.ttl.TtlSettings;
-import io.loginstate.state.ttl.TtlTimeService;
+import io.loginstate.state.ttl.TtlCleanupSettings;
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -60,9 +60,9 @@ class CheckpointBackPressureTest {
 
     /** Counts records per key; the total is the sum over keys. */
     private static final class CountingHandler implements PartitionStateHandler {
-        private final KeyedStateBackend state;
+        private final LayeredKeyedStateBackend state;
 
-        CountingHandler(KeyedStateBackend state) {
+        CountingHandler(LayeredKeyedStateBackend state) {
             this.state = state;
         }
 
@@ -75,23 +75,19 @@ class CheckpointBackPressureTest {
                 count.update(current == null ? 1 : current + 1);
             }
         }
-
-        @Override
-        public void discardUncommitted() {
-        }
     }
 
     @Test
     void pausesBeyondTheBoundWhileTheStoreIsDownAndResumesWithoutLossWhenItReturns() throws Exception {
         FlakyObjectStore store = new FlakyObjectStore(new DirectoryObjectStore(dir.resolve("store")));
         ManualClock clock = new ManualClock(System.currentTimeMillis());
-        KeyedStateBackend state = new KeyedStateBackend(Backends.ROCKSDB.open(dir.resolve("db"), KeyedStateBackend.tableNames(List.of(COUNT))),
-                List.of(COUNT), new TtlTimeService(clock, Duration.ZERO, true, Duration.ofMinutes(5)), new TtlSettings(100, Duration.ofHours(1)));
+        LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(Backends.ROCKSDB.open(dir.resolve("db"), LayeredKeyedStateBackend.tableNames(List.of(COUNT))),
+                List.of(COUNT), new EventTimeClock(clock, Duration.ZERO, true, Duration.ofMinutes(5)), new TtlCleanupSettings(100, Duration.ofHours(1)));
         Checkpointer checkpointer = TestCheckpointers.checkpointer(PARTITION, store, 1, dir.resolve("local"),
                 TestCheckpointers.settings(2, Duration.ofMinutes(15)), uploads, retries, clock);
-        PartitionProcessor processor = new PartitionProcessor(PARTITION, state, new CountingHandler(state), apply,
-                rejection -> CompletableFuture.completedFuture(null), new ProcessingObserver() {
-                }, new ProcessingMetrics(new SimpleMeterRegistry()), 2, checkpointer, BOUND);
+        PartitionProcessor processor = new PartitionProcessor(PARTITION, state, new CountingHandler(state), checkpointer,
+                new PartitionProcessor.Shared(apply, rejection -> CompletableFuture.completedFuture(null), new ProcessingObserver() {
+                }, new ProcessingMetrics(new SimpleMeterRegistry()), 2, BOUND));
 
         store.down(true);
         int batches = 20;
@@ -114,10 +110,9 @@ class CheckpointBackPressureTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> processor.nextOffset().orElse(0) == (long) batches * BATCH);
         assertThat(rooms.get(batches - 1)).isDone();
         assertThat(checkpointer.durableOffset()).isPositive();
-        long total = processor.read(s -> {
+        long total = processor.read(view -> {
             long sum = 0;
             for (int user = 0; user < 7; user++) {
-                var view = s.readView();
                 view.setCurrentKey(("user-" + user).getBytes(StandardCharsets.UTF_8));
                 Long count = view.valueState(COUNT).value();
                 sum += count == null ? 0 : count;

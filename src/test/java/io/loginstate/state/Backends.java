@@ -1,8 +1,10 @@
 package io.loginstate.state;
 
-import io.loginstate.state.heap.HeapStateBackend;
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.store.CachingStore;
+import io.loginstate.state.heap.HeapStore;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
-import io.loginstate.state.rocksdb.RocksDBStateBackend;
+import io.loginstate.state.rocksdb.RocksDBStore;
 
 import java.nio.file.Path;
 import java.util.Collection;
@@ -11,37 +13,37 @@ import java.util.Collection;
 public enum Backends {
     HEAP {
         @Override
-        public StateBackend open(Path directory, Collection<String> tables) {
-            return new HeapStateBackend("heap", tables);
+        public ByteStore open(Path directory, Collection<String> tables) {
+            return new HeapStore("heap", tables);
         }
 
         @Override
-        public StateBackend restore(Path snapshot, Path directory, Collection<String> tables) {
-            return HeapStateBackend.restore("heap", snapshot, tables);
+        public ByteStore restore(Path snapshot, Path directory, Collection<String> tables) {
+            return HeapStore.restore("heap", snapshot, tables);
         }
     },
     ROCKSDB {
         @Override
-        public StateBackend open(Path directory, Collection<String> tables) {
-            return RocksDBStateBackend.open("rocksdb", directory, tables, SHARED);
+        public ByteStore open(Path directory, Collection<String> tables) {
+            return RocksDBStore.open("rocksdb", directory, tables, SHARED);
         }
 
         @Override
-        public StateBackend restore(Path snapshot, Path directory, Collection<String> tables) {
+        public ByteStore restore(Path snapshot, Path directory, Collection<String> tables) {
             // A RocksDB snapshot is a complete database directory: open it where it is.
-            return RocksDBStateBackend.open("rocksdb", snapshot, tables, SHARED);
+            return RocksDBStore.open("rocksdb", snapshot, tables, SHARED);
         }
     },
     /** RocksDB behind the write-back cache, as the service runs it (a tiny cache, so entries get evicted). */
     CACHED_ROCKSDB {
         @Override
-        public StateBackend open(Path directory, Collection<String> tables) {
-            return new CachingStateBackend(ROCKSDB.open(directory, tables), 3);
+        public ByteStore open(Path directory, Collection<String> tables) {
+            return new CachingStore(ROCKSDB.open(directory, tables), 3);
         }
 
         @Override
-        public StateBackend restore(Path snapshot, Path directory, Collection<String> tables) {
-            return new CachingStateBackend(ROCKSDB.restore(snapshot, directory, tables), 3);
+        public ByteStore restore(Path snapshot, Path directory, Collection<String> tables) {
+            return new CachingStore(ROCKSDB.restore(snapshot, directory, tables), 3);
         }
     };
 
@@ -49,8 +51,8 @@ public enum Backends {
     private static final RocksDBSharedResources SHARED = new RocksDBSharedResources(16 << 20, 8 << 20);
 
     /** A new backend with files (if any) in {@code directory}. */
-    public abstract StateBackend open(Path directory, Collection<String> tables);
+    public abstract ByteStore open(Path directory, Collection<String> tables);
 
-    /** A backend holding what {@link StateBackend#snapshot} wrote to {@code snapshot}. */
-    public abstract StateBackend restore(Path snapshot, Path directory, Collection<String> tables);
+    /** A backend holding what {@link ByteStore#snapshot} wrote to {@code snapshot}. */
+    public abstract ByteStore restore(Path snapshot, Path directory, Collection<String> tables);
 }

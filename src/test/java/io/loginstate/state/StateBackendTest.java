@@ -1,5 +1,14 @@
 package io.loginstate.state;
 
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.InstantSource;
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.store.IncompatibleStateException;
+import io.loginstate.state.store.StateStoreException;
+import io.loginstate.state.ttl.TtlCleanupSettings;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -27,7 +36,7 @@ class StateBackendTest {
     @ParameterizedTest
     @EnumSource(Backends.class)
     void transactionSeesItsWritesAndCommitsThemWithThePosition(Backends kind) {
-        try (StateBackend backend = kind.open(dir.resolve("db"), TABLES)) {
+        try (ByteStore backend = kind.open(dir.resolve("db"), TABLES)) {
             assertThat(backend.position()).isEmpty();
             ByteTable a = backend.table("a");
             a.put(bytes("alice"), bytes("1"));
@@ -43,7 +52,7 @@ class StateBackendTest {
     @ParameterizedTest
     @EnumSource(Backends.class)
     void abortDropsStagedWrites(Backends kind) {
-        try (StateBackend backend = kind.open(dir.resolve("db"), TABLES)) {
+        try (ByteStore backend = kind.open(dir.resolve("db"), TABLES)) {
             ByteTable a = backend.table("a");
             a.put(bytes("k"), bytes("committed"));
             backend.commit(1);
@@ -60,7 +69,7 @@ class StateBackendTest {
     @ParameterizedTest
     @EnumSource(Backends.class)
     void scansInUnsignedKeyOrderWithinBoundsMergingStagedWrites(Backends kind) {
-        try (StateBackend backend = kind.open(dir.resolve("db"), TABLES)) {
+        try (ByteStore backend = kind.open(dir.resolve("db"), TABLES)) {
             ByteTable a = backend.table("a");
             a.put(new byte[] {1}, bytes("one"));
             a.put(new byte[] {(byte) 0x80}, bytes("high"));
@@ -80,7 +89,7 @@ class StateBackendTest {
     @EnumSource(Backends.class)
     void snapshotRestoresCommittedStateAndPositionOnly(Backends kind) {
         Path snapshot = dir.resolve("snapshot");
-        try (StateBackend backend = kind.open(dir.resolve("db"), TABLES)) {
+        try (ByteStore backend = kind.open(dir.resolve("db"), TABLES)) {
             backend.table("a").put(bytes("k"), bytes("v"));
             backend.table("b").put(bytes("k"), bytes("w"));
             backend.commit(7);
@@ -88,7 +97,7 @@ class StateBackendTest {
             backend.table("a").put(bytes("k"), bytes("after"));
             backend.commit(8);
         }
-        try (StateBackend restored = kind.restore(snapshot, dir.resolve("restored"), TABLES)) {
+        try (ByteStore restored = kind.restore(snapshot, dir.resolve("restored"), TABLES)) {
             assertThat(restored.position()).hasValue(7);
             assertThat(restored.table("a").get(bytes("k"))).isEqualTo(bytes("v"));
             assertThat(restored.table("b").get(bytes("k"))).isEqualTo(bytes("w"));
@@ -98,7 +107,7 @@ class StateBackendTest {
     @ParameterizedTest
     @EnumSource(Backends.class)
     void unknownTableIsNamed(Backends kind) {
-        try (StateBackend backend = kind.open(dir.resolve("db"), TABLES)) {
+        try (ByteStore backend = kind.open(dir.resolve("db"), TABLES)) {
             assertThatThrownBy(() -> backend.table("c")).hasMessageContaining("no table 'c'");
         }
     }
@@ -106,20 +115,20 @@ class StateBackendTest {
     @ParameterizedTest
     @EnumSource(value = Backends.class, names = "ROCKSDB")
     void reopenKeepsCommittedStateAndOpenFailureNamesTheStore(Backends kind) throws Exception {
-        try (StateBackend backend = kind.open(dir.resolve("db"), TABLES)) {
+        try (ByteStore backend = kind.open(dir.resolve("db"), TABLES)) {
             backend.table("a").put(bytes("k"), bytes("v"));
             backend.commit(3);
             backend.table("a").put(bytes("k"), bytes("uncommitted"));
         }
         // A table no longer declared is still opened (RocksDB requires it) and keeps its data.
-        try (StateBackend backend = kind.open(dir.resolve("db"), List.of("b"))) {
+        try (ByteStore backend = kind.open(dir.resolve("db"), List.of("b"))) {
             assertThat(backend.position()).hasValue(3);
             assertThat(backend.table("a").get(bytes("k"))).isEqualTo(bytes("v"));
             backend.close();
             backend.close();
         }
         Path file = dir.resolve("file");
-        java.nio.file.Files.writeString(file, "x");
+        Files.writeString(file, "x");
         assertThatThrownBy(() -> kind.open(file, TABLES)).isInstanceOf(StateStoreException.class)
                 .hasMessageContaining("'rocksdb'");
     }
@@ -127,27 +136,27 @@ class StateBackendTest {
     @ParameterizedTest
     @EnumSource(Backends.class)
     void keyedStateRefusesStateOfAnUnknownLayout(Backends kind) {
-        try (StateBackend backend = kind.open(dir.resolve("db"), KeyedStateBackend.tableNames(java.util.List.of()))) {
+        try (ByteStore backend = kind.open(dir.resolve("db"), LayeredKeyedStateBackend.tableNames(List.of()))) {
             // Written before layout versions were recorded: a position, no layout.
             backend.table("_meta").put(bytes("anything"), bytes("x"));
             backend.commit(5);
-            assertThatThrownBy(() -> new KeyedStateBackend(backend, java.util.List.of(),
-                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true,
-                            java.time.Duration.ofMinutes(5)),
-                    io.loginstate.state.ttl.TtlSettings.DEFAULTS))
+            assertThatThrownBy(() -> new LayeredKeyedStateBackend(backend, List.of(),
+                    new EventTimeClock(InstantSource.system(), Duration.ZERO, true,
+                            Duration.ofMinutes(5)),
+                    TtlCleanupSettings.DEFAULTS))
                     .isInstanceOf(IncompatibleStateException.class).hasMessageContaining("layout");
         }
-        try (StateBackend fresh = kind.open(dir.resolve("fresh"), KeyedStateBackend.tableNames(java.util.List.of()))) {
-            new KeyedStateBackend(fresh, java.util.List.of(),
-                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true,
-                            java.time.Duration.ofMinutes(5)),
-                    io.loginstate.state.ttl.TtlSettings.DEFAULTS);
+        try (ByteStore fresh = kind.open(dir.resolve("fresh"), LayeredKeyedStateBackend.tableNames(List.of()))) {
+            new LayeredKeyedStateBackend(fresh, List.of(),
+                    new EventTimeClock(InstantSource.system(), Duration.ZERO, true,
+                            Duration.ofMinutes(5)),
+                    TtlCleanupSettings.DEFAULTS);
             fresh.commit(9);
             // Recorded now: a later open accepts it.
-            new KeyedStateBackend(fresh, java.util.List.of(),
-                    new io.loginstate.state.ttl.TtlTimeService(java.time.InstantSource.system(), java.time.Duration.ZERO, true,
-                            java.time.Duration.ofMinutes(5)),
-                    io.loginstate.state.ttl.TtlSettings.DEFAULTS);
+            new LayeredKeyedStateBackend(fresh, List.of(),
+                    new EventTimeClock(InstantSource.system(), Duration.ZERO, true,
+                            Duration.ofMinutes(5)),
+                    TtlCleanupSettings.DEFAULTS);
         }
     }
 }

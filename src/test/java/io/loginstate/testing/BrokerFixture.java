@@ -1,5 +1,6 @@
 package io.loginstate.testing;
 
+import io.loginstate.support.Directories;
 import io.loginstate.embedded.EmbeddedKafkaBroker;
 
 import java.io.IOException;
@@ -19,8 +20,14 @@ public final class BrokerFixture implements AutoCloseable {
     }
 
     public static BrokerFixture start(String name, String topic, int partitions) throws IOException {
+        return start(name, topic, partitions, Map.of());
+    }
+
+    /** With broker settings {@code overrides} applied last. */
+    public static BrokerFixture start(String name, String topic, int partitions, Map<String, String> overrides)
+            throws IOException {
         Path workDir = Files.createTempDirectory(name);
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(workDir.resolve("kafka"), 0, 0, Map.of());
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(workDir.resolve("kafka"), 0, 0, overrides);
         broker.createTopic(topic, partitions);
         broker.createTopic("logins-dlq", 1);
         return new BrokerFixture(workDir, broker);
@@ -38,6 +45,6 @@ public final class BrokerFixture implements AutoCloseable {
     @Override
     public void close() {
         broker.close();
-        TestFiles.deleteRecursively(workDir);
+        Directories.deleteRecursively(workDir);
     }
 }

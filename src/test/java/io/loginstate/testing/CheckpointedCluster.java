@@ -33,7 +33,7 @@ public final class CheckpointedCluster implements AutoCloseable {
         try {
             cluster.kafka = BrokerFixture.start(name, topic, partitions);
             cluster.s3 = S3ProxyServer.start(bucket);
-            cluster.store = S3ObjectStore.create(cluster.s3.settings(bucket).withPrefix(prefix));
+            cluster.store = S3ObjectStore.create(cluster.s3.settings(bucket).toBuilder().prefix(prefix).build());
             return cluster;
         } catch (Exception | Error e) {
             cluster.close();

@@ -1,5 +1,6 @@
 package io.loginstate.testing;
 
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -51,7 +52,7 @@ public final class GroupOffsets implements AutoCloseable {
         return result;
     }
 
-    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> future) {
+    private static <T> T get(KafkaFuture<T> future) {
         try {
             return future.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -1,5 +1,8 @@
 package io.loginstate.testing;
 
+import io.loginstate.support.Directories;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import io.loginstate.embedded.EmbeddedKafkaBroker;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -20,8 +23,7 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
     public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
     private static volatile String bootstrapServers;
-    private EmbeddedKafkaBroker broker;
-    private Path dataDir;
+    private BrokerFixture broker;
 
     public static String bootstrapServers() {
         return bootstrapServers;
@@ -30,19 +32,16 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
     @Override
     public Map<String, String> start() {
         try {
-            dataDir = Files.createTempDirectory("login-state-test");
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            broker = BrokerFixture.start("login-state-test", TOPIC, PARTITIONS,
+                    Map.of("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), 0, 0,
-                Map.of("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES)));
-        broker.createTopic(TOPIC, PARTITIONS);
-        broker.createTopic(DLQ_TOPIC, 1);
         bootstrapServers = broker.bootstrapServers();
         return Map.of(
                 "kafka.bootstrap.servers", broker.bootstrapServers(),
-                "login-state.state-dir", dataDir.resolve("state").toString(),
-                "login-state.object-store.directory.path", dataDir.resolve("checkpoints").toString());
+                "login-state.state-dir", broker.workDir().resolve("state").toString(),
+                "login-state.object-store.directory.path", broker.workDir().resolve("checkpoints").toString());
     }
 
     @Override
@@ -50,6 +49,5 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
         if (broker != null) {
             broker.close();
         }
-        TestFiles.deleteRecursively(dataDir);
     }
 }

@@ -1,5 +1,6 @@
 package io.loginstate.testing;
 
+import io.loginstate.support.DaemonThreads;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -30,11 +31,7 @@ public final class LoginStream implements AutoCloseable {
 
     private final List<Event> events;
     private final ExpectedLogins expected = new ExpectedLogins();
-    private final ExecutorService sender = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "login-stream-producer");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(DaemonThreads.named("login-stream-producer-"));
 
     private LoginStream(List<Event> events) {
         this.events = events;

@@ -1,5 +1,6 @@
 package io.loginstate.testing;
 
+import java.net.URI;
 import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.S3ObjectStore;
@@ -52,7 +53,7 @@ public final class ObjectStores implements BeforeAllCallback, AfterAllCallback {
         return tuning.apply(server.settings(bucket));
     }
 
-    public java.net.URI endpoint() {
+    public URI endpoint() {
         return server.endpoint();
     }
 
@@ -61,7 +62,7 @@ public final class ObjectStores implements BeforeAllCallback, AfterAllCallback {
         int id = STORES.incrementAndGet();
         return switch (kind) {
             case DIRECTORY -> new DirectoryObjectStore(dir.resolve("store-" + id));
-            case S3 -> S3ObjectStore.create(s3Settings().withPrefix("run-" + id));
+            case S3 -> S3ObjectStore.create(s3Settings().toBuilder().prefix("run-" + id).build());
         };
     }
 }

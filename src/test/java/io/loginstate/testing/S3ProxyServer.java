@@ -1,5 +1,9 @@
 package io.loginstate.testing;
 
+import io.loginstate.support.Directories;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import io.loginstate.objectstore.S3Settings;
 import static org.awaitility.Awaitility.await;
 
 import org.gaul.s3proxy.BlobStores;
@@ -71,30 +75,31 @@ public final class S3ProxyServer implements AutoCloseable {
                 .build();
         try {
             proxy.start();
-            await("S3Proxy started").atMost(START_TIMEOUT).pollInterval(java.time.Duration.ofMillis(5))
+            await("S3Proxy started").atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(5))
                     .until(() -> "STARTED".equals(proxy.getState()));
             return new S3ProxyServer(baseDir, blobStore, proxy);
         } catch (Exception e) {
             stopQuietly(proxy);
             blobStore.close();
-            TestFiles.deleteRecursively(baseDir);
+            Directories.deleteRecursively(baseDir);
             throw new IllegalStateException("S3Proxy did not start", e);
         }
     }
 
     /** Client settings for one of this server's buckets, with short timeouts so failures surface fast. */
-    public io.loginstate.objectstore.S3Settings settings(String bucket) {
-        return io.loginstate.objectstore.S3Settings.of(bucket)
-                .withEndpoint(endpoint())
-                .withRegion(REGION)
-                .withPathStyleAccess(true)
-                .withCredentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY)
-                .withTimeouts(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(10), 3);
+    public S3Settings settings(String bucket) {
+        return S3Settings.builder(bucket)
+                .endpoint(endpoint())
+                .region(REGION)
+                .pathStyleAccess(true)
+                .credentials(ACCESS_KEY_ID, SECRET_ACCESS_KEY)
+                .timeouts(Duration.ofSeconds(2), Duration.ofSeconds(10), 3)
+                .build();
     }
 
     /** The service's {@code login-state.object-store.*} settings for this server's bucket under a prefix. */
-    public java.util.Map<String, String> serviceProperties(String bucket, String prefix) {
-        java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+    public Map<String, String> serviceProperties(String bucket, String prefix) {
+        Map<String, String> properties = new LinkedHashMap<>();
         properties.put("login-state.object-store.type", "s3");
         properties.put("login-state.object-store.s3.endpoint", endpoint().toString());
         properties.put("login-state.object-store.s3.bucket", bucket);
@@ -114,7 +119,7 @@ public final class S3ProxyServer implements AutoCloseable {
     public void close() {
         stopQuietly(proxy);
         blobStore.close();
-        TestFiles.deleteRecursively(baseDir);
+        Directories.deleteRecursively(baseDir);
     }
 
     private static void stopQuietly(S3Proxy proxy) {

@@ -1,7 +1,7 @@
 package io.loginstate.state.api;
 
-import io.loginstate.state.ttl.TtlConfig;
 
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -73,6 +73,6 @@ public final class StateDescriptor<S> {
 
     @Override
     public String toString() {
-        return kind.name().toLowerCase(java.util.Locale.ROOT) + " state '" + name + "'" + (ttl().isPresent() ? " with " + ttl : "");
+        return kind.name().toLowerCase(Locale.ROOT) + " state '" + name + "'" + (ttl().isPresent() ? " with " + ttl : "");
     }
 }

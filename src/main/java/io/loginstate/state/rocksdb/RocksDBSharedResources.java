@@ -1,6 +1,6 @@
 package io.loginstate.state.rocksdb;
 
-import io.loginstate.state.StateStoreException;
+import io.loginstate.state.store.StateStoreException;
 
 import org.rocksdb.Cache;
 import org.rocksdb.LRUCache;

@@ -1,7 +1,13 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.ByteTable;
-import io.loginstate.state.ValueFormat;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.api.StateVisibility;
+import io.loginstate.state.api.TimeCharacteristic;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.api.UpdateType;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.plain.ValueFormat;
 
 /**
  * The TTL rules shared by the value, list and map decorators, with the config turned into fields
@@ -47,7 +53,7 @@ abstract class AbstractTtlState {
     /** Entries with a stamp at or before this are expired. */
     final long threshold() {
         long horizon = context.time.horizon(config.timeCharacteristic());
-        if (horizon == TtlTimeService.NO_TIME || horizon < Long.MIN_VALUE + ttlMillis + 1) {
+        if (horizon == EventTimeClock.NO_TIME || horizon < Long.MIN_VALUE + ttlMillis + 1) {
             return Long.MIN_VALUE;
         }
         return horizon - ttlMillis;

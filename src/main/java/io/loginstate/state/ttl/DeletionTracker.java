@@ -1,8 +1,10 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.ByteTable;
-import io.loginstate.state.Keys;
-import io.loginstate.state.StateBackend;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.plain.ValueFormat;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.store.Keys;
+import io.loginstate.state.store.ByteStore;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -21,14 +23,14 @@ public final class DeletionTracker {
     static final byte[] META_KEY = "ttl/unpurged-since".getBytes(StandardCharsets.UTF_8);
 
     private final Map<String, byte[][]> ranges = new HashMap<>();
-    private volatile long oldestExpiredAt = TtlTimeService.NO_TIME;
+    private volatile long oldestExpiredAt = EventTimeClock.NO_TIME;
     private boolean rangesUnknown;
 
     /** Restores the persisted oldest expiry, if any. */
     public void restore(ByteTable meta) {
         byte[] stored = meta.get(META_KEY);
         if (stored != null) {
-            oldestExpiredAt = io.loginstate.state.ValueFormat.getLong(stored, 0);
+            oldestExpiredAt = ValueFormat.getLong(stored, 0);
             rangesUnknown = true;
         }
     }
@@ -37,18 +39,18 @@ public final class DeletionTracker {
         ranges.merge(table, new byte[][] {key, key}, (range, single) -> new byte[][] {
                 Arrays.compareUnsigned(key, range[0]) < 0 ? key : range[0],
                 Arrays.compareUnsigned(key, range[1]) > 0 ? key : range[1]});
-        if (oldestExpiredAt == TtlTimeService.NO_TIME || expiredAt < oldestExpiredAt) {
+        if (oldestExpiredAt == EventTimeClock.NO_TIME || expiredAt < oldestExpiredAt) {
             oldestExpiredAt = expiredAt;
         }
     }
 
     /** Stages the persisted marker in the current transaction. */
     public void stage(ByteTable meta) {
-        if (oldestExpiredAt == TtlTimeService.NO_TIME) {
+        if (oldestExpiredAt == EventTimeClock.NO_TIME) {
             meta.delete(META_KEY);
         } else {
             byte[] value = new byte[Long.BYTES];
-            io.loginstate.state.ValueFormat.putLong(value, 0, oldestExpiredAt);
+            ValueFormat.putLong(value, 0, oldestExpiredAt);
             meta.put(META_KEY, value);
         }
     }
@@ -58,11 +60,11 @@ public final class DeletionTracker {
     }
 
     boolean due(long now, long maxDeletionDelayMillis) {
-        return oldestExpiredAt != TtlTimeService.NO_TIME && now >= oldestExpiredAt + maxDeletionDelayMillis / 2;
+        return oldestExpiredAt != EventTimeClock.NO_TIME && now >= oldestExpiredAt + maxDeletionDelayMillis / 2;
     }
 
     /** Compacts what was deleted; must run between transactions. */
-    void purge(StateBackend backend) {
+    void purge(ByteStore backend) {
         if (rangesUnknown) {
             for (String table : backend.tableNames()) {
                 backend.purgeDeleted(table, new byte[0], null);
@@ -74,6 +76,6 @@ public final class DeletionTracker {
         }
         ranges.clear();
         rangesUnknown = false;
-        oldestExpiredAt = TtlTimeService.NO_TIME;
+        oldestExpiredAt = EventTimeClock.NO_TIME;
     }
 }

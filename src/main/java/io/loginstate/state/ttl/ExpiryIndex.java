@@ -1,8 +1,10 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.ByteTable;
-import io.loginstate.state.Keys;
-import io.loginstate.state.ValueFormat;
+import java.util.Arrays;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.store.Keys;
+import io.loginstate.state.plain.ValueFormat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -71,11 +73,11 @@ public final class ExpiryIndex {
         return candidates;
     }
 
-    /** The smallest stamp filed for the state, or {@link TtlTimeService#NO_TIME} if none. */
+    /** The smallest stamp filed for the state, or {@link EventTimeClock#NO_TIME} if none. */
     public long oldestStamp(String state) {
         byte[] prefix = prefix(state);
         List<Map.Entry<byte[], byte[]>> first = table.scan(prefix, Keys.prefixEnd(prefix), 1);
-        return first.isEmpty() ? TtlTimeService.NO_TIME : decode(prefix.length, first.get(0).getKey()).stamp();
+        return first.isEmpty() ? EventTimeClock.NO_TIME : decode(prefix.length, first.get(0).getKey()).stamp();
     }
 
     /** Deletes every index entry of the state, in bounded chunks. */
@@ -90,7 +92,7 @@ public final class ExpiryIndex {
 
     private static Candidate decode(int prefixLength, byte[] indexKey) {
         long stamp = ValueFormat.getLong(indexKey, prefixLength) ^ Long.MIN_VALUE;
-        byte[] entryKey = java.util.Arrays.copyOfRange(indexKey, prefixLength + Long.BYTES, indexKey.length);
+        byte[] entryKey = Arrays.copyOfRange(indexKey, prefixLength + Long.BYTES, indexKey.length);
         return new Candidate(stamp, entryKey, indexKey);
     }
 
@@ -103,7 +105,7 @@ public final class ExpiryIndex {
     }
 
     private static byte[] stampKey(byte[] prefix, long stamp) {
-        byte[] key = java.util.Arrays.copyOf(prefix, prefix.length + Long.BYTES);
+        byte[] key = Arrays.copyOf(prefix, prefix.length + Long.BYTES);
         // Flipping the sign bit makes unsigned byte order equal signed numeric order.
         ValueFormat.putLong(key, prefix.length, stamp ^ Long.MIN_VALUE);
         return key;

@@ -1,10 +1,10 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.ByteTable;
-import io.loginstate.state.Keys;
-import io.loginstate.state.PlainListState;
-import io.loginstate.state.StateBackend;
-import io.loginstate.state.ValueFormat;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.store.Keys;
+import io.loginstate.state.plain.PlainListState;
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.api.StateDescriptor;
 
 import java.util.Arrays;
@@ -22,13 +22,13 @@ final class FutureStampRepair {
 
     private static final int CHUNK = 10_000;
 
-    private final StateBackend backend;
+    private final ByteStore backend;
     private final TtlContext context;
     private final long bound;
     private final long position;
     private long restamped;
 
-    FutureStampRepair(StateBackend backend, TtlContext context, long bound) {
+    FutureStampRepair(ByteStore backend, TtlContext context, long bound) {
         this.backend = backend;
         this.context = context;
         this.bound = bound;

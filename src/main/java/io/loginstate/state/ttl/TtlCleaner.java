@@ -1,6 +1,8 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.StateBackend;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.store.ByteStore;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +18,10 @@ public final class TtlCleaner {
     static final int WAITING_COUNT_CAP = 100_000;
 
     private final TtlContext context;
-    private final TtlSettings settings;
+    private final TtlCleanupSettings settings;
     private final List<AbstractTtlState> states = new ArrayList<>();
 
-    public TtlCleaner(TtlContext context, TtlSettings settings) {
+    public TtlCleaner(TtlContext context, TtlCleanupSettings settings) {
         this.context = context;
         this.settings = settings;
     }
@@ -72,14 +74,14 @@ public final class TtlCleaner {
     /** Recomputes the gauges of entries waiting for cleanup; reads committed data only. */
     public void refreshGauges() {
         long waiting = 0;
-        long oldestExpiredAt = TtlTimeService.NO_TIME;
+        long oldestExpiredAt = EventTimeClock.NO_TIME;
         for (AbstractTtlState state : states) {
             List<ExpiryIndex.Candidate> expired = context.index.expired(state.stateName, state.cleanupThreshold(),
                     (int) Math.max(1, WAITING_COUNT_CAP - waiting));
             waiting += expired.size();
             if (!expired.isEmpty()) {
                 long expiredAt = state.expiredAt(expired.get(0).stamp() + state.granularity - 1);
-                if (oldestExpiredAt == TtlTimeService.NO_TIME || expiredAt < oldestExpiredAt) {
+                if (oldestExpiredAt == EventTimeClock.NO_TIME || expiredAt < oldestExpiredAt) {
                     oldestExpiredAt = expiredAt;
                 }
             }
@@ -93,12 +95,12 @@ public final class TtlCleaner {
      */
     public boolean backlogDue() {
         long oldest = context.statistics.oldestWaitingExpiredAt();
-        return oldest != TtlTimeService.NO_TIME
+        return oldest != EventTimeClock.NO_TIME
                 && context.time.wallClockMillis() >= oldest + settings.maxDeletionDelay().toMillis() / 2;
     }
 
     /** Compacts deleted expired data if the deadline requires it now; must run between transactions. */
-    public boolean enforceDeadline(StateBackend backend) {
+    public boolean enforceDeadline(ByteStore backend) {
         if (!context.deletions.due(context.time.wallClockMillis(), settings.maxDeletionDelay().toMillis())) {
             return false;
         }

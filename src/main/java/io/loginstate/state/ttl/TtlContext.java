@@ -1,20 +1,22 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.ByteTable;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.store.ByteTable;
 
 /** What every TTL'd state of a partition shares: time, the expiry index and deletion bookkeeping. */
 public final class TtlContext {
 
-    final TtlTimeService time;
+    final EventTimeClock time;
     final ExpiryIndex index;
     final DeletionTracker deletions;
     final TtlStatistics statistics;
-    final TtlSettings settings;
+    final TtlCleanupSettings settings;
     /** Bumped whenever stored data may have changed behind a state's back (cleanup, abort). */
     long generation;
 
-    public TtlContext(TtlTimeService time, ExpiryIndex index, DeletionTracker deletions, TtlStatistics statistics,
-                      TtlSettings settings) {
+    public TtlContext(EventTimeClock time, ExpiryIndex index, DeletionTracker deletions, TtlStatistics statistics,
+                      TtlCleanupSettings settings) {
         this.settings = settings;
         this.time = time;
         this.index = index;
@@ -22,7 +24,7 @@ public final class TtlContext {
         this.statistics = statistics;
     }
 
-    public TtlTimeService time() {
+    public EventTimeClock time() {
         return time;
     }
 

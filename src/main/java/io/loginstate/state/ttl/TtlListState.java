@@ -1,8 +1,10 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.ByteTable;
-import io.loginstate.state.PlainListState;
-import io.loginstate.state.ValueFormat;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.plain.PlainListState;
+import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.api.ListState;
 
 import java.util.ArrayList;

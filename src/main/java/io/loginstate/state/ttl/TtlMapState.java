@@ -1,8 +1,11 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.ByteTable;
-import io.loginstate.state.PlainMapState;
-import io.loginstate.state.ValueFormat;
+import java.util.Arrays;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.plain.PlainMapState;
+import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.api.MapState;
 
 import java.util.LinkedHashMap;
@@ -41,7 +44,7 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
 
     /** The stored entry, from the memo if get() just read it and nothing changed since. */
     private TtlValue<V> load(byte[] entryKey) {
-        if (memoKey != null && memoGeneration == context.generation && java.util.Arrays.equals(memoKey, entryKey)) {
+        if (memoKey != null && memoGeneration == context.generation && Arrays.equals(memoKey, entryKey)) {
             return memo;
         }
         byte[] raw = inner.table().get(entryKey);
@@ -70,7 +73,7 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
     private byte[] payload(byte[] entryKey, TtlValue<V> stored) {
         byte[] raw = inner.table().get(entryKey);
         int offset = ValueFormat.payloadOffset(raw, 0);
-        return java.util.Arrays.copyOfRange(raw, offset, raw.length);
+        return Arrays.copyOfRange(raw, offset, raw.length);
     }
 
     @Override

@@ -1,13 +1,15 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.ByteTable;
-import io.loginstate.state.KeyContext;
-import io.loginstate.state.Keys;
-import io.loginstate.state.PlainListState;
-import io.loginstate.state.PlainMapState;
-import io.loginstate.state.PlainValueState;
-import io.loginstate.state.StateBackend;
-import io.loginstate.state.ValueFormat;
+import io.loginstate.state.plain.PlainFormatSerializer;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.plain.KeyContext;
+import io.loginstate.state.store.Keys;
+import io.loginstate.state.plain.PlainListState;
+import io.loginstate.state.plain.PlainMapState;
+import io.loginstate.state.plain.PlainValueState;
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.StateSerializer;
 
@@ -28,10 +30,10 @@ public final class TtlStateFactory {
     private static final String ENABLED_AT = "ttl/enabled-at/";
     private static final int SCAN_CHUNK = 10_000;
 
-    private final StateBackend backend;
+    private final ByteStore backend;
     private final TtlContext context;
 
-    public TtlStateFactory(StateBackend backend, TtlContext context) {
+    public TtlStateFactory(ByteStore backend, TtlContext context) {
         this.backend = backend;
         this.context = context;
     }
@@ -42,7 +44,7 @@ public final class TtlStateFactory {
         ByteTable table = readOnly ? backend.committedTable(descriptor.name()) : backend.table(descriptor.name());
         StateSerializer value = descriptor.valueSerializer();
         if (descriptor.ttl().isEmpty()) {
-            StateSerializer plain = new io.loginstate.state.PlainFormatSerializer(value);
+            StateSerializer plain = new PlainFormatSerializer(value);
             return switch (descriptor.kind()) {
                 case VALUE -> new PlainValueState(table, keys, plain);
                 case LIST -> new PlainListState(table, keys, plain);
@@ -66,7 +68,7 @@ public final class TtlStateFactory {
      * moment TTL was switched on; commits. Returns the number of entries and elements re-stamped.
      */
     public long repairFutureStamps(List<StateDescriptor<?>> descriptors, long bound) {
-        ByteTable meta = backend.table(StateBackend.META_TABLE);
+        ByteTable meta = backend.table(ByteStore.META_TABLE);
         for (StateDescriptor<?> descriptor : descriptors) {
             byte[] enabledAt = meta.get(markerKey(descriptor.name()));
             if (enabledAt != null && ValueFormat.getLong(enabledAt, 0) > bound) {
@@ -80,7 +82,7 @@ public final class TtlStateFactory {
 
     /** When TTL was switched on for the state; read-only callers never record it. */
     private long enabledAt(StateDescriptor<?> descriptor, boolean readOnly) {
-        byte[] stored = backend.committedTable(StateBackend.META_TABLE).get(markerKey(descriptor.name()));
+        byte[] stored = backend.committedTable(ByteStore.META_TABLE).get(markerKey(descriptor.name()));
         if (stored != null) {
             return ValueFormat.getLong(stored, 0);
         }
@@ -88,7 +90,7 @@ public final class TtlStateFactory {
         if (!readOnly) {
             byte[] value = new byte[Long.BYTES];
             ValueFormat.putLong(value, 0, now);
-            backend.table(StateBackend.META_TABLE).put(markerKey(descriptor.name()), value);
+            backend.table(ByteStore.META_TABLE).put(markerKey(descriptor.name()), value);
         }
         return now;
     }
@@ -99,7 +101,7 @@ public final class TtlStateFactory {
      */
     public void reconcile(StateDescriptor<?> descriptor, boolean ttlJustEnabled) {
         if (descriptor.ttl().isEmpty()) {
-            ByteTable meta = backend.table(StateBackend.META_TABLE);
+            ByteTable meta = backend.table(ByteStore.META_TABLE);
             if (meta.get(markerKey(descriptor.name())) != null) {
                 meta.delete(markerKey(descriptor.name()));
                 context.index.removeAll(descriptor.name());
@@ -114,12 +116,12 @@ public final class TtlStateFactory {
     /** True if TTL is on for the state but was not when its data was last committed. */
     public boolean ttlNewlyEnabled(StateDescriptor<?> descriptor) {
         return descriptor.ttl().isPresent()
-                && backend.committedTable(StateBackend.META_TABLE).get(markerKey(descriptor.name())) == null;
+                && backend.committedTable(ByteStore.META_TABLE).get(markerKey(descriptor.name())) == null;
     }
 
     private void indexExisting(StateDescriptor<?> descriptor) {
         ByteTable table = backend.table(descriptor.name());
-        long fallback = ValueFormat.getLong(backend.table(StateBackend.META_TABLE).get(markerKey(descriptor.name())), 0);
+        long fallback = ValueFormat.getLong(backend.table(ByteStore.META_TABLE).get(markerKey(descriptor.name())), 0);
         long granularity = context.granularity(descriptor.ttl().get().ttlMillis());
         byte[] from = new byte[0];
         List<Map.Entry<byte[], byte[]>> chunk;

@@ -1,15 +1,18 @@
 package io.loginstate.state.ttl;
 
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.api.TtlMetrics;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters and gauges of one partition's TTL cleanup, read by metrics from any thread. */
-public final class TtlStatistics {
+public final class TtlStatistics implements TtlMetrics {
 
     private final Map<CleanupStrategy, LongAdder> removed = new EnumMap<>(CleanupStrategy.class);
     private volatile long waitingEntries;
-    private volatile long oldestWaitingExpiredAt = TtlTimeService.NO_TIME;
+    private volatile long oldestWaitingExpiredAt = EventTimeClock.NO_TIME;
     private volatile long purges;
 
     public TtlStatistics() {
@@ -22,6 +25,7 @@ public final class TtlStatistics {
         removed.get(strategy).add(count);
     }
 
+    @Override
     public long removed(CleanupStrategy strategy) {
         return removed.get(strategy).sum();
     }
@@ -32,6 +36,7 @@ public final class TtlStatistics {
     }
 
     /** Expired entries still stored, as of the last cleanup pass (capped count). */
+    @Override
     public long waitingEntries() {
         return waitingEntries;
     }
@@ -46,6 +51,7 @@ public final class TtlStatistics {
     }
 
     /** Targeted compactions run to enforce the deletion deadline. */
+    @Override
     public long purges() {
         return purges;
     }

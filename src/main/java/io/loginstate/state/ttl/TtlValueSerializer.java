@@ -1,6 +1,6 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.ValueFormat;
+import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.api.StateSerializer;
 
 /**

@@ -1,7 +1,9 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.ByteTable;
-import io.loginstate.state.PlainValueState;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.plain.PlainValueState;
 import io.loginstate.state.api.ValueState;
 
 /** A value state whose value expires a TTL after its stamp. */

@@ -1,13 +1,17 @@
 package io.loginstate.state.ttl;
 
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.api.TimeCharacteristic;
+import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.Backends;
-import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.ValueState;
-import io.loginstate.state.rocksdb.RocksDBStateBackend;
+import io.loginstate.state.rocksdb.RocksDBStore;
 import io.loginstate.testing.ManualClock;
 import io.loginstate.testing.RawFiles;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,10 +56,10 @@ class PhysicalDeletionTest {
         StateDescriptor<MapState<String, Long>> devices = StateDescriptor.map("devices", Serializers.STRING, Serializers.LONG).withTtl(ttl);
         List<StateDescriptor<?>> descriptors = List.of(profile, logins, devices);
         ManualClock clock = new ManualClock(START);
-        TtlTimeService time = new TtlTimeService(clock, Duration.ZERO, true, TtlTimeService.UNBOUNDED_SKEW);
+        EventTimeClock time = new EventTimeClock(clock, Duration.ZERO, true, EventTimeClock.UNBOUNDED_SKEW);
         Path db = dir.resolve("db");
-        RocksDBStateBackend rocks = (RocksDBStateBackend) Backends.ROCKSDB.open(db, KeyedStateBackend.tableNames(descriptors));
-        try (KeyedStateBackend state = new KeyedStateBackend(rocks, descriptors, time, new TtlSettings(50, DEADLINE))) {
+        RocksDBStore rocks = (RocksDBStore) Backends.ROCKSDB.open(db, LayeredKeyedStateBackend.tableNames(descriptors));
+        try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(rocks, descriptors, time, new TtlCleanupSettings(50, DEADLINE))) {
             long position = 0;
             // Several flushed generations: the subject's entries sit in older files than others'.
             for (int round = 0; round < 4; round++) {
@@ -90,9 +94,9 @@ class PhysicalDeletionTest {
                 maxAge = Math.max(maxAge, state.oldestUnpurgedExpiredAgeMillis());
             }
             assertThat(filesContaining(db, SUBJECT)).as("files holding the subject after the deadline").isEmpty();
-            assertThat(state.statistics().purges()).isPositive();
+            assertThat(state.ttlMetrics().purges()).isPositive();
             assertThat(maxAge).as("age of the oldest unpurged expired entry").isLessThan(DEADLINE.toMillis());
-            assertThat(state.statistics().removed(CleanupStrategy.INCREMENTAL)).isPositive();
+            assertThat(state.ttlMetrics().removed(CleanupStrategy.INCREMENTAL)).isPositive();
             // Live data is untouched.
             state.setCurrentKey("late-0".getBytes(StandardCharsets.UTF_8));
             assertThat(state.valueState(profile).value()).isEqualTo("late 0");

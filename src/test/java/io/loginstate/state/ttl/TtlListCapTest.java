@@ -1,7 +1,12 @@
 package io.loginstate.state.ttl;
 
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.plain.PlainListState;
+import io.loginstate.state.api.TimeCharacteristic;
+import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.Backends;
-import io.loginstate.state.KeyedStateBackend;
+import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
@@ -30,9 +35,9 @@ class TtlListCapTest {
     @EnumSource(Backends.class)
     void keepsTheNewestElementsWithTheirOwnExpiry(Backends kind) {
         ManualClock wall = new ManualClock(0);
-        TtlTimeService time = new TtlTimeService(wall, Duration.ZERO, false, TtlTimeService.UNBOUNDED_SKEW);
-        try (KeyedStateBackend state = new KeyedStateBackend(kind.open(dir, KeyedStateBackend.tableNames(List.of(RECENT))),
-                List.of(RECENT), time, new TtlSettings(100, Duration.ofHours(1)))) {
+        EventTimeClock time = new EventTimeClock(wall, Duration.ZERO, false, EventTimeClock.UNBOUNDED_SKEW);
+        try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(kind.open(dir, LayeredKeyedStateBackend.tableNames(List.of(RECENT))),
+                List.of(RECENT), time, new TtlCleanupSettings(100, Duration.ofHours(1)))) {
             state.setCurrentKey("u".getBytes(StandardCharsets.UTF_8));
             ListState<String> recent = state.listState(RECENT);
             for (int i = 0; i < 15; i++) {
@@ -46,10 +51,10 @@ class TtlListCapTest {
             time.advance(1050);
             recent.add("e15", 10);
             assertThat(recent.get()).containsExactly("e6", "e7", "e8", "e9", "e10", "e11", "e12", "e13", "e14", "e15");
-            assertThat(state.statistics().removed(CleanupStrategy.ON_ACCESS)).isEqualTo(1);
+            assertThat(state.ttlMetrics().removed(CleanupStrategy.ON_ACCESS)).isEqualTo(1);
             // Cleanup reaches the list's first filing (stamp 0), finds nothing expired, files it again at 60.
             state.cleanupIncrementally();
-            assertThat(state.statistics().removed(CleanupStrategy.INCREMENTAL)).isZero();
+            assertThat(state.ttlMetrics().removed(CleanupStrategy.INCREMENTAL)).isZero();
             state.commit(2);
 
             // A late element, older than every other one: the list must be filed again, lower.
@@ -60,15 +65,15 @@ class TtlListCapTest {
             time.advance(1059);
             state.cleanupIncrementally();
             state.commit(4);
-            assertThat(state.statistics().removed(CleanupStrategy.INCREMENTAL)).isEqualTo(1);
+            assertThat(state.ttlMetrics().removed(CleanupStrategy.INCREMENTAL)).isEqualTo(1);
             assertThat(state.readView()).satisfies(view -> {
                 view.setCurrentKey("u".getBytes(StandardCharsets.UTF_8));
                 assertThat(view.listState(RECENT).get())
                         .containsExactly("e6", "e7", "e8", "e9", "e10", "e11", "e12", "e13", "e14", "e15");
             });
-            assertThat(state.backend().committedTable("recent").get("u".getBytes(StandardCharsets.UTF_8)))
+            assertThat(state.store().committedTable("recent").get("u".getBytes(StandardCharsets.UTF_8)))
                     .as("the late element is gone from storage, not only hidden")
-                    .satisfies(stored -> assertThat(io.loginstate.state.PlainListState.count(stored)).isEqualTo(10));
+                    .satisfies(stored -> assertThat(PlainListState.count(stored)).isEqualTo(10));
         }
     }
 }

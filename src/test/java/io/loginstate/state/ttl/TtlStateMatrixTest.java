@@ -1,8 +1,16 @@
 package io.loginstate.state.ttl;
 
+import io.loginstate.support.DaemonThreads;
+import io.loginstate.state.api.TtlMetrics;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.api.StateVisibility;
+import io.loginstate.state.api.TimeCharacteristic;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.api.UpdateType;
 import io.loginstate.state.Backends;
-import io.loginstate.state.KeyedStateBackend;
-import io.loginstate.state.StateBackend;
+import io.loginstate.state.LayeredKeyedStateBackend;
+import io.loginstate.state.store.ByteStore;
 import io.loginstate.state.api.KeyedStateStore;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.MapState;
@@ -42,7 +50,7 @@ class TtlStateMatrixTest {
 
     private static final long BASE = 1_700_000_000_000L;
     private static final Duration TTL = Duration.ofMillis(100);
-    private static final TtlSettings SETTINGS = new TtlSettings(1000, Duration.ofHours(1));
+    private static final TtlCleanupSettings SETTINGS = new TtlCleanupSettings(1000, Duration.ofHours(1));
     private static final String STATE = "ttl-state";
     private static final String MAP_KEY = "field";
     private static final String A = "user-a";
@@ -51,11 +59,7 @@ class TtlStateMatrixTest {
     private static final String D = "user-d";
 
     /** Read-view reads run here, as queries run on threads other than the processor's. */
-    private static final ExecutorService QUERY_THREAD = Executors.newSingleThreadExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "ttl-matrix-query");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private static final ExecutorService QUERY_THREAD = Executors.newSingleThreadExecutor(DaemonThreads.named("ttl-matrix-query-"));
 
     @TempDir
     Path dir;
@@ -485,7 +489,7 @@ class TtlStateMatrixTest {
     interface TimeDriver {
 
         /** The time service for a (re)opened backend. */
-        TtlTimeService newTimeService();
+        EventTimeClock newTimeService();
 
         /** Makes {@code BASE + t} the current time: the wall clock, or the timestamp of the next record. */
         void moveTo(long t);
@@ -500,8 +504,8 @@ class TtlStateMatrixTest {
         private final ManualClock clock = new ManualClock(BASE);
 
         @Override
-        public TtlTimeService newTimeService() {
-            return new TtlTimeService(clock, Duration.ZERO, true, TtlTimeService.UNBOUNDED_SKEW);
+        public EventTimeClock newTimeService() {
+            return new EventTimeClock(clock, Duration.ZERO, true, EventTimeClock.UNBOUNDED_SKEW);
         }
 
         @Override
@@ -516,11 +520,11 @@ class TtlStateMatrixTest {
      */
     static final class EventTime implements TimeDriver {
         private final ManualClock wallClock = new ManualClock(BASE - Duration.ofDays(365).toMillis());
-        private TtlTimeService current;
+        private EventTimeClock current;
 
         @Override
-        public TtlTimeService newTimeService() {
-            current = new TtlTimeService(wallClock, Duration.ZERO, true, TtlTimeService.UNBOUNDED_SKEW);
+        public EventTimeClock newTimeService() {
+            current = new EventTimeClock(wallClock, Duration.ZERO, true, EventTimeClock.UNBOUNDED_SKEW);
             return current;
         }
 
@@ -620,7 +624,7 @@ class TtlStateMatrixTest {
         private final TimeDriver time;
         private final Shape shape;
         private StateDescriptor<?> descriptor;
-        private KeyedStateBackend keyed;
+        private LayeredKeyedStateBackend keyed;
         // One array per user key, as a processor reuses the key it set for a read-modify-write.
         private final Map<String, byte[]> keys = new HashMap<>();
         private long position;
@@ -643,14 +647,14 @@ class TtlStateMatrixTest {
         }
 
         private List<String> tables() {
-            return KeyedStateBackend.tableNames(List.of(descriptor));
+            return LayeredKeyedStateBackend.tableNames(List.of(descriptor));
         }
 
-        private KeyedStateBackend open(StateBackend backend) {
-            return new KeyedStateBackend(backend, List.of(descriptor), time.newTimeService(), SETTINGS);
+        private LayeredKeyedStateBackend open(ByteStore backend) {
+            return new LayeredKeyedStateBackend(backend, List.of(descriptor), time.newTimeService(), SETTINGS);
         }
 
-        KeyedStateBackend keyed() {
+        LayeredKeyedStateBackend keyed() {
             return keyed;
         }
 
@@ -658,8 +662,8 @@ class TtlStateMatrixTest {
             return descriptor;
         }
 
-        TtlStatistics statistics() {
-            return keyed.statistics();
+        TtlMetrics statistics() {
+            return keyed.ttlMetrics();
         }
 
         Harness at(long t) {
@@ -726,7 +730,7 @@ class TtlStateMatrixTest {
 
         /** Committed entries of the state's table (list: one per key; map: one per map entry). */
         int storedEntries() {
-            return keyed.backend().committedTable(descriptor.name()).scan(new byte[0], null, 1000).size();
+            return keyed.store().committedTable(descriptor.name()).scan(new byte[0], null, 1000).size();
         }
 
         /** Commits, then snapshots into a new directory. */

@@ -1,0 +1,71 @@
+package io.loginstate.app;
+
+import io.loginstate.checkpoint.CheckpointSettings;
+import io.loginstate.config.LoginStateConfig;
+import io.loginstate.processing.ProcessorRegistry;
+import io.loginstate.state.api.StateVisibility;
+import io.loginstate.state.api.TimeCharacteristic;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.api.UpdateType;
+import io.loginstate.state.ttl.TtlCleanupSettings;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Turns the {@code login-state.*} configuration into the settings each part of the service takes. */
+final class ConfigValues {
+
+    private ConfigValues() {
+    }
+
+    static TtlConfig ttl(LoginStateConfig.Ttl ttl) {
+        return new TtlConfig(ttl.duration(),
+                named(UpdateType.class, ttl.updateType(), "login-state.ttl.update-type"),
+                named(StateVisibility.class, ttl.visibility(), "login-state.ttl.visibility"),
+                named(TimeCharacteristic.class, ttl.timeCharacteristic(), "login-state.ttl.time-characteristic"));
+    }
+
+    static TtlCleanupSettings cleanup(LoginStateConfig.Ttl ttl) {
+        return new TtlCleanupSettings(ttl.cleanupBatchSize(), ttl.maxDeletionDelay());
+    }
+
+    /** The state settings every checkpoint manifest records. */
+    static Map<String, String> stateConfig(LoginStateConfig.Ttl ttl) {
+        TtlConfig config = ttl(ttl);
+        return Map.of("ttl.duration", ttl.duration().toString(),
+                "ttl.update-type", config.updateType().name(),
+                "ttl.visibility", config.visibility().name(),
+                "ttl.time-characteristic", config.timeCharacteristic().name(),
+                "ttl.allowed-lateness", ttl.allowedLateness().toString(),
+                "ttl.wall-clock-backstop", Boolean.toString(ttl.wallClockBackstop()));
+    }
+
+    static CheckpointSettings checkpoint(LoginStateConfig.Checkpoint checkpoint) {
+        return new CheckpointSettings(checkpoint.retained(), checkpoint.orphanMinAge(), Duration.ofSeconds(1),
+                checkpoint.maxRetryBackoff(), checkpoint.uploadThreads(), checkpoint.downloadThreads());
+    }
+
+    static ProcessorRegistry.Settings processing(LoginStateConfig config) {
+        LoginStateConfig.Processing processing = config.processing();
+        int threads = processing.threads().orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        Optional<Duration> checkpoints = config.checkpoint().enabled() ? Optional.of(config.checkpoint().interval()) : Optional.empty();
+        long maxUnuploaded = config.checkpoint().enabled() ? config.checkpoint().maxUnuploadedRecords() : Long.MAX_VALUE;
+        return new ProcessorRegistry.Settings(threads, processing.maxQueuedBatches(), processing.closeTimeout(),
+                config.ttl().cleanupInterval(), checkpoints, maxUnuploaded);
+    }
+
+    /** The constant of {@code type} named by a setting (case and '-' or '_' do not matter). */
+    static <E extends Enum<E>> E named(Class<E> type, String value, String key) {
+        String wanted = value.trim().replace('-', '_').toUpperCase(Locale.ROOT);
+        for (E constant : type.getEnumConstants()) {
+            if (constant.name().equals(wanted)) {
+                return constant;
+            }
+        }
+        throw new IllegalArgumentException(key + " is '" + value + "'; it must be one of "
+                + Arrays.toString(type.getEnumConstants()));
+    }
+}

@@ -1,0 +1,117 @@
+package io.loginstate.app;
+
+import io.loginstate.checkpoint.CheckpointRestorer;
+import io.loginstate.checkpoint.CheckpointService;
+import io.loginstate.checkpoint.Checkpointer;
+import io.loginstate.processing.PartitionOpener;
+import io.loginstate.processing.PartitionStateHandlerFactory;
+import io.loginstate.state.KeyedStateBackendBuilder;
+import io.loginstate.state.LayeredKeyedStateBackend;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.rocksdb.RocksDBSharedResources;
+import io.loginstate.state.rocksdb.RocksDBStore;
+import io.loginstate.state.store.IncompatibleStateException;
+import io.loginstate.state.store.StateStoreException;
+import io.loginstate.support.Directories;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/**
+ * Opens an assigned partition: claims it in the object store for the owner epoch, restores its
+ * local state directory from the latest checkpoint unless the local state is as new, opens the
+ * state stack over RocksDB, and makes the partition's checkpointer and application handler.
+ */
+final class PartitionAssembly implements PartitionOpener {
+
+    private static final Logger LOG = Logger.getLogger(PartitionAssembly.class);
+
+    private final Path stateDir;
+    private final KeyedStateBackendBuilder states;
+    private final RocksDBSharedResources rocksResources;
+    private final PartitionStateHandlerFactory application;
+    /** Null when checkpoints are off. */
+    private final CheckpointService checkpoints;
+
+    PartitionAssembly(Path stateDir, KeyedStateBackendBuilder states, RocksDBSharedResources rocksResources,
+                      PartitionStateHandlerFactory application, CheckpointService checkpoints) {
+        this.stateDir = stateDir;
+        this.states = states;
+        this.rocksResources = rocksResources;
+        this.application = application;
+        this.checkpoints = checkpoints;
+    }
+
+    @Override
+    public Opened open(TopicPartition partition, long epoch) {
+        if (checkpoints == null) {
+            LayeredKeyedStateBackend state = openState(partition);
+            return new Opened(state, application.create(partition, state), null);
+        }
+        long latest = checkpoints.claim(partition, epoch);
+        LayeredKeyedStateBackend[] state = {openLocalOrEmpty(partition)};
+        long local = state[0].position().orElse(-1);
+        CheckpointRestorer.Outcome outcome = checkpoints.restore(partition, latest, local, directory(partition), () -> {
+            state[0].close();
+            state[0] = null;
+        });
+        if (state[0] == null) {
+            state[0] = openState(partition);
+        }
+        try {
+            Checkpointer checkpointer = checkpoints.checkpointer(partition, epoch, latest, outcome.offset());
+            return new Opened(state[0], application.create(partition, state[0]), checkpointer);
+        } catch (RuntimeException e) {
+            state[0].close();
+            throw e;
+        }
+    }
+
+    /**
+     * The local state, or an empty one if the local state cannot be opened (damaged or half
+     * deleted by a crash): the checkpoint, or else the topic, has everything it held.
+     */
+    private LayeredKeyedStateBackend openLocalOrEmpty(TopicPartition partition) {
+        try {
+            return openState(partition);
+        } catch (StateStoreException e) {
+            LOG.errorf("Partition %s: local state cannot be opened (%s); deleting it and restoring from the checkpoint",
+                    partition, e.getMessage());
+            delete(directory(partition));
+            return openState(partition);
+        }
+    }
+
+    private LayeredKeyedStateBackend openState(TopicPartition partition) {
+        try {
+            return openStateOnce(partition);
+        } catch (IncompatibleStateException e) {
+            // The input log is the source of truth: unreadable local state is rebuilt from it.
+            LOG.warnf("%s; deleting %s and rebuilding the partition from the input", e.getMessage(), directory(partition));
+            delete(directory(partition));
+            return openStateOnce(partition);
+        }
+    }
+
+    private LayeredKeyedStateBackend openStateOnce(TopicPartition partition) {
+        LayeredKeyedStateBackend state = states.build(RocksDBStore.open(partition.toString(), directory(partition),
+                states.tableNames(), rocksResources));
+        if (state.storedFutureEventTime() != EventTimeClock.NO_TIME) {
+            LOG.warnf("Partition %s: stored event time %s lies beyond the wall clock + ttl.max-future-skew; held at %s,"
+                            + " and %d entries stamped later re-stamped there (they expire one TTL after it)",
+                    partition, Instant.ofEpochMilli(state.storedFutureEventTime()),
+                    Instant.ofEpochMilli(state.time().maxEventTimestamp()), state.futureStampsRepaired());
+        }
+        return state;
+    }
+
+    private Path directory(TopicPartition partition) {
+        return stateDir.resolve(partition.topic() + "-" + partition.partition());
+    }
+
+    private static void delete(Path directory) {
+        Directories.deleteRecursively(directory);
+    }
+}

@@ -1,0 +1,116 @@
+package io.loginstate.app;
+
+import io.loginstate.checkpoint.CheckpointMetrics;
+import io.loginstate.checkpoint.CheckpointService;
+import io.loginstate.checkpoint.OffsetCommitter;
+import io.loginstate.config.LoginStateConfig;
+import io.loginstate.login.LoginApplication;
+import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.processing.DeadLetterSink;
+import io.loginstate.processing.ProcessingMetrics;
+import io.loginstate.processing.ProcessingObserver;
+import io.loginstate.processing.ProcessorRegistry;
+import io.loginstate.state.KeyedStateBackendBuilder;
+import io.loginstate.state.rocksdb.RocksDBSharedResources;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.time.InstantSource;
+
+/**
+ * The composition root: the one place that knows every concrete class. Builds the object store
+ * chosen by name, the RocksDB memory shared by all partitions, the checkpoint service, the state
+ * stack of each partition and the processors, and stops them in order at shutdown.
+ */
+@ApplicationScoped
+public class ServiceComposition {
+
+    private static final Logger LOG = Logger.getLogger(ServiceComposition.class);
+
+    @Inject
+    LoginStateConfig config;
+    @Inject
+    MeterRegistry meterRegistry;
+    @Inject
+    InstantSource clock;
+    @Inject
+    DeadLetterSink deadLetters;
+    @Inject
+    Instance<ProcessingObserver> observers;
+    @Inject
+    Instance<OffsetCommitter> committers;
+    @Inject
+    Instance<ObjectStore> objectStore;
+
+    private RocksDBSharedResources rocksResources;
+    private CheckpointService checkpoints;
+    private ProcessorRegistry registry;
+
+    @Produces
+    @Singleton
+    ObjectStore objectStore() {
+        ObjectStore store = ObjectStores.create(config.objectStore());
+        LOG.infof("Object store: %s", store.name());
+        return store;
+    }
+
+    void closeObjectStore(@Disposes ObjectStore store) {
+        store.close();
+    }
+
+    @Produces
+    @Singleton
+    LoginApplication loginApplication() {
+        return new LoginApplication(ConfigValues.ttl(config.ttl()), config.processing().maxValueBytes());
+    }
+
+    @Produces
+    @Singleton
+    synchronized ProcessorRegistry processorRegistry(LoginApplication application) {
+        rocksResources = new RocksDBSharedResources(config.rocksdb().blockCacheSize(), config.rocksdb().writeBufferSize());
+        LoginStateConfig.Ttl ttl = config.ttl();
+        KeyedStateBackendBuilder states = KeyedStateBackendBuilder.of(application.stateDescriptors())
+                .clock(clock)
+                .eventTime(ttl.allowedLateness(), ttl.wallClockBackstop(), ttl.maxFutureSkew())
+                .cleanup(ConfigValues.cleanup(ttl))
+                .cacheEntries(config.processing().cacheEntriesPerPartition());
+        if (config.checkpoint().enabled()) {
+            checkpoints = new CheckpointService(objectStore.get(), ConfigValues.checkpoint(config.checkpoint()),
+                    config.stateDir().resolve("checkpoints"), ConfigValues.stateConfig(ttl),
+                    committers.isResolvable() ? committers.get() : OffsetCommitter.NONE, clock,
+                    new CheckpointMetrics(meterRegistry));
+        }
+        PartitionAssembly assembly = new PartitionAssembly(config.stateDir(), states, rocksResources, application, checkpoints);
+        ProcessingObserver observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {
+        };
+        registry = new ProcessorRegistry(assembly, ConfigValues.processing(config), deadLetters, observer,
+                new ProcessingMetrics(meterRegistry));
+        return registry;
+    }
+
+    /**
+     * Closes every partition (final checkpoints included), then the checkpoint threads, then the
+     * shared RocksDB memory, each step bounded by the close timeout.
+     */
+    synchronized void stop(@Observes ShutdownEvent event) {
+        if (registry == null) {
+            return;
+        }
+        boolean threadsStopped = registry.stop();
+        if (checkpoints != null) {
+            checkpoints.shutdown(config.processing().closeTimeout());
+        }
+        if (threadsStopped) {
+            rocksResources.close();
+        }
+        // Otherwise a thread may still use RocksDB: leaking native memory beats a crash at exit.
+    }
+}

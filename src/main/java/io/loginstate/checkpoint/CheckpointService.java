@@ -1,0 +1,125 @@
+package io.loginstate.checkpoint;
+
+import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.objectstore.ObjectStoreException;
+import io.loginstate.support.Backoff;
+import io.loginstate.support.DaemonThreads;
+import io.loginstate.support.Directories;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Checkpointing for the whole instance: claims a partition in the store, restores it, and makes
+ * its {@link Checkpointer}. Owns the upload, download and retry threads, which {@link #shutdown}
+ * stops once the partitions are closed.
+ */
+public final class CheckpointService {
+
+    private static final Logger LOG = Logger.getLogger(CheckpointService.class);
+    /** How long an assignment waits for an unreachable store before it fails. */
+    private static final Duration CLAIM_TIMEOUT = Duration.ofMinutes(1);
+
+    private final ObjectStore store;
+    private final CheckpointSettings settings;
+    private final Path localRoots;
+    private final ExecutorService uploads;
+    private final ExecutorService downloads;
+    private final ScheduledExecutorService retries;
+    private final CheckpointMetrics metrics;
+    private final ObjectStoreCheckpointer.Shared shared;
+
+    /**
+     * @param localRoots  where local snapshots wait for their upload (on the state's file system,
+     *                    so a snapshot is hard links)
+     * @param stateConfig the state settings recorded in every manifest
+     */
+    public CheckpointService(ObjectStore store, CheckpointSettings settings, Path localRoots, Map<String, String> stateConfig,
+                             OffsetCommitter committer, InstantSource clock, CheckpointMetrics metrics) {
+        this.store = store;
+        this.settings = settings;
+        this.localRoots = localRoots;
+        this.metrics = metrics;
+        this.uploads = Executors.newFixedThreadPool(settings.uploadThreads(), DaemonThreads.named("checkpoint-upload-"));
+        this.downloads = Executors.newFixedThreadPool(settings.downloadThreads(), DaemonThreads.named("checkpoint-download-"));
+        this.retries = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("checkpoint-retry-"));
+        this.shared = new ObjectStoreCheckpointer.Shared(store, uploads, retries, committer, clock, settings, stateConfig);
+    }
+
+    /**
+     * Makes {@code epoch} the partition's owner in the store before anything is processed; an
+     * unreachable store is retried for up to a minute. Returns the checkpoint to restore, or -1.
+     *
+     * @throws FencedException if a higher epoch claimed it already
+     */
+    public long claim(TopicPartition partition, long epoch) {
+        OwnershipFence fence = new OwnershipFence(store, layout(partition).partitionPrefix());
+        long deadline = System.nanoTime() + CLAIM_TIMEOUT.toNanos();
+        Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(10));
+        while (true) {
+            try {
+                return fence.claim(epoch).orElse(-1);
+            } catch (ObjectStoreException e) {
+                long wait = backoff.nextMillis();
+                if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) > deadline) {
+                    throw e;
+                }
+                LOG.warnf("Partition %s: cannot claim it in the object store (%s); retrying in %d ms", partition, e.getMessage(), wait);
+                try {
+                    Thread.sleep(wait);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Restores the partition's state directory; see {@link CheckpointRestorer#restore}. */
+    public CheckpointRestorer.Outcome restore(TopicPartition partition, long latestId, long localPosition, Path target,
+                                              Runnable releaseLocal) {
+        return new CheckpointRestorer(store, downloads, metrics)
+                .restore(partition, layout(partition), latestId, localPosition, target, releaseLocal);
+    }
+
+    /**
+     * The checkpointer of a partition just opened by owner {@code epoch}.
+     *
+     * @param durableOffset the next offset of the latest checkpoint in the store, or -1
+     */
+    public Checkpointer checkpointer(TopicPartition partition, long epoch, long latestId, long durableOffset) {
+        Path localRoot = localRoots.resolve(partition.topic() + "-" + partition.partition());
+        Directories.deleteRecursively(localRoot);
+        ObjectStoreCheckpointer checkpointer = new ObjectStoreCheckpointer(partition, layout(partition), epoch, durableOffset,
+                localRoot, shared, metrics.forPartition(partition));
+        if (latestId >= 0 && CheckpointIds.epoch(latestId) == epoch) {
+            checkpointer.continueSequence(CheckpointIds.sequence(latestId));
+        }
+        return checkpointer;
+    }
+
+    private static CheckpointLayout layout(TopicPartition partition) {
+        return CheckpointLayout.of(partition.topic(), partition.partition());
+    }
+
+    /** Stops the threads; call after every partition is closed. Bounded by {@code timeout}. */
+    public void shutdown(Duration timeout) {
+        retries.shutdownNow();
+        uploads.shutdown();
+        downloads.shutdownNow();
+        try {
+            uploads.awaitTermination(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        uploads.shutdownNow();
+    }
+}

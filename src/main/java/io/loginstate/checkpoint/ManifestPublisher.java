@@ -1,0 +1,76 @@
+package io.loginstate.checkpoint;
+
+import io.loginstate.objectstore.ObjectStore;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Makes an uploaded checkpoint exist and be the one to restore: writes its manifest (once: a
+ * manifest is never overwritten), points {@code LATEST} at it through the {@link OwnershipFence},
+ * then tells the consumer group the offset. Keeps the manifests it read or wrote, for retention.
+ */
+final class ManifestPublisher {
+
+    private static final Logger LOG = Logger.getLogger(ManifestPublisher.class);
+
+    private final TopicPartition partition;
+    private final CheckpointLayout layout;
+    private final ObjectStore store;
+    private final OwnershipFence fence;
+    private final OffsetCommitter committer;
+    private final Map<Long, CheckpointManifest> manifests = new HashMap<>();
+
+    ManifestPublisher(TopicPartition partition, CheckpointLayout layout, ObjectStore store, OffsetCommitter committer) {
+        this.partition = partition;
+        this.layout = layout;
+        this.store = store;
+        this.fence = new OwnershipFence(store, layout.partitionPrefix());
+        this.committer = committer;
+    }
+
+    /** @throws FencedException if a higher epoch owns the partition: the checkpoint is not named */
+    void publish(CheckpointManifest manifest) {
+        byte[] json = manifest.toJson();
+        long id = manifest.checkpointId();
+        if (!store.putIfAbsent(layout.manifest(id), json)
+                && !store.get(layout.manifest(id)).map(stored -> Arrays.equals(stored, json)).orElse(false)) {
+            throw new IllegalStateException("Another manifest exists for checkpoint " + CheckpointIds.text(id));
+        }
+        manifests.put(id, manifest);
+        fence.publish(manifest.ownerEpoch(), id);
+        committer.commit(partition, manifest.offset());
+    }
+
+    /** @throws FencedException if an epoch above {@code epoch} has claimed the partition */
+    void checkStillOwner(long epoch) {
+        fence.read().filter(latest -> latest.epoch() > epoch).ifPresent(latest -> {
+            throw new FencedException(layout.partitionPrefix(), epoch, latest.epoch());
+        });
+    }
+
+    /** The manifest of a checkpoint, from memory or the store; empty if missing or unreadable. */
+    Optional<CheckpointManifest> manifest(long id) {
+        CheckpointManifest cached = manifests.get(id);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        try {
+            Optional<CheckpointManifest> read = store.get(layout.manifest(id)).map(CheckpointManifest::fromJson);
+            read.ifPresent(m -> manifests.put(id, m));
+            return read;
+        } catch (IllegalArgumentException e) {
+            LOG.warnf("Partition %s: unreadable manifest of checkpoint %s: %s", partition, CheckpointIds.text(id), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Forgets a deleted checkpoint's manifest. */
+    void forget(long id) {
+        manifests.remove(id);
+    }
+}

@@ -1,0 +1,43 @@
+package io.loginstate.login;
+
+import io.loginstate.processing.PartitionStateHandler;
+import io.loginstate.processing.PartitionStateHandlerFactory;
+import io.loginstate.state.api.KeyedStateBackend;
+import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.api.TtlConfig;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.List;
+
+/** The login application: its states, a handler per partition, and the reader of a user's state. */
+public final class LoginApplication implements PartitionStateHandlerFactory {
+
+    private final LoginStates states;
+    private final int maxValueBytes;
+    private final UserStateReader reader;
+
+    /** @param maxValueBytes larger record values are dead-lettered as TOO_LARGE */
+    public LoginApplication(TtlConfig ttl, int maxValueBytes) {
+        this.states = new LoginStates(ttl);
+        this.maxValueBytes = maxValueBytes;
+        this.reader = new UserStateReader(states);
+    }
+
+    public LoginStates states() {
+        return states;
+    }
+
+    public UserStateReader reader() {
+        return reader;
+    }
+
+    @Override
+    public List<StateDescriptor<?>> stateDescriptors() {
+        return states.all();
+    }
+
+    @Override
+    public PartitionStateHandler create(TopicPartition partition, KeyedStateBackend state) {
+        return new LoginPartitionHandler(state, states, new LoginEventParser(maxValueBytes));
+    }
+}

@@ -1,0 +1,44 @@
+package io.loginstate.processing;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Runs one partition's tasks strictly one after another on a shared pool: each task is chained
+ * behind the previous one, so a partition uses one thread at a time while partitions run in
+ * parallel. Batches are counted: the future a batch gets back completes when the queue has room,
+ * which is how the consumer is slowed down.
+ */
+final class PartitionChain {
+
+    private final Executor executor;
+    private final int maxQueuedBatches;
+    private final ArrayDeque<CompletableFuture<Void>> queuedBatches = new ArrayDeque<>();
+    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+
+    PartitionChain(Executor executor, int maxQueuedBatches) {
+        this.executor = executor;
+        this.maxQueuedBatches = maxQueuedBatches;
+    }
+
+    /** Queues a batch's task; the result completes when fewer than the maximum batches are queued. */
+    synchronized CompletableFuture<Void> enqueueBatch(Runnable task) {
+        CompletableFuture<Void> done = append(task);
+        queuedBatches.addLast(done);
+        while (!queuedBatches.isEmpty() && queuedBatches.peekFirst().isDone()) {
+            queuedBatches.removeFirst();
+        }
+        return queuedBatches.size() > maxQueuedBatches ? queuedBatches.peekFirst() : CompletableFuture.completedFuture(null);
+    }
+
+    /** Queues a task that is not a batch (checkpoint, maintenance, close); completes when it has run. */
+    synchronized CompletableFuture<Void> append(Runnable task) {
+        tail = tail.thenRunAsync(task, executor);
+        return tail;
+    }
+
+    int maxQueuedBatches() {
+        return maxQueuedBatches;
+    }
+}

@@ -1,0 +1,19 @@
+package io.loginstate.processing;
+
+import io.loginstate.checkpoint.Checkpointer;
+import io.loginstate.state.api.KeyedStateBackend;
+import org.apache.kafka.common.TopicPartition;
+
+/** Makes a newly assigned partition ready to process: its state (claimed and restored) and the rest. */
+public interface PartitionOpener {
+
+    /** What a partition's processor is made of. */
+    record Opened(KeyedStateBackend state, PartitionStateHandler handler, Checkpointer checkpointer) {
+    }
+
+    /**
+     * Opens the partition for owner {@code epoch} (the consumer group generation). The checkpointer
+     * is null when checkpoints are off. Nothing stays open if this throws.
+     */
+    Opened open(TopicPartition partition, long epoch);
+}

@@ -1,9 +1,0 @@
-package io.loginstate.state;
-
-/** Stored state was written in a layout this build cannot read. */
-public class IncompatibleStateException extends RuntimeException {
-
-    public IncompatibleStateException(String storeName, String problem) {
-        super("State store '" + storeName + "' " + problem);
-    }
-}
