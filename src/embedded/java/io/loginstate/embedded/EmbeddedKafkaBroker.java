@@ -1,16 +1,5 @@
 package io.loginstate.embedded;
 
-import kafka.server.KafkaConfig;
-import kafka.server.KafkaRaftServer;
-import kafka.tools.StorageTool;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.utils.Time;
-import org.jboss.logging.Logger;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,6 +15,16 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.jboss.logging.Logger;
 
 /**
  * A single-node Kafka broker in KRaft mode (broker and controller combined) running inside this
@@ -91,17 +90,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(props), Time.SYSTEM);
         server.startup();
         String bootstrap = "127.0.0.1:" + brokerPort;
-        LOG.infof("Embedded Kafka broker started on %s in %d ms (data in %s)", bootstrap,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), logDir);
+        LOG.infof(
+                "Embedded Kafka broker started on %s in %d ms (data in %s)",
+                bootstrap, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), logDir);
         return new EmbeddedKafkaBroker(server, bootstrap);
     }
 
     private static void format(Path configFile) {
         ByteArrayOutputStream output = new ByteArrayOutputStream();
-        int exit = StorageTool.execute(new String[] {"format", "-t", Uuid.randomUuid().toString(),
-                "-c", configFile.toString()}, new PrintStream(output, true, StandardCharsets.UTF_8));
+        int exit = StorageTool.execute(
+                new String[] {"format", "-t", Uuid.randomUuid().toString(), "-c", configFile.toString()},
+                new PrintStream(output, true, StandardCharsets.UTF_8));
         if (exit != 0) {
-            throw new IllegalStateException("Formatting the embedded broker's storage failed: " + output.toString(StandardCharsets.UTF_8));
+            throw new IllegalStateException(
+                    "Formatting the embedded broker's storage failed: " + output.toString(StandardCharsets.UTF_8));
         }
     }
 
@@ -116,7 +118,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     public void createTopic(String name, int partitions, Map<String, String> topicConfig) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(topicConfig))).all()
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1).configs(topicConfig)))
+                    .all()
                     .get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {

@@ -1,13 +1,12 @@
 package io.loginstate.embedded;
 
-import org.jboss.logging.Logger;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
  * The embedded default: starts a single-node KRaft broker on 127.0.0.1:9092 in this JVM, creates
@@ -26,20 +25,20 @@ public final class EmbeddedRunner {
     private static final Logger LOG = Logger.getLogger(EmbeddedRunner.class);
     private static final long STOP_TIMEOUT_SECONDS = 30;
 
-    private EmbeddedRunner() {
-    }
+    private EmbeddedRunner() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 1 || !Files.isRegularFile(Path.of(args[0]))) {
             throw new IllegalArgumentException("First argument must be the service's quarkus-run.jar");
         }
-        Path dataDir = Path.of(System.getProperty("embedded.data-dir", "target/data")).toAbsolutePath();
+        Path dataDir =
+                Path.of(System.getProperty("embedded.data-dir", "target/data")).toAbsolutePath();
         int port = Integer.getInteger("embedded.kafka.port", 9092);
         int controllerPort = Integer.getInteger("embedded.kafka.controller-port", 9093);
         int partitions = Integer.getInteger("embedded.partitions", 8);
 
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), port, controllerPort,
-                Map.of("num.partitions", Integer.toString(partitions)));
+        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(
+                dataDir.resolve("kafka"), port, controllerPort, Map.of("num.partitions", Integer.toString(partitions)));
         broker.createTopic("logins", partitions);
         broker.createTopic("logins-dlq", 1);
 
@@ -56,8 +55,11 @@ public final class EmbeddedRunner {
         command.add(args[0]);
         Process service = new ProcessBuilder(command).inheritIO().start();
         LOG.infof("Service started (pid %d); try: curl localhost:8080/users/sample-user-1", service.pid());
-        SampleEventGenerator samples = new SampleEventGenerator(broker.bootstrapServers(), "logins",
-                new SampleEventGenerator.Settings(Integer.getInteger("embedded.sample.users", 100),
+        SampleEventGenerator samples = new SampleEventGenerator(
+                broker.bootstrapServers(),
+                "logins",
+                new SampleEventGenerator.Settings(
+                        Integer.getInteger("embedded.sample.users", 100),
                         Integer.getInteger("embedded.sample.initial-events", 1000),
                         Integer.getInteger("embedded.sample.events-per-second", 5)));
         samples.start();

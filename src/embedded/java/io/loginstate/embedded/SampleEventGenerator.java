@@ -1,12 +1,6 @@
 package io.loginstate.embedded;
 
 import io.loginstate.support.DaemonThreads;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -14,6 +8,11 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.jboss.logging.Logger;
 
 /**
  * Produces sample login events for users sample-user-1..N beside the embedded broker: a burst at
@@ -25,8 +24,7 @@ final class SampleEventGenerator implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(SampleEventGenerator.class);
 
     /** How much sample traffic to make. */
-    record Settings(int users, int initialEvents, int eventsPerSecond) {
-    }
+    record Settings(int users, int initialEvents, int eventsPerSecond) {}
 
     private final String topic;
     private final Settings settings;
@@ -37,8 +35,14 @@ final class SampleEventGenerator implements AutoCloseable {
     SampleEventGenerator(String bootstrapServers, String topic, Settings settings) {
         this.topic = topic;
         this.settings = settings;
-        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.CLIENT_ID_CONFIG, "login-state-samples"), new StringSerializer(), new StringSerializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "login-state-samples"),
+                new StringSerializer(),
+                new StringSerializer());
         this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("sample-events-"));
     }
 
@@ -55,7 +59,8 @@ final class SampleEventGenerator implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 String userId = "sample-user-" + (1 + random.nextInt(settings.users()));
                 String outcome = random.nextInt(10) == 0 ? "FAILURE" : "SUCCESS";
-                String value = "{\"userId\":\"" + userId + "\",\"timestamp\":\"" + Instant.now() + "\",\"ip\":\"192.0.2."
+                String value = "{\"userId\":\"" + userId + "\",\"timestamp\":\"" + Instant.now()
+                        + "\",\"ip\":\"192.0.2."
                         + (1 + random.nextInt(254)) + "\",\"userAgent\":\"sample-browser/" + (1 + random.nextInt(3))
                         + ".0\",\"outcome\":\"" + outcome + "\"}";
                 producer.send(new ProducerRecord<>(topic, userId, value));

@@ -8,7 +8,6 @@ import io.loginstate.state.api.TimeCharacteristic;
 import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.api.UpdateType;
 import io.loginstate.state.ttl.TtlCleanupSettings;
-
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -18,11 +17,11 @@ import java.util.Optional;
 /** Turns the {@code login-state.*} configuration into the settings each part of the service takes. */
 final class ConfigValues {
 
-    private ConfigValues() {
-    }
+    private ConfigValues() {}
 
     static TtlConfig ttl(LoginStateConfig.Ttl ttl) {
-        return new TtlConfig(ttl.duration(),
+        return new TtlConfig(
+                ttl.duration(),
                 named(UpdateType.class, ttl.updateType(), "login-state.ttl.update-type"),
                 named(StateVisibility.class, ttl.visibility(), "login-state.ttl.visibility"),
                 named(TimeCharacteristic.class, ttl.timeCharacteristic(), "login-state.ttl.time-characteristic"));
@@ -35,26 +34,46 @@ final class ConfigValues {
     /** The state settings every checkpoint manifest records. */
     static Map<String, String> stateConfig(LoginStateConfig.Ttl ttl) {
         TtlConfig config = ttl(ttl);
-        return Map.of("ttl.duration", ttl.duration().toString(),
-                "ttl.update-type", config.updateType().name(),
-                "ttl.visibility", config.visibility().name(),
-                "ttl.time-characteristic", config.timeCharacteristic().name(),
-                "ttl.allowed-lateness", ttl.allowedLateness().toString(),
-                "ttl.wall-clock-backstop", Boolean.toString(ttl.wallClockBackstop()));
+        return Map.of(
+                "ttl.duration",
+                ttl.duration().toString(),
+                "ttl.update-type",
+                config.updateType().name(),
+                "ttl.visibility",
+                config.visibility().name(),
+                "ttl.time-characteristic",
+                config.timeCharacteristic().name(),
+                "ttl.allowed-lateness",
+                ttl.allowedLateness().toString(),
+                "ttl.wall-clock-backstop",
+                Boolean.toString(ttl.wallClockBackstop()));
     }
 
     static CheckpointSettings checkpoint(LoginStateConfig.Checkpoint checkpoint) {
-        return new CheckpointSettings(checkpoint.retained(), checkpoint.orphanMinAge(), Duration.ofSeconds(1),
-                checkpoint.maxRetryBackoff(), checkpoint.uploadThreads(), checkpoint.downloadThreads());
+        return new CheckpointSettings(
+                checkpoint.retained(),
+                checkpoint.orphanMinAge(),
+                Duration.ofSeconds(1),
+                checkpoint.maxRetryBackoff(),
+                checkpoint.uploadThreads(),
+                checkpoint.downloadThreads());
     }
 
     static ProcessorRegistry.Settings processing(LoginStateConfig config) {
         LoginStateConfig.Processing processing = config.processing();
-        int threads = processing.threads().orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
-        Optional<Duration> checkpoints = config.checkpoint().enabled() ? Optional.of(config.checkpoint().interval()) : Optional.empty();
-        long maxUnuploaded = config.checkpoint().enabled() ? config.checkpoint().maxUnuploadedRecords() : Long.MAX_VALUE;
-        return new ProcessorRegistry.Settings(threads, processing.maxQueuedBatches(), processing.closeTimeout(),
-                config.ttl().cleanupInterval(), checkpoints, maxUnuploaded);
+        int threads =
+                processing.threads().orElse(Math.max(2, Runtime.getRuntime().availableProcessors()));
+        Optional<Duration> checkpoints =
+                config.checkpoint().enabled() ? Optional.of(config.checkpoint().interval()) : Optional.empty();
+        long maxUnuploaded =
+                config.checkpoint().enabled() ? config.checkpoint().maxUnuploadedRecords() : Long.MAX_VALUE;
+        return new ProcessorRegistry.Settings(
+                threads,
+                processing.maxQueuedBatches(),
+                processing.closeTimeout(),
+                config.ttl().cleanupInterval(),
+                checkpoints,
+                maxUnuploaded);
     }
 
     /** The constant of {@code type} named by a setting (case and '-' or '_' do not matter). */
@@ -65,7 +84,7 @@ final class ConfigValues {
                 return constant;
             }
         }
-        throw new IllegalArgumentException(key + " is '" + value + "'; it must be one of "
-                + Arrays.toString(type.getEnumConstants()));
+        throw new IllegalArgumentException(
+                key + " is '" + value + "'; it must be one of " + Arrays.toString(type.getEnumConstants()));
     }
 }

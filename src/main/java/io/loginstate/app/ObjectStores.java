@@ -5,7 +5,6 @@ import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.S3ObjectStore;
 import io.loginstate.objectstore.S3Settings;
-
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
@@ -17,15 +16,16 @@ final class ObjectStores {
             "directory", config -> new DirectoryObjectStore(config.directory().path()),
             "s3", config -> S3ObjectStore.create(s3Settings(config.s3())));
 
-    private ObjectStores() {
-    }
+    private ObjectStores() {}
 
     /** The store the configuration names; an unknown name stops startup with the known ones. */
     static ObjectStore create(LoginStateConfig.ObjectStore config) {
-        Function<LoginStateConfig.ObjectStore, ObjectStore> factory = BY_NAME.get(config.type().trim().toLowerCase(Locale.ROOT));
+        Function<LoginStateConfig.ObjectStore, ObjectStore> factory =
+                BY_NAME.get(config.type().trim().toLowerCase(Locale.ROOT));
         if (factory == null) {
-            throw new IllegalArgumentException("login-state.object-store.type is '" + config.type() + "'; it must be one of "
-                    + BY_NAME.keySet().stream().sorted().toList());
+            throw new IllegalArgumentException(
+                    "login-state.object-store.type is '" + config.type() + "'; it must be one of "
+                            + BY_NAME.keySet().stream().sorted().toList());
         }
         return factory.apply(config);
     }
@@ -37,7 +37,8 @@ final class ObjectStores {
                 .region(config.region())
                 .pathStyleAccess(config.pathStyleAccess());
         if (config.accessKeyId().isPresent() || config.secretAccessKey().isPresent()) {
-            settings.credentials(config.accessKeyId().orElse(null), config.secretAccessKey().orElse(null));
+            settings.credentials(
+                    config.accessKeyId().orElse(null), config.secretAccessKey().orElse(null));
         }
         config.endpoint().ifPresent(settings::endpoint);
         return settings.build();

@@ -13,11 +13,10 @@ import io.loginstate.state.rocksdb.RocksDBStore;
 import io.loginstate.state.store.IncompatibleStateException;
 import io.loginstate.state.store.StateStoreException;
 import io.loginstate.support.Directories;
-import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
-
 import java.nio.file.Path;
 import java.time.Instant;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Opens an assigned partition: claims it in the object store for the owner epoch, restores its
@@ -35,8 +34,12 @@ final class PartitionAssembly implements PartitionOpener {
     /** Null when checkpoints are off. */
     private final CheckpointService checkpoints;
 
-    PartitionAssembly(Path stateDir, KeyedStateBackendBuilder states, RocksDBSharedResources rocksResources,
-                      PartitionStateHandlerFactory application, CheckpointService checkpoints) {
+    PartitionAssembly(
+            Path stateDir,
+            KeyedStateBackendBuilder states,
+            RocksDBSharedResources rocksResources,
+            PartitionStateHandlerFactory application,
+            CheckpointService checkpoints) {
         this.stateDir = stateDir;
         this.states = states;
         this.rocksResources = rocksResources;
@@ -77,7 +80,8 @@ final class PartitionAssembly implements PartitionOpener {
         try {
             return openState(partition);
         } catch (StateStoreException e) {
-            LOG.errorf("Partition %s: local state cannot be opened (%s); deleting it and restoring from the checkpoint",
+            LOG.errorf(
+                    "Partition %s: local state cannot be opened (%s); deleting it and restoring from the checkpoint",
                     partition, e.getMessage());
             delete(directory(partition));
             return openState(partition);
@@ -89,20 +93,25 @@ final class PartitionAssembly implements PartitionOpener {
             return openStateOnce(partition);
         } catch (IncompatibleStateException e) {
             // The input log is the source of truth: unreadable local state is rebuilt from it.
-            LOG.warnf("%s; deleting %s and rebuilding the partition from the input", e.getMessage(), directory(partition));
+            LOG.warnf(
+                    "%s; deleting %s and rebuilding the partition from the input",
+                    e.getMessage(), directory(partition));
             delete(directory(partition));
             return openStateOnce(partition);
         }
     }
 
     private LayeredKeyedStateBackend openStateOnce(TopicPartition partition) {
-        LayeredKeyedStateBackend state = states.build(RocksDBStore.open(partition.toString(), directory(partition),
-                states.tableNames(), rocksResources));
+        LayeredKeyedStateBackend state = states.build(
+                RocksDBStore.open(partition.toString(), directory(partition), states.tableNames(), rocksResources));
         if (state.storedFutureEventTime() != EventTimeClock.NO_TIME) {
-            LOG.warnf("Partition %s: stored event time %s lies beyond the wall clock + ttl.max-future-skew; held at %s,"
+            LOG.warnf(
+                    "Partition %s: stored event time %s lies beyond the wall clock + ttl.max-future-skew; held at %s,"
                             + " and %d entries stamped later re-stamped there (they expire one TTL after it)",
-                    partition, Instant.ofEpochMilli(state.storedFutureEventTime()),
-                    Instant.ofEpochMilli(state.time().maxEventTimestamp()), state.futureStampsRepaired());
+                    partition,
+                    Instant.ofEpochMilli(state.storedFutureEventTime()),
+                    Instant.ofEpochMilli(state.time().maxEventTimestamp()),
+                    state.futureStampsRepaired());
         }
         return state;
     }

@@ -21,9 +21,8 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
-import org.jboss.logging.Logger;
-
 import java.time.InstantSource;
+import org.jboss.logging.Logger;
 
 /**
  * The composition root: the one place that knows every concrete class. Builds the object store
@@ -37,16 +36,22 @@ public class ServiceComposition {
 
     @Inject
     LoginStateConfig config;
+
     @Inject
     MeterRegistry meterRegistry;
+
     @Inject
     InstantSource clock;
+
     @Inject
     DeadLetterSink deadLetters;
+
     @Inject
     Instance<ProcessingObserver> observers;
+
     @Inject
     Instance<OffsetCommitter> committers;
+
     @Inject
     Instance<ObjectStore> objectStore;
 
@@ -69,13 +74,15 @@ public class ServiceComposition {
     @Produces
     @Singleton
     LoginApplication loginApplication() {
-        return new LoginApplication(ConfigValues.ttl(config.ttl()), config.processing().maxValueBytes());
+        return new LoginApplication(
+                ConfigValues.ttl(config.ttl()), config.processing().maxValueBytes());
     }
 
     @Produces
     @Singleton
     synchronized ProcessorRegistry processorRegistry(LoginApplication application) {
-        rocksResources = new RocksDBSharedResources(config.rocksdb().blockCacheSize(), config.rocksdb().writeBufferSize());
+        rocksResources = new RocksDBSharedResources(
+                config.rocksdb().blockCacheSize(), config.rocksdb().writeBufferSize());
         LoginStateConfig.Ttl ttl = config.ttl();
         KeyedStateBackendBuilder states = KeyedStateBackendBuilder.of(application.stateDescriptors())
                 .clock(clock)
@@ -83,16 +90,20 @@ public class ServiceComposition {
                 .cleanup(ConfigValues.cleanup(ttl))
                 .cacheEntries(config.processing().cacheEntriesPerPartition());
         if (config.checkpoint().enabled()) {
-            checkpoints = new CheckpointService(objectStore.get(), ConfigValues.checkpoint(config.checkpoint()),
-                    config.stateDir().resolve("checkpoints"), ConfigValues.stateConfig(ttl),
-                    committers.isResolvable() ? committers.get() : OffsetCommitter.NONE, clock,
+            checkpoints = new CheckpointService(
+                    objectStore.get(),
+                    ConfigValues.checkpoint(config.checkpoint()),
+                    config.stateDir().resolve("checkpoints"),
+                    ConfigValues.stateConfig(ttl),
+                    committers.isResolvable() ? committers.get() : OffsetCommitter.NONE,
+                    clock,
                     new CheckpointMetrics(meterRegistry));
         }
-        PartitionAssembly assembly = new PartitionAssembly(config.stateDir(), states, rocksResources, application, checkpoints);
-        ProcessingObserver observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {
-        };
-        registry = new ProcessorRegistry(assembly, ConfigValues.processing(config), deadLetters, observer,
-                new ProcessingMetrics(meterRegistry));
+        PartitionAssembly assembly =
+                new PartitionAssembly(config.stateDir(), states, rocksResources, application, checkpoints);
+        ProcessingObserver observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {};
+        registry = new ProcessorRegistry(
+                assembly, ConfigValues.processing(config), deadLetters, observer, new ProcessingMetrics(meterRegistry));
         return registry;
     }
 

@@ -6,8 +6,7 @@ package io.loginstate.checkpoint;
  */
 final class CheckpointIds {
 
-    private CheckpointIds() {
-    }
+    private CheckpointIds() {}
 
     static long of(long epoch, long sequence) {
         return (epoch << 32) | (sequence & 0xffffffffL);

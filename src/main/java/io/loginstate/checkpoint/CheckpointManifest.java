@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -40,8 +39,7 @@ public record CheckpointManifest(
             .build();
 
     /** One file of the checkpoint's directory and the object that holds its bytes. */
-    public record FileEntry(String name, String key, long size, String crc32c) {
-    }
+    public record FileEntry(String name, String key, long size, String crc32c) {}
 
     public long totalBytes() {
         return files.stream().mapToLong(FileEntry::size).sum();

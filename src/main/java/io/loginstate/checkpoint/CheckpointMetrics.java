@@ -1,17 +1,16 @@
 package io.loginstate.checkpoint;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import org.apache.kafka.common.TopicPartition;
-
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
 
 /** Meters of checkpoints and restores; a partition's checkpoint meters go when it closes. */
 public final class CheckpointMetrics {
@@ -30,10 +29,16 @@ public final class CheckpointMetrics {
         String tag = Integer.toString(partition.partition());
         Timer.builder("login_state.restore.duration")
                 .description("Time to restore a partition's state on assignment, by where it came from")
-                .tag("partition", tag).tag("source", source).register(registry).record(nanos, TimeUnit.NANOSECONDS);
-        Counter.builder("login_state.restore.bytes").baseUnit("bytes")
+                .tag("partition", tag)
+                .tag("source", source)
+                .register(registry)
+                .record(nanos, TimeUnit.NANOSECONDS);
+        Counter.builder("login_state.restore.bytes")
+                .baseUnit("bytes")
                 .description("Bytes downloaded from the object store to restore partitions")
-                .tag("partition", tag).register(registry).increment(bytes);
+                .tag("partition", tag)
+                .register(registry)
+                .increment(bytes);
     }
 
     /** A no-op registry-free instance, for tests and tools. */
@@ -57,30 +62,54 @@ public final class CheckpointMetrics {
             this.partitionTag = partitionTag;
             pause = register(Timer.builder("login_state.checkpoint.pause")
                     .description("Time processing of the partition paused for a checkpoint's synchronous step")
-                    .publishPercentiles(0.5, 0.99).tag("partition", partitionTag).register(registry));
+                    .publishPercentiles(0.5, 0.99)
+                    .tag("partition", partitionTag)
+                    .register(registry));
             upload = register(Timer.builder("login_state.checkpoint.upload")
-                    .description("Time to upload and publish a checkpoint").tag("partition", partitionTag).register(registry));
-            uploadedBytes = register(Counter.builder("login_state.checkpoint.uploaded").baseUnit("bytes")
-                    .description("Bytes uploaded by checkpoints").tag("partition", partitionTag).register(registry));
+                    .description("Time to upload and publish a checkpoint")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            uploadedBytes = register(Counter.builder("login_state.checkpoint.uploaded")
+                    .baseUnit("bytes")
+                    .description("Bytes uploaded by checkpoints")
+                    .tag("partition", partitionTag)
+                    .register(registry));
             filesUploaded = register(Counter.builder("login_state.checkpoint.files")
                     .description("Files of published checkpoints, uploaded or reused from an earlier checkpoint")
-                    .tag("partition", partitionTag).tag("kind", "uploaded").register(registry));
+                    .tag("partition", partitionTag)
+                    .tag("kind", "uploaded")
+                    .register(registry));
             filesReused = register(Counter.builder("login_state.checkpoint.files")
                     .description("Files of published checkpoints, uploaded or reused from an earlier checkpoint")
-                    .tag("partition", partitionTag).tag("kind", "reused").register(registry));
+                    .tag("partition", partitionTag)
+                    .tag("kind", "reused")
+                    .register(registry));
             failures = register(Counter.builder("login_state.checkpoint.failures")
-                    .description("Checkpoint upload attempts that failed and are retried").tag("partition", partitionTag).register(registry));
+                    .description("Checkpoint upload attempts that failed and are retried")
+                    .tag("partition", partitionTag)
+                    .register(registry));
             deleted = register(Counter.builder("login_state.checkpoint.objects_deleted")
-                    .description("Objects deleted by checkpoint retention").tag("partition", partitionTag).register(registry));
-            register(Gauge.builder("login_state.checkpoint.size", size, AtomicLong::get).baseUnit("bytes")
-                    .description("Total size of the partition's latest checkpoint").tag("partition", partitionTag).register(registry));
+                    .description("Objects deleted by checkpoint retention")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            register(Gauge.builder("login_state.checkpoint.size", size, AtomicLong::get)
+                    .baseUnit("bytes")
+                    .description("Total size of the partition's latest checkpoint")
+                    .tag("partition", partitionTag)
+                    .register(registry));
         }
 
         void bind(Checkpointer checkpointer) {
-            register(Gauge.builder("login_state.checkpoint.last_success_age", checkpointer,
-                            c -> c.lastSuccessAgeMillis().isPresent() ? c.lastSuccessAgeMillis().getAsLong() / 1000.0 : Double.NaN)
+            register(Gauge.builder(
+                            "login_state.checkpoint.last_success_age",
+                            checkpointer,
+                            c -> c.lastSuccessAgeMillis().isPresent()
+                                    ? c.lastSuccessAgeMillis().getAsLong() / 1000.0
+                                    : Double.NaN)
                     .description("Seconds since the partition's last successful checkpoint (NaN before the first)")
-                    .baseUnit("seconds").tag("partition", partitionTag).register(registry));
+                    .baseUnit("seconds")
+                    .tag("partition", partitionTag)
+                    .register(registry));
         }
 
         private <M extends Meter> M register(M meter) {

@@ -1,26 +1,25 @@
 package io.loginstate.checkpoint;
 
-import java.util.Comparator;
-import java.util.Locale;
-import java.util.OptionalLong;
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.support.Directories;
-import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Brings a partition's state directory up to its latest checkpoint when the partition is assigned.
@@ -58,8 +57,7 @@ public final class CheckpointRestorer {
      * @param checkpointId the checkpoint restored, or the one the local state was found as new as; -1 if none
      * @param offset       that checkpoint's next offset (durable progress in the store), or -1
      */
-    public record Outcome(Source source, long checkpointId, long offset, long bytes, long nanos) {
-    }
+    public record Outcome(Source source, long checkpointId, long offset, long bytes, long nanos) {}
 
     /**
      * Restores {@code target} to the newest usable checkpoint up to {@code latestId}.
@@ -67,8 +65,13 @@ public final class CheckpointRestorer {
      * @param localPosition the local state's next offset, or -1 if there is none
      * @param releaseLocal  closes the local state; called before {@code target} is replaced
      */
-    public Outcome restore(TopicPartition partition, CheckpointLayout layout, long latestId, long localPosition,
-                           Path target, Runnable releaseLocal) {
+    public Outcome restore(
+            TopicPartition partition,
+            CheckpointLayout layout,
+            long latestId,
+            long localPosition,
+            Path target,
+            Runnable releaseLocal) {
         long started = System.nanoTime();
         if (latestId < 0) {
             return new Outcome(Source.NONE, -1, -1, 0, System.nanoTime() - started);
@@ -92,7 +95,8 @@ public final class CheckpointRestorer {
             }
             CheckpointManifest m = manifest.get();
             if (localPosition >= m.offset()) {
-                LOG.infof("Partition %s: local state at offset %d is at least as new as checkpoint %s (offset %d); keeping it",
+                LOG.infof(
+                        "Partition %s: local state at offset %d is at least as new as checkpoint %s (offset %d); keeping it",
                         partition, localPosition, CheckpointIds.text(id), m.offset());
                 return new Outcome(Source.LOCAL, id, m.offset(), 0, System.nanoTime() - started);
             }
@@ -100,23 +104,34 @@ public final class CheckpointRestorer {
                 releaseLocal.run();
                 released = true;
             }
-            LOG.infof("Partition %s: restoring checkpoint %s at offset %d: %d files, %d bytes", partition,
-                    CheckpointIds.text(id), m.offset(), m.files().size(), m.totalBytes());
+            LOG.infof(
+                    "Partition %s: restoring checkpoint %s at offset %d: %d files, %d bytes",
+                    partition, CheckpointIds.text(id), m.offset(), m.files().size(), m.totalBytes());
             try {
                 long bytes = download(m, target);
                 long nanos = System.nanoTime() - started;
                 metrics.restored(partition, Source.REMOTE.name().toLowerCase(Locale.ROOT), bytes, nanos);
-                LOG.infof("Partition %s: restored checkpoint %s at offset %d: %d files, %d bytes in %d ms (%.1f MB/s)",
-                        partition, CheckpointIds.text(id), m.offset(), m.files().size(), bytes, nanos / 1_000_000,
+                LOG.infof(
+                        "Partition %s: restored checkpoint %s at offset %d: %d files, %d bytes in %d ms (%.1f MB/s)",
+                        partition,
+                        CheckpointIds.text(id),
+                        m.offset(),
+                        m.files().size(),
+                        bytes,
+                        nanos / 1_000_000,
                         bytes / 1e6 / Math.max(1e-9, nanos / 1e9));
                 return new Outcome(Source.REMOTE, id, m.offset(), bytes, nanos);
             } catch (RuntimeException e) {
-                LOG.errorf("Partition %s: checkpoint %s cannot be restored (%s); trying the previous one",
+                LOG.errorf(
+                        "Partition %s: checkpoint %s cannot be restored (%s); trying the previous one",
                         partition, CheckpointIds.text(id), rootMessage(e));
             }
         }
-        LOG.errorf("Partition %s: no checkpoint could be restored; %s", partition,
-                localPosition >= 0 ? "keeping the local state at offset " + localPosition + " and replaying from there"
+        LOG.errorf(
+                "Partition %s: no checkpoint could be restored; %s",
+                partition,
+                localPosition >= 0
+                        ? "keeping the local state at offset " + localPosition + " and replaying from there"
                         : "rebuilding the state from the beginning of the topic");
         return new Outcome(Source.NONE, -1, -1, 0, System.nanoTime() - started);
     }
@@ -130,7 +145,9 @@ public final class CheckpointRestorer {
             }
             return Optional.of(CheckpointManifest.fromJson(bytes.get()));
         } catch (IllegalArgumentException e) {
-            LOG.errorf("Partition %s: the manifest of checkpoint %s is unreadable: %s", partition, CheckpointIds.text(id), e.getMessage());
+            LOG.errorf(
+                    "Partition %s: the manifest of checkpoint %s is unreadable: %s",
+                    partition, CheckpointIds.text(id), e.getMessage());
             return Optional.empty();
         }
     }
@@ -143,7 +160,8 @@ public final class CheckpointRestorer {
             Directories.deleteRecursively(staging);
             Directories.deleteRecursively(discarded);
             Files.createDirectories(staging);
-            List<CompletableFuture<Long>> files = new ArrayList<>(manifest.files().size());
+            List<CompletableFuture<Long>> files =
+                    new ArrayList<>(manifest.files().size());
             for (FileEntry file : manifest.files()) {
                 files.add(CompletableFuture.supplyAsync(() -> fetch(file, staging), downloads));
             }
@@ -175,14 +193,16 @@ public final class CheckpointRestorer {
         try {
             long size = Files.size(local);
             if (size != file.size()) {
-                throw new IllegalStateException(file.key() + " has " + size + " bytes, the manifest says " + file.size());
+                throw new IllegalStateException(
+                        file.key() + " has " + size + " bytes, the manifest says " + file.size());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         String crc = FileChecksums.crc32c(local);
         if (!crc.equals(file.crc32c())) {
-            throw new IllegalStateException(file.key() + " has CRC-32C " + crc + ", the manifest says " + file.crc32c());
+            throw new IllegalStateException(
+                    file.key() + " has CRC-32C " + crc + ", the manifest says " + file.crc32c());
         }
         return file.size();
     }
@@ -197,7 +217,8 @@ public final class CheckpointRestorer {
 
     private static String rootMessage(Throwable e) {
         Throwable cause = e;
-        while ((cause instanceof CompletionException || cause.getCause() != null && cause instanceof UncheckedIOException)
+        while ((cause instanceof CompletionException
+                        || cause.getCause() != null && cause instanceof UncheckedIOException)
                 && cause.getCause() != null) {
             cause = cause.getCause();
         }

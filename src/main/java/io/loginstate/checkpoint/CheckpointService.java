@@ -5,9 +5,6 @@ import io.loginstate.objectstore.ObjectStoreException;
 import io.loginstate.support.Backoff;
 import io.loginstate.support.DaemonThreads;
 import io.loginstate.support.Directories;
-import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -16,6 +13,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Checkpointing for the whole instance: claims a partition in the store, restores it, and makes
@@ -42,16 +41,25 @@ public final class CheckpointService {
      *                    so a snapshot is hard links)
      * @param stateConfig the state settings recorded in every manifest
      */
-    public CheckpointService(ObjectStore store, CheckpointSettings settings, Path localRoots, Map<String, String> stateConfig,
-                             OffsetCommitter committer, InstantSource clock, CheckpointMetrics metrics) {
+    public CheckpointService(
+            ObjectStore store,
+            CheckpointSettings settings,
+            Path localRoots,
+            Map<String, String> stateConfig,
+            OffsetCommitter committer,
+            InstantSource clock,
+            CheckpointMetrics metrics) {
         this.store = store;
         this.settings = settings;
         this.localRoots = localRoots;
         this.metrics = metrics;
-        this.uploads = Executors.newFixedThreadPool(settings.uploadThreads(), DaemonThreads.named("checkpoint-upload-"));
-        this.downloads = Executors.newFixedThreadPool(settings.downloadThreads(), DaemonThreads.named("checkpoint-download-"));
+        this.uploads =
+                Executors.newFixedThreadPool(settings.uploadThreads(), DaemonThreads.named("checkpoint-upload-"));
+        this.downloads =
+                Executors.newFixedThreadPool(settings.downloadThreads(), DaemonThreads.named("checkpoint-download-"));
         this.retries = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("checkpoint-retry-"));
-        this.shared = new ObjectStoreCheckpointer.Shared(store, uploads, retries, committer, clock, settings, stateConfig);
+        this.shared =
+                new ObjectStoreCheckpointer.Shared(store, uploads, retries, committer, clock, settings, stateConfig);
     }
 
     /**
@@ -72,7 +80,9 @@ public final class CheckpointService {
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) > deadline) {
                     throw e;
                 }
-                LOG.warnf("Partition %s: cannot claim it in the object store (%s); retrying in %d ms", partition, e.getMessage(), wait);
+                LOG.warnf(
+                        "Partition %s: cannot claim it in the object store (%s); retrying in %d ms",
+                        partition, e.getMessage(), wait);
                 try {
                     Thread.sleep(wait);
                 } catch (InterruptedException interrupted) {
@@ -84,8 +94,8 @@ public final class CheckpointService {
     }
 
     /** Restores the partition's state directory; see {@link CheckpointRestorer#restore}. */
-    public CheckpointRestorer.Outcome restore(TopicPartition partition, long latestId, long localPosition, Path target,
-                                              Runnable releaseLocal) {
+    public CheckpointRestorer.Outcome restore(
+            TopicPartition partition, long latestId, long localPosition, Path target, Runnable releaseLocal) {
         return new CheckpointRestorer(store, downloads, metrics)
                 .restore(partition, layout(partition), latestId, localPosition, target, releaseLocal);
     }
@@ -98,8 +108,8 @@ public final class CheckpointService {
     public Checkpointer checkpointer(TopicPartition partition, long epoch, long latestId, long durableOffset) {
         Path localRoot = localRoots.resolve(partition.topic() + "-" + partition.partition());
         Directories.deleteRecursively(localRoot);
-        ObjectStoreCheckpointer checkpointer = new ObjectStoreCheckpointer(partition, layout(partition), epoch, durableOffset,
-                localRoot, shared, metrics.forPartition(partition));
+        ObjectStoreCheckpointer checkpointer = new ObjectStoreCheckpointer(
+                partition, layout(partition), epoch, durableOffset, localRoot, shared, metrics.forPartition(partition));
         if (latestId >= 0 && CheckpointIds.epoch(latestId) == epoch) {
             checkpointer.continueSequence(CheckpointIds.sequence(latestId));
         }

@@ -11,8 +11,13 @@ import java.time.Duration;
  * @param uploadThreads       checkpoints uploaded in parallel (one per partition at a time)
  * @param downloadThreads     files downloaded in parallel by a restore
  */
-public record CheckpointSettings(int retained, Duration orphanMinAge, Duration initialRetryBackoff, Duration maxRetryBackoff,
-                                 int uploadThreads, int downloadThreads) {
+public record CheckpointSettings(
+        int retained,
+        Duration orphanMinAge,
+        Duration initialRetryBackoff,
+        Duration maxRetryBackoff,
+        int uploadThreads,
+        int downloadThreads) {
 
     public CheckpointSettings {
         if (retained < 1) {

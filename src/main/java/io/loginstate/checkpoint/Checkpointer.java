@@ -2,7 +2,6 @@ package io.loginstate.checkpoint;
 
 import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.StateSnapshot;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.OptionalLong;

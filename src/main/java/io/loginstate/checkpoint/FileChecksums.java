@@ -10,8 +10,7 @@ import java.util.zip.CRC32C;
 /** CRC-32C of files, as the fixed-width hex string used in object keys and manifests. */
 final class FileChecksums {
 
-    private FileChecksums() {
-    }
+    private FileChecksums() {}
 
     static String crc32c(Path file) {
         CRC32C crc = new CRC32C();

@@ -1,13 +1,12 @@
 package io.loginstate.checkpoint;
 
 import io.loginstate.support.Directories;
-import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * The directory where a partition's local snapshots wait for their upload, one subdirectory per
@@ -42,7 +41,9 @@ final class LocalSnapshots {
         try {
             Directories.deleteRecursively(directory);
         } catch (UncheckedIOException e) {
-            LOG.warnf("Partition %s: cannot delete local checkpoint %s: %s", partition, directory, e.getCause().getMessage());
+            LOG.warnf(
+                    "Partition %s: cannot delete local checkpoint %s: %s",
+                    partition, directory, e.getCause().getMessage());
         }
     }
 }

@@ -1,13 +1,12 @@
 package io.loginstate.checkpoint;
 
 import io.loginstate.objectstore.ObjectStore;
-import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
-
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Makes an uploaded checkpoint exist and be the one to restore: writes its manifest (once: a
@@ -38,7 +37,9 @@ final class ManifestPublisher {
         byte[] json = manifest.toJson();
         long id = manifest.checkpointId();
         if (!store.putIfAbsent(layout.manifest(id), json)
-                && !store.get(layout.manifest(id)).map(stored -> Arrays.equals(stored, json)).orElse(false)) {
+                && !store.get(layout.manifest(id))
+                        .map(stored -> Arrays.equals(stored, json))
+                        .orElse(false)) {
             throw new IllegalStateException("Another manifest exists for checkpoint " + CheckpointIds.text(id));
         }
         manifests.put(id, manifest);
@@ -64,7 +65,9 @@ final class ManifestPublisher {
             read.ifPresent(m -> manifests.put(id, m));
             return read;
         } catch (IllegalArgumentException e) {
-            LOG.warnf("Partition %s: unreadable manifest of checkpoint %s: %s", partition, CheckpointIds.text(id), e.getMessage());
+            LOG.warnf(
+                    "Partition %s: unreadable manifest of checkpoint %s: %s",
+                    partition, CheckpointIds.text(id), e.getMessage());
             return Optional.empty();
         }
     }

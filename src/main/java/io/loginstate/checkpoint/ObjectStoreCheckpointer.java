@@ -6,12 +6,6 @@ import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.StateSnapshot;
 import io.loginstate.support.Backoff;
 import io.loginstate.support.Futures;
-import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,11 +13,11 @@ import java.time.InstantSource;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Checkpoints one partition to the object store: a local snapshot (hard links) taken on the upload
@@ -54,19 +48,29 @@ final class ObjectStoreCheckpointer implements Checkpointer {
     private long sequence;
     private volatile long durableOffset;
     private volatile long lastSuccessMillis = -1;
-    private volatile Runnable onDurable = () -> {
-    };
+    private volatile Runnable onDurable = () -> {};
     private volatile CompletableFuture<Boolean> inFlight = CompletableFuture.completedFuture(true);
     private volatile boolean fenced;
     private volatile boolean closed;
 
     /** The parts every checkpointer of the instance shares. */
-    record Shared(ObjectStore store, Executor uploads, ScheduledExecutorService retries, OffsetCommitter committer,
-                  InstantSource clock, CheckpointSettings settings, Map<String, String> stateConfig) {
-    }
+    record Shared(
+            ObjectStore store,
+            Executor uploads,
+            ScheduledExecutorService retries,
+            OffsetCommitter committer,
+            InstantSource clock,
+            CheckpointSettings settings,
+            Map<String, String> stateConfig) {}
 
-    ObjectStoreCheckpointer(TopicPartition partition, CheckpointLayout layout, long epoch, long durableOffset, Path localRoot,
-                            Shared shared, CheckpointMetrics.PartitionMeters meters) {
+    ObjectStoreCheckpointer(
+            TopicPartition partition,
+            CheckpointLayout layout,
+            long epoch,
+            long durableOffset,
+            Path localRoot,
+            Shared shared,
+            CheckpointMetrics.PartitionMeters meters) {
         this.partition = partition;
         this.store = shared.store();
         this.layout = layout;
@@ -172,7 +176,8 @@ final class ObjectStoreCheckpointer implements Checkpointer {
             }
             if (!closed) {
                 meters.failed();
-                LOG.warnf("Partition %s: snapshot for checkpoint %s failed (%s); the next interval tries again",
+                LOG.warnf(
+                        "Partition %s: snapshot for checkpoint %s failed (%s); the next interval tries again",
                         partition, CheckpointIds.text(id), e.toString());
             }
             return null;
@@ -210,7 +215,8 @@ final class ObjectStoreCheckpointer implements Checkpointer {
         } catch (FencedException e) {
             fenced = true;
             snapshots.discard(snapshot.directory());
-            LOG.warnf("Partition %s: checkpoint %s not published, %s; this instance no longer checkpoints it",
+            LOG.warnf(
+                    "Partition %s: checkpoint %s not published, %s; this instance no longer checkpoints it",
                     partition, CheckpointIds.text(id), e.getMessage());
             result.complete(false);
             return;
@@ -222,9 +228,11 @@ final class ObjectStoreCheckpointer implements Checkpointer {
                 return;
             }
             long wait = backoff.nextMillis();
-            LOG.warnf("Partition %s: checkpoint %s at offset %d failed (%s); retrying in %d ms", partition,
-                    CheckpointIds.text(id), snapshot.position(), e.toString(), wait);
-            retries.schedule(() -> uploads.execute(() -> attempt(id, snapshot, result, backoff)), wait, TimeUnit.MILLISECONDS);
+            LOG.warnf(
+                    "Partition %s: checkpoint %s at offset %d failed (%s); retrying in %d ms",
+                    partition, CheckpointIds.text(id), snapshot.position(), e.toString(), wait);
+            retries.schedule(
+                    () -> uploads.execute(() -> attempt(id, snapshot, result, backoff)), wait, TimeUnit.MILLISECONDS);
             return;
         }
         // Retention belongs to this checkpoint: the next one starts after it, so their bookkeeping never overlaps.
@@ -234,7 +242,9 @@ final class ObjectStoreCheckpointer implements Checkpointer {
             fenced = true;
             LOG.warnf("Partition %s: retention skipped, %s", partition, e.getMessage());
         } catch (RuntimeException e) {
-            LOG.warnf("Partition %s: deleting old checkpoints failed (%s); the next checkpoint tries again", partition, e.toString());
+            LOG.warnf(
+                    "Partition %s: deleting old checkpoints failed (%s); the next checkpoint tries again",
+                    partition, e.toString());
         }
         result.complete(true);
         try {
@@ -247,22 +257,38 @@ final class ObjectStoreCheckpointer implements Checkpointer {
     private void publish(long id, StateSnapshot snapshot) {
         SnapshotUploader.Uploaded uploaded = uploader.upload(id, snapshot.directory());
         Long watermark = snapshot.watermark() == EventTimeClock.NO_TIME ? null : snapshot.watermark();
-        CheckpointManifest manifest = new CheckpointManifest(CheckpointManifest.FORMAT_VERSION, partition.topic(),
-                partition.partition(), id, epoch, snapshot.position(), watermark, stateConfig,
-                Instant.ofEpochMilli(clock.millis()), uploaded.files());
+        CheckpointManifest manifest = new CheckpointManifest(
+                CheckpointManifest.FORMAT_VERSION,
+                partition.topic(),
+                partition.partition(),
+                id,
+                epoch,
+                snapshot.position(),
+                watermark,
+                stateConfig,
+                Instant.ofEpochMilli(clock.millis()),
+                uploaded.files());
         publisher.publish(manifest);
         durableOffset = snapshot.position();
         lastSuccessMillis = clock.millis();
         meters.published(manifest.totalBytes(), uploaded.uploadedBytes(), uploaded.uploaded(), uploaded.reused());
-        LOG.debugf("Partition %s: checkpoint %s at offset %d published (%d files uploaded, %d reused, %d bytes uploaded)",
-                partition, CheckpointIds.text(id), snapshot.position(), uploaded.uploaded(), uploaded.reused(),
+        LOG.debugf(
+                "Partition %s: checkpoint %s at offset %d published (%d files uploaded, %d reused, %d bytes uploaded)",
+                partition,
+                CheckpointIds.text(id),
+                snapshot.position(),
+                uploaded.uploaded(),
+                uploaded.reused(),
                 uploaded.uploadedBytes());
         snapshots.discard(snapshot.directory());
     }
 
     /** Deletes what retention gives up; only while still the owner, so a fenced instance never robs the new one. */
     private void retain(long published) {
-        Retention.Plan plan = retention.plan(store.list(layout.partitionPrefix() + "/"), published, publisher::manifest,
+        Retention.Plan plan = retention.plan(
+                store.list(layout.partitionPrefix() + "/"),
+                published,
+                publisher::manifest,
                 Instant.ofEpochMilli(clock.millis()));
         if (plan.isEmpty()) {
             return;

@@ -9,8 +9,7 @@ import org.apache.kafka.common.TopicPartition;
 @FunctionalInterface
 public interface OffsetCommitter {
 
-    OffsetCommitter NONE = (partition, nextOffset) -> {
-    };
+    OffsetCommitter NONE = (partition, nextOffset) -> {};
 
     void commit(TopicPartition partition, long nextOffset);
 }

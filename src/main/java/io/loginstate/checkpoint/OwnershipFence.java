@@ -3,7 +3,6 @@ package io.loginstate.checkpoint;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.ObjectStoreException;
 import io.loginstate.objectstore.Versioned;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -93,7 +92,10 @@ public final class OwnershipFence {
                 return next;
             }
         }
-        throw new ObjectStoreException(store.name(), "update", key,
+        throw new ObjectStoreException(
+                store.name(),
+                "update",
+                key,
                 new IllegalStateException("lost the compare-and-swap " + MAX_ATTEMPTS + " times in a row"));
     }
 }

@@ -1,7 +1,6 @@
 package io.loginstate.checkpoint;
 
 import io.loginstate.objectstore.ObjectInfo;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -46,14 +45,20 @@ final class Retention {
      * @param published the checkpoint just published
      * @param manifests reads a checkpoint's manifest; empty if missing or unreadable
      */
-    Plan plan(List<ObjectInfo> objects, long published, LongFunction<Optional<CheckpointManifest>> manifests, Instant now) {
+    Plan plan(
+            List<ObjectInfo> objects,
+            long published,
+            LongFunction<Optional<CheckpointManifest>> manifests,
+            Instant now) {
         NavigableSet<Long> withManifest = new TreeSet<>();
         for (ObjectInfo object : objects) {
             if (layout.isManifest(object.key())) {
                 layout.checkpointIdOf(object.key()).ifPresent(withManifest::add);
             }
         }
-        List<Long> kept = withManifest.headSet(published, true).descendingSet().stream().limit(retained).toList();
+        List<Long> kept = withManifest.headSet(published, true).descendingSet().stream()
+                .limit(retained)
+                .toList();
         if (kept.isEmpty()) {
             return new Plan(kept, List.of(), List.of());
         }
@@ -66,14 +71,16 @@ final class Retention {
         for (ObjectInfo object : objects) {
             String key = object.key();
             OptionalLong checkpoint = layout.checkpointIdOf(key);
-            boolean orphanAged = object.lastModified() != null && object.lastModified().isBefore(orphanCutoff);
+            boolean orphanAged =
+                    object.lastModified() != null && object.lastModified().isBefore(orphanCutoff);
             if (checkpoint.isPresent()) {
                 long id = checkpoint.getAsLong();
                 boolean dropped = withManifest.contains(id) && id < oldestKept;
                 if (!kept.contains(id) && (dropped || orphanAged)) {
                     (layout.isManifest(key) ? doomedManifests : doomed).add(key);
                 }
-            } else if (key.startsWith(layout.filesPrefix()) && !referenced.contains(key)
+            } else if (key.startsWith(layout.filesPrefix())
+                    && !referenced.contains(key)
                     && (droppedReferences.contains(key) || orphanAged)) {
                 doomed.add(key);
             }
@@ -81,7 +88,8 @@ final class Retention {
         return new Plan(kept, doomedManifests, doomed);
     }
 
-    private static Set<String> referencedBy(Iterable<Long> checkpoints, LongFunction<Optional<CheckpointManifest>> manifests) {
+    private static Set<String> referencedBy(
+            Iterable<Long> checkpoints, LongFunction<Optional<CheckpointManifest>> manifests) {
         Set<String> keys = new HashSet<>();
         for (long id : checkpoints) {
             manifests.apply(id).ifPresent(manifest -> manifest.files().forEach(file -> keys.add(file.key())));

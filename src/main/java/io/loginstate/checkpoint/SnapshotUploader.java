@@ -3,7 +3,6 @@ package io.loginstate.checkpoint;
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,8 +25,7 @@ import java.util.stream.Stream;
 final class SnapshotUploader {
 
     /** The files of an uploaded snapshot, and what the upload cost. */
-    record Uploaded(List<FileEntry> files, int uploaded, int reused, long uploadedBytes) {
-    }
+    record Uploaded(List<FileEntry> files, int uploaded, int reused, long uploadedBytes) {}
 
     private final CheckpointLayout layout;
     private final ObjectStore store;
@@ -43,7 +41,8 @@ final class SnapshotUploader {
 
     Uploaded upload(long checkpointId, Path directory) {
         if (storedFiles == null) {
-            storedFiles = store.list(layout.filesPrefix()).stream().map(ObjectInfo::key)
+            storedFiles = store.list(layout.filesPrefix()).stream()
+                    .map(ObjectInfo::key)
                     .collect(Collectors.toCollection(HashSet::new));
         }
         List<FileEntry> entries = new ArrayList<>();
@@ -95,7 +94,9 @@ final class SnapshotUploader {
 
     private static List<Path> files(Path directory) {
         try (Stream<Path> listing = Files.list(directory)) {
-            return listing.filter(Files::isRegularFile).sorted(Comparator.comparing(Path::toString)).toList();
+            return listing.filter(Files::isRegularFile)
+                    .sorted(Comparator.comparing(Path::toString))
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot list " + directory, e);
         }

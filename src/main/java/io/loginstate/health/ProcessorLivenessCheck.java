@@ -1,8 +1,8 @@
 package io.loginstate.health;
 
+import io.loginstate.processing.PartitionLifecycle;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
-import io.loginstate.processing.PartitionLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -20,11 +20,13 @@ public class ProcessorLivenessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        HealthCheckResponseBuilder builder = HealthCheckResponse.named("partition-processors").up();
+        HealthCheckResponseBuilder builder =
+                HealthCheckResponse.named("partition-processors").up();
         for (PartitionProcessor processor : registry.processors()) {
             if (processor.lifecycle() == PartitionLifecycle.FAILED) {
-                builder.down().withData("partition-" + processor.partition().partition(),
-                        String.valueOf(processor.failure()));
+                builder.down()
+                        .withData(
+                                "partition-" + processor.partition().partition(), String.valueOf(processor.failure()));
             }
         }
         return builder.build();

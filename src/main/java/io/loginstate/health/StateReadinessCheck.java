@@ -1,9 +1,9 @@
 package io.loginstate.health;
 
 import io.loginstate.ingest.KafkaClusterView;
+import io.loginstate.processing.PartitionLifecycle;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
-import io.loginstate.processing.PartitionLifecycle;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -21,6 +21,7 @@ public class StateReadinessCheck implements HealthCheck {
 
     @Inject
     KafkaClusterView cluster;
+
     @Inject
     ProcessorRegistry registry;
 
@@ -42,10 +43,13 @@ public class StateReadinessCheck implements HealthCheck {
             builder.withData("partition-" + partition, processor.lifecycle().name());
             processor.checkpointer().ifPresent(checkpointer -> {
                 var age = checkpointer.lastSuccessAgeMillis();
-                builder.withData("partition-" + partition + "-last-checkpoint-age-seconds",
+                builder.withData(
+                        "partition-" + partition + "-last-checkpoint-age-seconds",
                         age.isPresent() ? Long.toString(age.getAsLong() / 1000) : "none yet");
                 if (processor.backPressured()) {
-                    builder.withData("partition-" + partition + "-paused", processor.unuploadedRecords() + " records not checkpointed");
+                    builder.withData(
+                            "partition-" + partition + "-paused",
+                            processor.unuploadedRecords() + " records not checkpointed");
                 }
             });
         }

@@ -5,11 +5,10 @@ import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
-
-import java.util.Map;
 
 /**
  * Commits a published checkpoint's offset to the consumer group, on the consumer's polling thread,
@@ -36,7 +35,10 @@ public class ConsumerGroupOffsetCommitter implements OffsetCommitter {
             return;
         }
         consumer.commitAsync(Map.of(partition, new OffsetAndMetadata(nextOffset)))
-                .subscribe().with(done -> LOG.tracef("Committed %s at %d", partition, nextOffset),
-                        failure -> LOG.debugf("Offset commit of %s at %d failed: %s", partition, nextOffset, failure.toString()));
+                .subscribe()
+                .with(
+                        done -> LOG.tracef("Committed %s at %d", partition, nextOffset),
+                        failure -> LOG.debugf(
+                                "Offset commit of %s at %d failed: %s", partition, nextOffset, failure.toString()));
     }
 }

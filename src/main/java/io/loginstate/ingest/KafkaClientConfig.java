@@ -11,11 +11,10 @@ import java.util.Set;
 public final class KafkaClientConfig {
 
     /** Settings of one client type that must not leak into another. */
-    private static final Set<String> CLIENT_SPECIFIC = Set.of("key.serializer", "value.serializer",
-            "key.deserializer", "value.deserializer", "group.id", "client.id");
+    private static final Set<String> CLIENT_SPECIFIC = Set.of(
+            "key.serializer", "value.serializer", "key.deserializer", "value.deserializer", "group.id", "client.id");
 
-    private KafkaClientConfig() {
-    }
+    private KafkaClientConfig() {}
 
     public static Map<String, Object> common(Map<String, Object> kafkaConfig) {
         Map<String, Object> props = new HashMap<>();

@@ -5,18 +5,17 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.admin.DescribeTopicsOptions;
-import org.apache.kafka.clients.admin.TopicDescription;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
 
 /**
  * What this instance knows of the Kafka cluster: whether it is reachable and how many partitions a
@@ -54,7 +53,8 @@ public class KafkaClusterView {
         if (now - reachableCheckedAt > REACHABLE_TTL_NANOS) {
             try {
                 admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
-                        .clusterId().get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                        .clusterId()
+                        .get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
                 reachable = true;
             } catch (Exception e) {
                 reachable = false;
@@ -72,9 +72,11 @@ public class KafkaClusterView {
             return OptionalInt.of((int) cached[0]);
         }
         try {
-            TopicDescription description = admin.describeTopics(List.of(topic),
-                            new DescribeTopicsOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
-                    .allTopicNames().get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic);
+            TopicDescription description = admin.describeTopics(
+                            List.of(topic), new DescribeTopicsOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
+                    .allTopicNames()
+                    .get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(topic);
             int count = description.partitions().size();
             partitionCounts.put(topic, new long[] {count, now});
             return OptionalInt.of(count);

@@ -8,6 +8,12 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -16,13 +22,6 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Publishes rejected records to the dead-letter topic: the original key, value and headers, plus
@@ -43,6 +42,7 @@ public class KafkaDeadLetterPublisher implements DeadLetterSink {
 
     @Inject
     LoginStateConfig config;
+
     @Inject
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
@@ -72,7 +72,8 @@ public class KafkaDeadLetterPublisher implements DeadLetterSink {
         producer.send(record, (metadata, error) -> {
             if (error == null) {
                 stored.complete(null);
-            } else if (error instanceof RecordTooLargeException && record.value() != null
+            } else if (error instanceof RecordTooLargeException
+                    && record.value() != null
                     && record.value().length > TRUNCATED_VALUE_BYTES) {
                 send(deadLetter(rejection, record.value(), true), stored, rejection);
             } else {

@@ -3,10 +3,9 @@ package io.loginstate.ingest;
 import io.loginstate.processing.ProcessorRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-
-import java.util.concurrent.CompletionStage;
 
 /**
  * Receives polled batches of login records and hands each partition's slice to its processor.

@@ -12,13 +12,17 @@ final class IsoInstants {
     static final long NOT_HANDLED = Long.MIN_VALUE;
     private static final int[] DAYS_IN_MONTH = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
-    private IsoInstants() {
-    }
+    private IsoInstants() {}
 
     static long parseUtcMillis(String text) {
         int length = text.length();
-        if (length < 20 || text.charAt(length - 1) != 'Z' || text.charAt(4) != '-' || text.charAt(7) != '-'
-                || text.charAt(10) != 'T' || text.charAt(13) != ':' || text.charAt(16) != ':') {
+        if (length < 20
+                || text.charAt(length - 1) != 'Z'
+                || text.charAt(4) != '-'
+                || text.charAt(7) != '-'
+                || text.charAt(10) != 'T'
+                || text.charAt(13) != ':'
+                || text.charAt(16) != ':') {
             return NOT_HANDLED;
         }
         int year = digits(text, 0, 4);
@@ -28,9 +32,18 @@ final class IsoInstants {
         int minute = digits(text, 14, 2);
         int second = digits(text, 17, 2);
         // digits() answers -1 for anything but digits, so every lower bound also rejects non-digits.
-        if (year < 1970 || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]
-                || (month == 2 && day == 29 && !isLeap(year)) || hour < 0 || hour > 23 || minute < 0 || minute > 59
-                || second < 0 || second > 59) {
+        if (year < 1970
+                || month < 1
+                || month > 12
+                || day < 1
+                || day > DAYS_IN_MONTH[month - 1]
+                || (month == 2 && day == 29 && !isLeap(year))
+                || hour < 0
+                || hour > 23
+                || minute < 0
+                || minute > 59
+                || second < 0
+                || second > 59) {
             return NOT_HANDLED;
         }
         int millis = 0;

@@ -5,9 +5,8 @@ import io.loginstate.processing.PartitionStateHandlerFactory;
 import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.TtlConfig;
-import org.apache.kafka.common.TopicPartition;
-
 import java.util.List;
+import org.apache.kafka.common.TopicPartition;
 
 /** The login application: its states, a handler per partition, and the reader of a user's state. */
 public final class LoginApplication implements PartitionStateHandlerFactory {

@@ -3,7 +3,6 @@ package io.loginstate.login;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -34,8 +33,8 @@ public final class LoginEventParser {
             throw new InvalidEventException(RejectReason.NOT_JSON, "record has no value");
         }
         if (value.length > maxValueBytes) {
-            throw new InvalidEventException(RejectReason.TOO_LARGE,
-                    "value has " + value.length + " bytes, the limit is " + maxValueBytes);
+            throw new InvalidEventException(
+                    RejectReason.TOO_LARGE, "value has " + value.length + " bytes, the limit is " + maxValueBytes);
         }
         String userId = null;
         long timestamp = Long.MIN_VALUE;
@@ -50,7 +49,8 @@ public final class LoginEventParser {
                 String field = parser.currentName();
                 JsonToken valueToken = parser.nextToken();
                 switch (field) {
-                    case "userId" -> userId = valueToken == JsonToken.VALUE_STRING ? parser.getText() : invalidUserId(valueToken);
+                    case "userId" ->
+                        userId = valueToken == JsonToken.VALUE_STRING ? parser.getText() : invalidUserId(valueToken);
                     case "timestamp" -> timestamp = timestamp(parser, valueToken);
                     case "outcome" -> success = outcome(parser, valueToken);
                     case "userAgent" -> userAgent = userAgent(parser, valueToken);
@@ -61,7 +61,8 @@ public final class LoginEventParser {
                 throw new InvalidEventException(RejectReason.NOT_JSON, "value is not a single JSON object");
             }
         } catch (IOException e) {
-            throw new InvalidEventException(RejectReason.NOT_JSON, "value is not valid JSON: " + firstLine(e.getMessage()));
+            throw new InvalidEventException(
+                    RejectReason.NOT_JSON, "value is not valid JSON: " + firstLine(e.getMessage()));
         }
         if (userId == null || userId.isBlank()) {
             throw new InvalidEventException(RejectReason.MISSING_USER_ID, "userId is missing or blank");
@@ -74,12 +75,13 @@ public final class LoginEventParser {
             throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record has no key; the key must be the userId");
         }
         if (!keyEquals(key, userId)) {
-            throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record key does not equal userId '" + userId + "'");
+            throw new InvalidEventException(
+                    RejectReason.KEY_MISMATCH, "record key does not equal userId '" + userId + "'");
         }
         if (timestamp == Long.MIN_VALUE) {
             if (recordTimestamp < 0) {
-                throw new InvalidEventException(RejectReason.TIMESTAMP_BEFORE_EPOCH,
-                        "the event has no timestamp and neither has the record");
+                throw new InvalidEventException(
+                        RejectReason.TIMESTAMP_BEFORE_EPOCH, "the event has no timestamp and neither has the record");
             }
             timestamp = recordTimestamp;
         }
@@ -121,18 +123,20 @@ public final class LoginEventParser {
         if (token == JsonToken.VALUE_NULL) {
             return Long.MIN_VALUE;
         } else if (token == JsonToken.VALUE_NUMBER_INT) {
-            if (parser.getNumberType() != JsonParser.NumberType.INT && parser.getNumberType() != JsonParser.NumberType.LONG) {
+            if (parser.getNumberType() != JsonParser.NumberType.INT
+                    && parser.getNumberType() != JsonParser.NumberType.LONG) {
                 throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp is out of range");
             }
             value = parser.getLongValue();
         } else if (token == JsonToken.VALUE_STRING) {
             value = parseTimestamp(parser.getText());
         } else {
-            throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp is neither a string nor an integer");
+            throw new InvalidEventException(
+                    RejectReason.INVALID_TIMESTAMP, "timestamp is neither a string nor an integer");
         }
         if (value < 0) {
-            throw new InvalidEventException(RejectReason.TIMESTAMP_BEFORE_EPOCH,
-                    "timestamp " + value + " is before 1970-01-01T00:00:00Z");
+            throw new InvalidEventException(
+                    RejectReason.TIMESTAMP_BEFORE_EPOCH, "timestamp " + value + " is before 1970-01-01T00:00:00Z");
         }
         return value;
     }
@@ -143,7 +147,8 @@ public final class LoginEventParser {
             try {
                 return Long.parseLong(text);
             } catch (NumberFormatException e) {
-                throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp '" + text + "' is out of range");
+                throw new InvalidEventException(
+                        RejectReason.INVALID_TIMESTAMP, "timestamp '" + text + "' is out of range");
             }
         }
         long fast = IsoInstants.parseUtcMillis(text);
@@ -156,11 +161,13 @@ public final class LoginEventParser {
             try {
                 return OffsetDateTime.parse(text).toInstant().toEpochMilli();
             } catch (DateTimeParseException e2) {
-                throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP,
+                throw new InvalidEventException(
+                        RejectReason.INVALID_TIMESTAMP,
                         "timestamp '" + abbreviate(text) + "' is neither an ISO-8601 instant nor epoch milliseconds");
             }
         } catch (ArithmeticException e) {
-            throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp '" + abbreviate(text) + "' is out of range");
+            throw new InvalidEventException(
+                    RejectReason.INVALID_TIMESTAMP, "timestamp '" + abbreviate(text) + "' is out of range");
         }
     }
 
@@ -176,8 +183,8 @@ public final class LoginEventParser {
             if ("FAILURE".equalsIgnoreCase(text)) {
                 return false;
             }
-            throw new InvalidEventException(RejectReason.INVALID_OUTCOME,
-                    "outcome '" + abbreviate(text) + "' is neither SUCCESS nor FAILURE");
+            throw new InvalidEventException(
+                    RejectReason.INVALID_OUTCOME, "outcome '" + abbreviate(text) + "' is neither SUCCESS nor FAILURE");
         }
         throw new InvalidEventException(RejectReason.INVALID_OUTCOME, "outcome is not a string");
     }

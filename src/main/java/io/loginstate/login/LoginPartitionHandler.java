@@ -2,16 +2,15 @@ package io.loginstate.login;
 
 import io.loginstate.processing.BatchOutcome;
 import io.loginstate.processing.PartitionStateHandler;
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.MapState;
-import io.loginstate.state.api.ValueState;
 import io.loginstate.state.api.TtlConfig;
-import io.loginstate.state.api.EventTimeClock;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
+import io.loginstate.state.api.ValueState;
 import java.time.Instant;
 import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Applies one partition's login events, one record at a time in offset order, to the user's
@@ -55,9 +54,13 @@ final class LoginPartitionHandler implements PartitionStateHandler {
             }
             long limit = time.futureLimit(record.timestamp());
             if (event.timestamp() > limit) {
-                outcome.reject(record, RejectReason.TIMESTAMP_IN_FUTURE.name(), "timestamp "
-                        + Instant.ofEpochMilli(event.timestamp()) + " is later than " + Instant.ofEpochMilli(limit)
-                        + ", the wall clock (or the record's own timestamp, if earlier) plus ttl.max-future-skew");
+                outcome.reject(
+                        record,
+                        RejectReason.TIMESTAMP_IN_FUTURE.name(),
+                        "timestamp "
+                                + Instant.ofEpochMilli(event.timestamp()) + " is later than "
+                                + Instant.ofEpochMilli(limit)
+                                + ", the wall clock (or the record's own timestamp, if earlier) plus ttl.max-future-skew");
                 continue;
             }
             if (time.expiredOnArrival(event.timestamp(), ttl)) {

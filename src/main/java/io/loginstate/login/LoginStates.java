@@ -5,9 +5,8 @@ import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.StateSerializer;
-import io.loginstate.state.api.ValueState;
 import io.loginstate.state.api.TtlConfig;
-
+import io.loginstate.state.api.ValueState;
 import java.util.List;
 
 /**
@@ -39,8 +38,10 @@ public final class LoginStates {
     public LoginStates(TtlConfig ttl) {
         this.ttl = ttl;
         this.user = StateDescriptor.value("users", USER_SERIALIZER).withTtl(ttl);
-        this.recentLogins = StateDescriptor.list("recent-logins", RecentLogin.SERIALIZER).withTtl(ttl);
-        this.devices = StateDescriptor.map("devices", Serializers.LONG, Serializers.LONG).withTtl(ttl);
+        this.recentLogins =
+                StateDescriptor.list("recent-logins", RecentLogin.SERIALIZER).withTtl(ttl);
+        this.devices = StateDescriptor.map("devices", Serializers.LONG, Serializers.LONG)
+                .withTtl(ttl);
     }
 
     public List<StateDescriptor<?>> all() {

@@ -8,8 +8,7 @@ public final class UserAgents {
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
 
-    private UserAgents() {
-    }
+    private UserAgents() {}
 
     /** 64-bit FNV-1a of the user agent's UTF-8 bytes. */
     public static long hash(String userAgent) {

@@ -5,8 +5,7 @@ public final class UserIds {
 
     public static final int MAX_LENGTH = 256;
 
-    private UserIds() {
-    }
+    private UserIds() {}
 
     /** Null when the id is valid, otherwise what is wrong with it. */
     public static String problem(String userId) {

@@ -1,7 +1,6 @@
 package io.loginstate.login;
 
 import io.loginstate.state.api.Bytes;
-
 import java.nio.ByteBuffer;
 
 /**

@@ -1,8 +1,6 @@
 package io.loginstate.login;
 
 import io.loginstate.processing.PartitionProcessor;
-import io.loginstate.state.api.KeyedStateStore;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,8 +18,7 @@ public final class UserStateReader {
     }
 
     /** What the query API shows of a user. */
-    public record UserSnapshot(UserLoginState aggregate, List<RecentLogin> recentLogins, Map<Long, Long> devices) {
-    }
+    public record UserSnapshot(UserLoginState aggregate, List<RecentLogin> recentLogins, Map<Long, Long> devices) {}
 
     /** Empty if the user is unknown, expired, or the partition is closed. */
     public Optional<UserSnapshot> read(PartitionProcessor processor, String userId) {
@@ -32,9 +29,11 @@ public final class UserStateReader {
             if (aggregate == null) {
                 return null;
             }
-            List<RecentLogin> recent = new ArrayList<>(view.listState(states.recentLogins).get());
+            List<RecentLogin> recent =
+                    new ArrayList<>(view.listState(states.recentLogins).get());
             recent.sort(Comparator.comparingLong(RecentLogin::timestamp).reversed());
-            return new UserSnapshot(aggregate, recent, view.mapState(states.devices).entries());
+            return new UserSnapshot(
+                    aggregate, recent, view.mapState(states.devices).entries());
         });
     }
 }

@@ -180,14 +180,17 @@ public final class DirectoryObjectStore implements ObjectStore {
 
     @Override
     public void delete(String key) {
-        run("delete", key, () -> lock.call(() -> {
-            Path target = pathOf(key);
-            if (Files.isRegularFile(target)) {
-                Files.deleteIfExists(target);
-                removeEmptyParents(target);
-            }
-            return null;
-        }));
+        run(
+                "delete",
+                key,
+                () -> lock.call(() -> {
+                    Path target = pathOf(key);
+                    if (Files.isRegularFile(target)) {
+                        Files.deleteIfExists(target);
+                        removeEmptyParents(target);
+                    }
+                    return null;
+                }));
     }
 
     @Override
@@ -197,8 +200,7 @@ public final class DirectoryObjectStore implements ObjectStore {
 
     /** Nothing to release: every operation opens and closes its own files. */
     @Override
-    public void close() {
-    }
+    public void close() {}
 
     @Override
     public String toString() {

@@ -13,8 +13,7 @@ public final class ObjectKeys {
     static final int MAX_KEY_BYTES = 1024;
     static final int MAX_SEGMENT_BYTES = 255;
 
-    private ObjectKeys() {
-    }
+    private ObjectKeys() {}
 
     /** Returns {@code key} if it is valid, else throws {@link IllegalArgumentException} saying why. */
     public static String requireValid(String key) {
@@ -32,8 +31,7 @@ public final class ObjectKeys {
         }
         // A prefix that ends mid-segment or on a '/' is valid exactly when completing it is.
         if (!prefix.isEmpty() && problem(prefix + "x") != null) {
-            throw new IllegalArgumentException("Invalid object key prefix '" + prefix + "': "
-                    + problem(prefix + "x"));
+            throw new IllegalArgumentException("Invalid object key prefix '" + prefix + "': " + problem(prefix + "x"));
         }
         return prefix;
     }

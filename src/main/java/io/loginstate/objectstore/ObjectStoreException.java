@@ -8,8 +8,10 @@ public class ObjectStoreException extends RuntimeException {
     private final String key;
 
     public ObjectStoreException(String storeName, String operation, String key, String reason, Throwable cause) {
-        super("Object store '" + storeName + "' failed to " + operation + (key == null ? "" : " '" + key + "'")
-                + ": " + reason, cause);
+        super(
+                "Object store '" + storeName + "' failed to " + operation + (key == null ? "" : " '" + key + "'") + ": "
+                        + reason,
+                cause);
         this.storeName = storeName;
         this.operation = operation;
         this.key = key;
@@ -34,6 +36,8 @@ public class ObjectStoreException extends RuntimeException {
 
     private static String describe(Throwable cause) {
         String message = cause.getMessage();
-        return message == null ? cause.getClass().getSimpleName() : cause.getClass().getSimpleName() + ": " + message;
+        return message == null
+                ? cause.getClass().getSimpleName()
+                : cause.getClass().getSimpleName() + ": " + message;
     }
 }

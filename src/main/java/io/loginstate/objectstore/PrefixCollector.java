@@ -40,7 +40,8 @@ final class PrefixCollector extends SimpleFileVisitor<Path> {
         if (attributes.isRegularFile() && !isStoreFile(file)) {
             String key = keyOf(file);
             if (key.startsWith(prefix)) {
-                found.add(new ObjectInfo(key, attributes.size(), attributes.lastModifiedTime().toInstant()));
+                found.add(new ObjectInfo(
+                        key, attributes.size(), attributes.lastModifiedTime().toInstant()));
             }
         }
         return FileVisitResult.CONTINUE;

@@ -1,5 +1,15 @@
 package io.loginstate.objectstore;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -20,17 +30,6 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
-
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Objects in an S3 bucket (AWS or any S3-compatible server), under the configured key prefix.
@@ -77,16 +76,16 @@ public final class S3ObjectStore implements ObjectStore {
                 .httpClientBuilder(ApacheHttpClient.builder()
                         .connectionTimeout(settings.connectTimeout())
                         .socketTimeout(settings.socketTimeout()))
-                .overrideConfiguration(override -> override
-                        .retryStrategy(retry -> retry.maxAttempts(settings.maxAttempts())));
+                .overrideConfiguration(
+                        override -> override.retryStrategy(retry -> retry.maxAttempts(settings.maxAttempts())));
         settings.endpoint().ifPresent(builder::endpointOverride);
         return builder.build();
     }
 
     private static AwsCredentialsProvider credentials(S3Settings settings) {
         if (settings.accessKeyId().isPresent()) {
-            return StaticCredentialsProvider.create(
-                    AwsBasicCredentials.create(settings.accessKeyId().get(), settings.secretAccessKey().orElseThrow()));
+            return StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                    settings.accessKeyId().get(), settings.secretAccessKey().orElseThrow()));
         }
         return DefaultCredentialsProvider.builder().build();
     }
@@ -147,7 +146,8 @@ public final class S3ObjectStore implements ObjectStore {
     @Override
     public Optional<Versioned> getVersioned(String key) {
         return getBytes("getVersioned", key)
-                .map(response -> new Versioned(response.asByteArray(), response.response().eTag()));
+                .map(response -> new Versioned(
+                        response.asByteArray(), response.response().eTag()));
     }
 
     private Optional<ResponseBytes<GetObjectResponse>> getBytes(String operation, String key) {
@@ -191,7 +191,8 @@ public final class S3ObjectStore implements ObjectStore {
             do {
                 page = s3.listObjectsV2(request.build());
                 for (S3Object object : page.contents()) {
-                    found.add(new ObjectInfo(object.key().substring(prefix.length()), object.size(), object.lastModified()));
+                    found.add(new ObjectInfo(
+                            object.key().substring(prefix.length()), object.size(), object.lastModified()));
                 }
                 request.continuationToken(page.nextContinuationToken());
             } while (Boolean.TRUE.equals(page.isTruncated()));
@@ -201,7 +202,10 @@ public final class S3ObjectStore implements ObjectStore {
 
     @Override
     public void delete(String key) {
-        call("delete", key, () -> s3.deleteObject(request -> request.bucket(bucket).key(objectKey(key))));
+        call(
+                "delete",
+                key,
+                () -> s3.deleteObject(request -> request.bucket(bucket).key(objectKey(key))));
     }
 
     /** A HEAD answer carries no error code: a missing bucket reads as a missing object here only. */
@@ -244,7 +248,8 @@ public final class S3ObjectStore implements ObjectStore {
 
     private static boolean isMissingKey(S3Exception e) {
         return e instanceof NoSuchKeyException
-                || (e.awsErrorDetails() != null && "NoSuchKey".equals(e.awsErrorDetails().errorCode()));
+                || (e.awsErrorDetails() != null
+                        && "NoSuchKey".equals(e.awsErrorDetails().errorCode()));
     }
 
     private interface S3Call<T> {

@@ -20,9 +20,18 @@ import java.util.Optional;
  *                        5xx answers and I/O errors)
  * @param listPageSize    keys per list request (S3 answers at most 1000)
  */
-public record S3Settings(Optional<URI> endpoint, String bucket, String prefix, String region, boolean pathStyleAccess,
-        Optional<String> accessKeyId, Optional<String> secretAccessKey,
-        Duration connectTimeout, Duration socketTimeout, int maxAttempts, int listPageSize) {
+public record S3Settings(
+        Optional<URI> endpoint,
+        String bucket,
+        String prefix,
+        String region,
+        boolean pathStyleAccess,
+        Optional<String> accessKeyId,
+        Optional<String> secretAccessKey,
+        Duration connectTimeout,
+        Duration socketTimeout,
+        int maxAttempts,
+        int listPageSize) {
 
     public static final String DEFAULT_REGION = "us-east-1";
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -47,7 +56,8 @@ public record S3Settings(Optional<URI> endpoint, String bucket, String prefix, S
             throw new IllegalArgumentException("maxAttempts must be at least 1: " + maxAttempts);
         }
         if (listPageSize < 1 || listPageSize > MAX_LIST_PAGE_SIZE) {
-            throw new IllegalArgumentException("listPageSize must be in 1.." + MAX_LIST_PAGE_SIZE + ": " + listPageSize);
+            throw new IllegalArgumentException(
+                    "listPageSize must be in 1.." + MAX_LIST_PAGE_SIZE + ": " + listPageSize);
         }
     }
 
@@ -62,8 +72,12 @@ public record S3Settings(Optional<URI> endpoint, String bucket, String prefix, S
 
     /** A builder holding these settings, to change some of them. */
     public Builder toBuilder() {
-        Builder builder = new Builder(bucket).prefix(prefix).region(region).pathStyleAccess(pathStyleAccess)
-                .timeouts(connectTimeout, socketTimeout, maxAttempts).listPageSize(listPageSize);
+        Builder builder = new Builder(bucket)
+                .prefix(prefix)
+                .region(region)
+                .pathStyleAccess(pathStyleAccess)
+                .timeouts(connectTimeout, socketTimeout, maxAttempts)
+                .listPageSize(listPageSize);
         builder.endpoint = endpoint;
         builder.accessKeyId = accessKeyId;
         builder.secretAccessKey = secretAccessKey;
@@ -133,14 +147,25 @@ public record S3Settings(Optional<URI> endpoint, String bucket, String prefix, S
         }
 
         public S3Settings build() {
-            return new S3Settings(endpoint, bucket, prefix, region, pathStyleAccess, accessKeyId, secretAccessKey,
-                    connectTimeout, socketTimeout, maxAttempts, listPageSize);
+            return new S3Settings(
+                    endpoint,
+                    bucket,
+                    prefix,
+                    region,
+                    pathStyleAccess,
+                    accessKeyId,
+                    secretAccessKey,
+                    connectTimeout,
+                    socketTimeout,
+                    maxAttempts,
+                    listPageSize);
         }
     }
 
     /** Where the objects are, e.g. {@code s3://bucket/prefix/ at http://host:port}; no credentials. */
     public String location() {
-        return "s3://" + bucket + "/" + prefix + endpoint.map(uri -> " at " + uri).orElse("");
+        return "s3://" + bucket + "/" + prefix
+                + endpoint.map(uri -> " at " + uri).orElse("");
     }
 
     /** Never shows the secret. */

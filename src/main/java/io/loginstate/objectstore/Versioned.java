@@ -17,9 +17,7 @@ public record Versioned(byte[] bytes, String version) {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof Versioned that
-                && Arrays.equals(bytes, that.bytes)
-                && version.equals(that.version);
+        return other instanceof Versioned that && Arrays.equals(bytes, that.bytes) && version.equals(that.version);
     }
 
     @Override

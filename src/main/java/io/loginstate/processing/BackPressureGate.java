@@ -1,12 +1,11 @@
 package io.loginstate.processing;
 
 import io.loginstate.checkpoint.Checkpointer;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * Holds a partition's new batches while too much progress is not checkpointed: records applied or
@@ -21,6 +20,7 @@ final class BackPressureGate {
     private final int maxHeldBatches;
     /** Oldest first. */
     private final ArrayDeque<List<ConsumerRecord<byte[], byte[]>>> held = new ArrayDeque<>();
+
     private CompletableFuture<Void> released = CompletableFuture.completedFuture(null);
     /** First offset the partition saw: the base of the count while no checkpoint exists. */
     private volatile long baseOffset;
@@ -61,7 +61,8 @@ final class BackPressureGate {
 
     /** True while the records applied (up to {@code nextOffset}) or queued exceed the bound. */
     boolean pressured(long nextOffset) {
-        return checkpointer != null && !checkpointer.fenced()
+        return checkpointer != null
+                && !checkpointer.fenced()
                 && beyondCheckpoint(Math.max(nextOffset, submittedEnd)) > maxUnuploadedRecords;
     }
 

@@ -1,11 +1,10 @@
 package io.loginstate.processing;
 
 import io.loginstate.state.api.KeyedStateBackend;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
-
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Applies one batch and commits it: records below the stored position (redelivered after a seek
@@ -16,11 +15,15 @@ import java.util.function.BooleanSupplier;
 final class BatchApplier {
 
     /** How a batch ended. */
-    enum Result { NOTHING_NEW, COMMITTED, ABANDONED, FAILED }
+    enum Result {
+        NOTHING_NEW,
+        COMMITTED,
+        ABANDONED,
+        FAILED
+    }
 
     /** The result, the records applied, and what went wrong for ABANDONED and FAILED. */
-    record Applied(Result result, long firstOffset, long lastOffset, int appliedRecords, Throwable problem) {
-    }
+    record Applied(Result result, long firstOffset, long lastOffset, int appliedRecords, Throwable problem) {}
 
     private final TopicPartition partition;
     private final KeyedStateBackend state;
@@ -29,8 +32,13 @@ final class BatchApplier {
     private final ProcessingObserver observer;
     private final ProcessingMetrics.PartitionMeters meters;
 
-    BatchApplier(TopicPartition partition, KeyedStateBackend state, PartitionStateHandler handler,
-                 DeadLetterDelivery deadLetters, ProcessingObserver observer, ProcessingMetrics.PartitionMeters meters) {
+    BatchApplier(
+            TopicPartition partition,
+            KeyedStateBackend state,
+            PartitionStateHandler handler,
+            DeadLetterDelivery deadLetters,
+            ProcessingObserver observer,
+            ProcessingMetrics.PartitionMeters meters) {
         this.partition = partition;
         this.state = state;
         this.handler = handler;

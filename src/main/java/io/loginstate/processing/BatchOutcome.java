@@ -1,11 +1,10 @@
 package io.loginstate.processing;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
  * What a handler reports about the records of one batch that it did not apply: rejected ones go

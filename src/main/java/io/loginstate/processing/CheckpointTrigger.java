@@ -2,14 +2,13 @@ package io.loginstate.processing;
 
 import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.state.api.KeyedStateBackend;
-import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Decides when a partition is checkpointed and starts it, on the partition's chain. A checkpoint is
@@ -27,6 +26,7 @@ final class CheckpointTrigger {
     private final Checkpointer checkpointer;
     /** Counts commits that changed state. */
     private volatile long stateVersion;
+
     private long checkpointedVersion = -1;
     /** Checkpoints taken of {@code checkpointedVersion}. */
     private int checkpointsAtVersion;
@@ -50,7 +50,8 @@ final class CheckpointTrigger {
     CompletableFuture<Boolean> checkpoint(boolean inline, Checkpointer.SnapshotSource concurrentSource) {
         long version = stateVersion;
         if (version == checkpointedVersion && checkpointsAtVersion >= checkpointer.retained()
-                || checkpointer.busy() || checkpointer.fenced()) {
+                || checkpointer.busy()
+                || checkpointer.fenced()) {
             return null;
         }
         try {
@@ -68,7 +69,10 @@ final class CheckpointTrigger {
             }
             return upload;
         } catch (RuntimeException e) {
-            LOG.errorf(e, "Partition %s: taking a checkpoint failed; processing goes on and the next interval tries again", partition);
+            LOG.errorf(
+                    e,
+                    "Partition %s: taking a checkpoint failed; processing goes on and the next interval tries again",
+                    partition);
             return null;
         }
     }
@@ -97,11 +101,15 @@ final class CheckpointTrigger {
     void awaitFinal(CompletableFuture<Boolean> upload, long deadline) {
         try {
             if (upload.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                LOG.infof("Partition %s: final checkpoint published at offset %d", partition, checkpointer.durableOffset());
+                LOG.infof(
+                        "Partition %s: final checkpoint published at offset %d",
+                        partition, checkpointer.durableOffset());
             }
         } catch (TimeoutException e) {
-            LOG.warnf("Partition %s: final checkpoint not uploaded within the close timeout; "
-                    + "the next owner replays from the previous one", partition);
+            LOG.warnf(
+                    "Partition %s: final checkpoint not uploaded within the close timeout; "
+                            + "the next owner replays from the previous one",
+                    partition);
         } catch (ExecutionException e) {
             LOG.warnf("Partition %s: final checkpoint failed: %s", partition, e.getCause());
         } catch (InterruptedException e) {

@@ -1,9 +1,6 @@
 package io.loginstate.processing;
 
 import io.loginstate.support.Backoff;
-import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +9,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Stores a batch's rejected records in the dead-letter topic before the batch may commit, so an
@@ -24,6 +23,7 @@ final class DeadLetterDelivery {
     private static final Logger LOG = Logger.getLogger(DeadLetterDelivery.class);
     /** Longer than the producer's delivery timeout, so a send is retried only once it has failed. */
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(150);
+
     private static final Duration INITIAL_BACKOFF = Duration.ofMillis(100);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
@@ -68,7 +68,9 @@ final class DeadLetterDelivery {
                 throw new AbandonedBatchException("dead-letter topic unavailable while closing: " + lastError);
             }
             long wait = backoff.nextMillis();
-            LOG.warnf("Partition %s: %d dead letter(s) not stored (%s); retrying in %d ms", partition, failed.size(), lastError, wait);
+            LOG.warnf(
+                    "Partition %s: %d dead letter(s) not stored (%s); retrying in %d ms",
+                    partition, failed.size(), lastError, wait);
             pause(wait);
             pending = failed;
         }

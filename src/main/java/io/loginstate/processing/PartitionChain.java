@@ -29,7 +29,9 @@ final class PartitionChain {
         while (!queuedBatches.isEmpty() && queuedBatches.peekFirst().isDone()) {
             queuedBatches.removeFirst();
         }
-        return queuedBatches.size() > maxQueuedBatches ? queuedBatches.peekFirst() : CompletableFuture.completedFuture(null);
+        return queuedBatches.size() > maxQueuedBatches
+                ? queuedBatches.peekFirst()
+                : CompletableFuture.completedFuture(null);
     }
 
     /** Queues a task that is not a batch (checkpoint, maintenance, close); completes when it has run. */

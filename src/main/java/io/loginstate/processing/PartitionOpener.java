@@ -8,8 +8,7 @@ import org.apache.kafka.common.TopicPartition;
 public interface PartitionOpener {
 
     /** What a partition's processor is made of. */
-    record Opened(KeyedStateBackend state, PartitionStateHandler handler, Checkpointer checkpointer) {
-    }
+    record Opened(KeyedStateBackend state, PartitionStateHandler handler, Checkpointer checkpointer) {}
 
     /**
      * Opens the partition for owner {@code epoch} (the consumer group generation). The checkpointer

@@ -4,11 +4,7 @@ import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.KeyedStateStore;
 import io.loginstate.state.api.TtlMetrics;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import io.loginstate.support.Futures;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -19,6 +15,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * One partition's processing: its batches, checkpoints, maintenance and close run one after the
@@ -38,6 +37,7 @@ public final class PartitionProcessor {
     private final ProcessingMetrics.PartitionMeters meters;
     /** Both null when checkpoints are off. */
     private final Checkpointer checkpointer;
+
     private final CheckpointTrigger trigger;
     private volatile PartitionLifecycle lifecycle = PartitionLifecycle.OPEN;
     private volatile Throwable failure;
@@ -48,22 +48,36 @@ public final class PartitionProcessor {
     private CompletableFuture<Void> closed;
 
     /** The parts every processor of the instance shares. */
-    record Shared(Executor executor, DeadLetterSink deadLetters, ProcessingObserver observer, ProcessingMetrics metrics,
-                  int maxQueuedBatches, long maxUnuploadedRecords) {
-    }
+    record Shared(
+            Executor executor,
+            DeadLetterSink deadLetters,
+            ProcessingObserver observer,
+            ProcessingMetrics metrics,
+            int maxQueuedBatches,
+            long maxUnuploadedRecords) {}
 
     /** @param checkpointer null when checkpoints are off */
-    PartitionProcessor(TopicPartition partition, KeyedStateBackend state, PartitionStateHandler handler,
-                       Checkpointer checkpointer, Shared shared) {
+    PartitionProcessor(
+            TopicPartition partition,
+            KeyedStateBackend state,
+            PartitionStateHandler handler,
+            Checkpointer checkpointer,
+            Shared shared) {
         this.partition = partition;
         this.state = state;
         this.checkpointer = checkpointer;
         this.nextOffset = state.position().orElse(-1);
         this.chain = new PartitionChain(shared.executor(), shared.maxQueuedBatches());
-        this.gate = new BackPressureGate(checkpointer, shared.maxUnuploadedRecords(), shared.maxQueuedBatches(), nextOffset);
+        this.gate = new BackPressureGate(
+                checkpointer, shared.maxUnuploadedRecords(), shared.maxQueuedBatches(), nextOffset);
         this.meters = shared.metrics().forPartition(partition, this);
-        this.applier = new BatchApplier(partition, state, handler, new DeadLetterDelivery(partition, shared.deadLetters()),
-                shared.observer(), meters);
+        this.applier = new BatchApplier(
+                partition,
+                state,
+                handler,
+                new DeadLetterDelivery(partition, shared.deadLetters()),
+                shared.observer(),
+                meters);
         this.trigger = checkpointer == null ? null : new CheckpointTrigger(partition, state, checkpointer);
         if (checkpointer != null) {
             checkpointer.onDurable(this::checkpointDurable);
@@ -139,8 +153,10 @@ public final class PartitionProcessor {
         gate.seen(records.get(0).offset());
         if (gate.holding() || gate.pressured(nextOffset)) {
             if (!gate.holding()) {
-                LOG.warnf("Partition %s: %d records applied beyond the last durable checkpoint (bound %d); "
-                        + "pausing until a checkpoint succeeds", partition, unuploadedRecords(), gate.maxUnuploadedRecords());
+                LOG.warnf(
+                        "Partition %s: %d records applied beyond the last durable checkpoint (bound %d); "
+                                + "pausing until a checkpoint succeeds",
+                        partition, unuploadedRecords(), gate.maxUnuploadedRecords());
                 requestCheckpoint();
             }
             return gate.hold(records);
@@ -159,8 +175,7 @@ public final class PartitionProcessor {
         }
         BatchApplier.Applied applied = applier.apply(batch, nextOffset, () -> lifecycle == PartitionLifecycle.OPEN);
         switch (applied.result()) {
-            case NOTHING_NEW -> {
-            }
+            case NOTHING_NEW -> {}
             case COMMITTED -> {
                 nextOffset = applied.lastOffset() + 1;
                 appliedRecords += applied.appliedRecords();
@@ -170,10 +185,15 @@ public final class PartitionProcessor {
             }
             case ABANDONED -> {
                 moveTo(PartitionLifecycle.ABANDONED);
-                LOG.warnf("Partition %s: batch %d..%d not committed (%s); it will be processed again", partition,
-                        applied.firstOffset(), applied.lastOffset(), applied.problem().getMessage());
+                LOG.warnf(
+                        "Partition %s: batch %d..%d not committed (%s); it will be processed again",
+                        partition,
+                        applied.firstOffset(),
+                        applied.lastOffset(),
+                        applied.problem().getMessage());
             }
-            case FAILED -> fail(applied.problem(), "failed on batch " + applied.firstOffset() + ".." + applied.lastOffset());
+            case FAILED ->
+                fail(applied.problem(), "failed on batch " + applied.firstOffset() + ".." + applied.lastOffset());
         }
     }
 
@@ -289,7 +309,8 @@ public final class PartitionProcessor {
         try {
             closing.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.warnf("Partition %s did not close within %s; it closes when its running batch ends", partition, timeout);
+            LOG.warnf(
+                    "Partition %s did not close within %s; it closes when its running batch ends", partition, timeout);
         } catch (ExecutionException e) {
             LOG.errorf(e.getCause(), "Partition %s failed to close", partition);
         } catch (InterruptedException e) {
@@ -304,7 +325,8 @@ public final class PartitionProcessor {
     }
 
     /** The last task on the chain: the final checkpoint of a healthy partition, then the state's close. */
-    private void finish(boolean finalCheckpoint, long deadline, CompletableFuture<CompletableFuture<Boolean>> lastCheckpoint) {
+    private void finish(
+            boolean finalCheckpoint, long deadline, CompletableFuture<CompletableFuture<Boolean>> lastCheckpoint) {
         try {
             if (finalCheckpoint && trigger != null && lifecycle == PartitionLifecycle.CLOSING) {
                 lastCheckpoint.complete(trigger.finalCheckpoint(deadline));

@@ -1,8 +1,7 @@
 package io.loginstate.processing;
 
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import java.util.List;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** The application logic of one partition: turns records into changes of its keyed state. */
 public interface PartitionStateHandler {

@@ -4,16 +4,15 @@ import io.loginstate.state.api.CleanupStrategy;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import org.apache.kafka.common.TopicPartition;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
 
 /** Meters of the processing layer; per-partition meters are removed when the partition closes. */
 public final class ProcessingMetrics {
@@ -41,37 +40,68 @@ public final class ProcessingMetrics {
         private PartitionMeters(TopicPartition partition, PartitionProcessor processor) {
             this.partitionTag = Integer.toString(partition.partition());
             this.applied = register(Counter.builder("login_state.records.applied")
-                    .description("Records applied to state").tag("partition", partitionTag).register(registry));
+                    .description("Records applied to state")
+                    .tag("partition", partitionTag)
+                    .register(registry));
             this.skipped = register(Counter.builder("login_state.records.skipped")
                     .description("Redelivered records below the committed position, skipped")
-                    .tag("partition", partitionTag).register(registry));
+                    .tag("partition", partitionTag)
+                    .register(registry));
             this.failures = register(Counter.builder("login_state.partition.failures")
-                    .description("Batches that failed and stopped the partition").tag("partition", partitionTag).register(registry));
+                    .description("Batches that failed and stopped the partition")
+                    .tag("partition", partitionTag)
+                    .register(registry));
             this.batchTime = register(Timer.builder("login_state.batch.apply")
-                    .description("Time to apply and commit one batch").tag("partition", partitionTag).register(registry));
+                    .description("Time to apply and commit one batch")
+                    .tag("partition", partitionTag)
+                    .register(registry));
             for (CleanupStrategy strategy : CleanupStrategy.values()) {
-                register(FunctionCounter.builder("login_state.ttl.expired_removed", processor,
+                register(FunctionCounter.builder(
+                                "login_state.ttl.expired_removed",
+                                processor,
                                 p -> p.ttlMetrics().removed(strategy))
                         .description("Expired state entries removed, by how they were found")
-                        .tag("partition", partitionTag).tag("strategy", strategy.tag()).register(registry));
+                        .tag("partition", partitionTag)
+                        .tag("strategy", strategy.tag())
+                        .register(registry));
             }
-            register(FunctionCounter.builder("login_state.ttl.purges", processor, p -> p.ttlMetrics().purges())
+            register(FunctionCounter.builder(
+                            "login_state.ttl.purges",
+                            processor,
+                            p -> p.ttlMetrics().purges())
                     .description("Targeted compactions run to enforce the physical-deletion deadline")
-                    .tag("partition", partitionTag).register(registry));
-            register(Gauge.builder("login_state.ttl.entries_waiting", processor, p -> p.ttlMetrics().waitingEntries())
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            register(Gauge.builder(
+                            "login_state.ttl.entries_waiting",
+                            processor,
+                            p -> p.ttlMetrics().waitingEntries())
                     .description("Expired entries not yet removed (counted up to 100000)")
-                    .tag("partition", partitionTag).register(registry));
-            register(Gauge.builder("login_state.ttl.oldest_unpurged_expired_age", processor,
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            register(Gauge.builder(
+                            "login_state.ttl.oldest_unpurged_expired_age",
+                            processor,
                             p -> p.oldestUnpurgedExpiredAgeMillis() / 1000.0)
                     .description("Seconds since the oldest expired entry still present in a local file expired; "
                             + "stays below max-deletion-delay")
-                    .baseUnit("seconds").tag("partition", partitionTag).register(registry));
-            register(Gauge.builder("login_state.event_time.watermark", processor,
+                    .baseUnit("seconds")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            register(Gauge.builder(
+                            "login_state.event_time.watermark",
+                            processor,
                             p -> p.watermark() == Long.MIN_VALUE ? Double.NaN : p.watermark())
                     .description("Event-time watermark of the partition, epoch milliseconds")
-                    .tag("partition", partitionTag).register(registry));
-            register(Gauge.builder("login_state.partition.next_offset", processor, p -> p.nextOffset().orElse(0))
-                    .description("Next input offset the partition's state expects").tag("partition", partitionTag).register(registry));
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            register(Gauge.builder(
+                            "login_state.partition.next_offset",
+                            processor,
+                            p -> p.nextOffset().orElse(0))
+                    .description("Next input offset the partition's state expects")
+                    .tag("partition", partitionTag)
+                    .register(registry));
         }
 
         private <M extends Meter> M register(M meter) {
@@ -82,9 +112,14 @@ public final class ProcessingMetrics {
         void batch(int appliedCount, BatchOutcome outcome, long nanos) {
             applied.increment(appliedCount);
             for (Map.Entry<String, Integer> drop : outcome.dropped().entrySet()) {
-                dropped.computeIfAbsent(drop.getKey(), reason -> register(Counter.builder("login_state.records.dropped")
-                        .description("Valid records neither applied nor dead-lettered (an event already past its TTL), by reason")
-                        .tag("partition", partitionTag).tag("reason", reason).register(registry)))
+                dropped.computeIfAbsent(
+                                drop.getKey(),
+                                reason -> register(Counter.builder("login_state.records.dropped")
+                                        .description(
+                                                "Valid records neither applied nor dead-lettered (an event already past its TTL), by reason")
+                                        .tag("partition", partitionTag)
+                                        .tag("reason", reason)
+                                        .register(registry)))
                         .increment(drop.getValue());
             }
             for (Rejection rejection : outcome.rejections()) {

@@ -1,10 +1,6 @@
 package io.loginstate.processing;
 
 import io.loginstate.support.DaemonThreads;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.TopicPartition;
-import org.jboss.logging.Logger;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,6 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * The processors of the partitions assigned to this instance: opens a partition on assignment,
@@ -36,13 +35,18 @@ public final class ProcessorRegistry {
      *
      * @param checkpointInterval empty when checkpoints are off
      */
-    public record Settings(int threads, int maxQueuedBatches, Duration closeTimeout, Duration maintenanceInterval,
-                           Optional<Duration> checkpointInterval, long maxUnuploadedRecords) {
-    }
+    public record Settings(
+            int threads,
+            int maxQueuedBatches,
+            Duration closeTimeout,
+            Duration maintenanceInterval,
+            Optional<Duration> checkpointInterval,
+            long maxUnuploadedRecords) {}
 
     private final Map<TopicPartition, PartitionProcessor> processors = new ConcurrentHashMap<>();
     /** Processors whose close outlived the timeout; their state must be closed before reopening. */
     private final Map<TopicPartition, PartitionProcessor> closing = new ConcurrentHashMap<>();
+
     private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
     private final PartitionOpener opener;
     private final Settings settings;
@@ -52,20 +56,30 @@ public final class ProcessorRegistry {
     private volatile boolean assignmentReceived;
     private volatile boolean stopped;
 
-    public ProcessorRegistry(PartitionOpener opener, Settings settings, DeadLetterSink deadLetters,
-                             ProcessingObserver observer, ProcessingMetrics metrics) {
+    public ProcessorRegistry(
+            PartitionOpener opener,
+            Settings settings,
+            DeadLetterSink deadLetters,
+            ProcessingObserver observer,
+            ProcessingMetrics metrics) {
         this.opener = opener;
         this.settings = settings;
         this.pool = Executors.newFixedThreadPool(settings.threads(), DaemonThreads.named("partition-apply-"));
-        this.shared = new PartitionProcessor.Shared(pool, deadLetters, observer, metrics, settings.maxQueuedBatches(),
-                settings.maxUnuploadedRecords());
+        this.shared = new PartitionProcessor.Shared(
+                pool, deadLetters, observer, metrics, settings.maxQueuedBatches(), settings.maxUnuploadedRecords());
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("state-maintenance-"));
         long maintenance = settings.maintenanceInterval().toMillis();
-        timers.scheduleWithFixedDelay(() -> processors.values().forEach(PartitionProcessor::scheduleMaintenance),
-                maintenance, maintenance, TimeUnit.MILLISECONDS);
-        settings.checkpointInterval().ifPresent(interval -> timers.scheduleWithFixedDelay(
-                () -> processors.values().forEach(PartitionProcessor::requestCheckpoint),
-                interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS));
+        timers.scheduleWithFixedDelay(
+                () -> processors.values().forEach(PartitionProcessor::scheduleMaintenance),
+                maintenance,
+                maintenance,
+                TimeUnit.MILLISECONDS);
+        settings.checkpointInterval()
+                .ifPresent(interval -> timers.scheduleWithFixedDelay(
+                        () -> processors.values().forEach(PartitionProcessor::requestCheckpoint),
+                        interval.toMillis(),
+                        interval.toMillis(),
+                        TimeUnit.MILLISECONDS));
     }
 
     /**
@@ -102,8 +116,12 @@ public final class ProcessorRegistry {
         } finally {
             restoring.remove(partition);
         }
-        PartitionProcessor processor = new PartitionProcessor(partition, parts.state(), parts.handler(), parts.checkpointer(), shared);
-        LOG.infof("Partition %s opened in %d ms at offset %s", partition, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
+        PartitionProcessor processor =
+                new PartitionProcessor(partition, parts.state(), parts.handler(), parts.checkpointer(), shared);
+        LOG.infof(
+                "Partition %s opened in %d ms at offset %s",
+                partition,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                 processor.nextOffset().isPresent() ? processor.nextOffset().getAsLong() : "beginning");
         return processor;
     }
@@ -131,8 +149,11 @@ public final class ProcessorRegistry {
             PartitionProcessor processor = processors.remove(partition);
             if (processor != null) {
                 closed.add(processor);
-                closes.add(CompletableFuture.runAsync(() -> processor.close(settings.closeTimeout(), finalCheckpoint),
-                        runnable -> DaemonThreads.named("partition-close-" + partition + "-").newThread(runnable).start()));
+                closes.add(CompletableFuture.runAsync(
+                        () -> processor.close(settings.closeTimeout(), finalCheckpoint),
+                        runnable -> DaemonThreads.named("partition-close-" + partition + "-")
+                                .newThread(runnable)
+                                .start()));
             }
         }
         try {

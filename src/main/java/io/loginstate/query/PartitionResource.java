@@ -7,7 +7,6 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-
 import java.util.Comparator;
 import java.util.List;
 
@@ -19,15 +18,19 @@ public class PartitionResource {
     @Inject
     ProcessorRegistry registry;
 
-    public record PartitionView(String topic, int partition, String status, Long nextOffset, long appliedRecords) {
-    }
+    public record PartitionView(String topic, int partition, String status, Long nextOffset, long appliedRecords) {}
 
     @GET
     public List<PartitionView> list() {
         return registry.processors().stream()
-                .sorted(Comparator.comparingInt((PartitionProcessor p) -> p.partition().partition()))
-                .map(p -> new PartitionView(p.partition().topic(), p.partition().partition(), p.lifecycle().name(),
-                        p.nextOffset().isPresent() ? p.nextOffset().getAsLong() : null, p.appliedRecords()))
+                .sorted(Comparator.comparingInt(
+                        (PartitionProcessor p) -> p.partition().partition()))
+                .map(p -> new PartitionView(
+                        p.partition().topic(),
+                        p.partition().partition(),
+                        p.lifecycle().name(),
+                        p.nextOffset().isPresent() ? p.nextOffset().getAsLong() : null,
+                        p.appliedRecords()))
                 .toList();
     }
 }

@@ -18,12 +18,14 @@ public class UnexpectedErrorMapper implements ExceptionMapper<Throwable> {
         if (error instanceof WebApplicationException web) {
             int status = web.getResponse().getStatus();
             Response.Status known = Response.Status.fromStatusCode(status);
-            return Response.status(status).type(MediaType.APPLICATION_JSON)
+            return Response.status(status)
+                    .type(MediaType.APPLICATION_JSON)
                     .entity(ApiError.of(known == null ? "HTTP_" + status : known.name(), web.getMessage()))
                     .build();
         }
         LOG.error("Unexpected error while answering a request", error);
-        return Response.serverError().type(MediaType.APPLICATION_JSON)
+        return Response.serverError()
+                .type(MediaType.APPLICATION_JSON)
                 .entity(ApiError.of("INTERNAL_ERROR", "the request could not be answered; see the service log"))
                 .build();
     }

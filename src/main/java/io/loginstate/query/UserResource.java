@@ -2,9 +2,8 @@ package io.loginstate.query;
 
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.ingest.KafkaClusterView;
-import io.loginstate.login.UserIds;
 import io.loginstate.login.LoginApplication;
-import io.loginstate.login.UserStateReader;
+import io.loginstate.login.UserIds;
 import io.loginstate.login.UserStateReader.UserSnapshot;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
@@ -15,12 +14,11 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.utils.Utils;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * {@code GET /users/{userId}}: the user's state from the partition that Kafka's default
@@ -36,10 +34,13 @@ public class UserResource {
 
     @Inject
     LoginStateConfig config;
+
     @Inject
     ProcessorRegistry registry;
+
     @Inject
     KafkaClusterView cluster;
+
     @Inject
     LoginApplication login;
 
@@ -52,8 +53,11 @@ public class UserResource {
         }
         OptionalInt partitions = cluster.partitionCount(config.topic());
         if (partitions.isEmpty()) {
-            return error(Response.Status.SERVICE_UNAVAILABLE.getStatusCode(), ApiError.of("TOPIC_UNKNOWN",
-                    "the partitions of topic '" + config.topic() + "' cannot be learned from Kafka right now"));
+            return error(
+                    Response.Status.SERVICE_UNAVAILABLE.getStatusCode(),
+                    ApiError.of(
+                            "TOPIC_UNKNOWN",
+                            "the partitions of topic '" + config.topic() + "' cannot be learned from Kafka right now"));
         }
         int partition = partitionOf(userId, partitions.getAsInt());
         Optional<PartitionProcessor> home = registry.processor(new TopicPartition(config.topic(), partition));
@@ -67,16 +71,27 @@ public class UserResource {
             if (other.partition().partition() != partition) {
                 Optional<UserSnapshot> state = login.reader().read(other, userId);
                 if (state.isPresent()) {
-                    return Response.ok(UserView.of(userId, state.get(), other.partition().partition())).build();
+                    return Response.ok(UserView.of(
+                                    userId, state.get(), other.partition().partition()))
+                            .build();
                 }
             }
         }
         if (home.isEmpty()) {
-            return error(MISDIRECTED, new ApiError("PARTITION_NOT_ASSIGNED", "user '" + userId + "' belongs to partition "
-                    + partition + " of topic '" + config.topic() + "', which is not assigned to this instance", partition));
+            return error(
+                    MISDIRECTED,
+                    new ApiError(
+                            "PARTITION_NOT_ASSIGNED",
+                            "user '" + userId + "' belongs to partition " + partition + " of topic '" + config.topic()
+                                    + "', which is not assigned to this instance",
+                            partition));
         }
-        return error(Response.Status.NOT_FOUND.getStatusCode(),
-                new ApiError("USER_NOT_FOUND", "no login state for user '" + userId + "' (never seen, or expired)", partition));
+        return error(
+                Response.Status.NOT_FOUND.getStatusCode(),
+                new ApiError(
+                        "USER_NOT_FOUND",
+                        "no login state for user '" + userId + "' (never seen, or expired)",
+                        partition));
     }
 
     /** Kafka's default partitioner for a keyed record: murmur2 of the key bytes. */
@@ -85,6 +100,9 @@ public class UserResource {
     }
 
     private static Response error(int status, ApiError body) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build();
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(body)
+                .build();
     }
 }

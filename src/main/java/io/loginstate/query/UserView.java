@@ -1,10 +1,8 @@
 package io.loginstate.query;
 
-import io.loginstate.login.RecentLogin;
 import io.loginstate.login.UserAgents;
 import io.loginstate.login.UserLoginState;
 import io.loginstate.login.UserStateReader.UserSnapshot;
-
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -13,16 +11,21 @@ import java.util.Map;
  * A user's unexpired login state as the query API returns it; instants are ISO-8601, absent ones
  * null. Recent logins are newest first; devices are user-agent hashes with when each was last seen.
  */
-public record UserView(String userId, String lastLogin, String firstSeen, long loginCount, long failedLoginCount,
-                       int partition, List<Login> recentLogins, List<Device> devices) {
+public record UserView(
+        String userId,
+        String lastLogin,
+        String firstSeen,
+        long loginCount,
+        long failedLoginCount,
+        int partition,
+        List<Login> recentLogins,
+        List<Device> devices) {
 
     /** One recent login. */
-    public record Login(String timestamp, String outcome) {
-    }
+    public record Login(String timestamp, String outcome) {}
 
     /** One device. */
-    public record Device(String device, String lastSeen) {
-    }
+    public record Device(String device, String lastSeen) {}
 
     static UserView of(String userId, UserSnapshot snapshot, int partition) {
         UserLoginState state = snapshot.aggregate();
@@ -33,11 +36,20 @@ public record UserView(String userId, String lastLogin, String firstSeen, long l
                 .sorted(Map.Entry.<Long, Long>comparingByValue().reversed())
                 .map(device -> new Device(UserAgents.hex(device.getKey()), instant(device.getValue())))
                 .toList();
-        return new UserView(userId, instant(state.lastLogin()), instant(state.firstSeen()), state.loginCount(),
-                state.failedLoginCount(), partition, logins, devices);
+        return new UserView(
+                userId,
+                instant(state.lastLogin()),
+                instant(state.firstSeen()),
+                state.loginCount(),
+                state.failedLoginCount(),
+                partition,
+                logins,
+                devices);
     }
 
     private static String instant(long millis) {
-        return millis == UserLoginState.NONE ? null : Instant.ofEpochMilli(millis).toString();
+        return millis == UserLoginState.NONE
+                ? null
+                : Instant.ofEpochMilli(millis).toString();
     }
 }

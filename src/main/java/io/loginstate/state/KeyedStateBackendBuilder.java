@@ -5,7 +5,6 @@ import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.store.ByteStore;
 import io.loginstate.state.store.CachingStore;
 import io.loginstate.state.ttl.TtlCleanupSettings;
-
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -63,8 +62,11 @@ public final class KeyedStateBackendBuilder {
     /** The state over {@code store}, which it owns from now on (closed with it, or at once if this fails). */
     public LayeredKeyedStateBackend build(ByteStore store) {
         try {
-            return new LayeredKeyedStateBackend(new CachingStore(store, cacheEntries), descriptors,
-                    new EventTimeClock(clock, allowedLateness, wallClockBackstop, maxFutureSkew), cleanup);
+            return new LayeredKeyedStateBackend(
+                    new CachingStore(store, cacheEntries),
+                    descriptors,
+                    new EventTimeClock(clock, allowedLateness, wallClockBackstop, maxFutureSkew),
+                    cleanup);
         } catch (RuntimeException e) {
             store.close();
             throw e;

@@ -1,29 +1,27 @@
 package io.loginstate.state;
 
-import io.loginstate.state.store.ByteStore;
-import io.loginstate.state.store.ByteTable;
-import io.loginstate.state.store.IncompatibleStateException;
-import io.loginstate.state.plain.KeyContext;
-import io.loginstate.state.store.StoreSnapshot;
-import io.loginstate.state.plain.ValueFormat;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.KeyedStateStore;
-import io.loginstate.state.api.StateSnapshot;
-import io.loginstate.state.api.TtlMetrics;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.api.StateSnapshot;
+import io.loginstate.state.api.TtlMetrics;
 import io.loginstate.state.api.ValueState;
-import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.plain.KeyContext;
+import io.loginstate.state.plain.ValueFormat;
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.store.StoreSnapshot;
 import io.loginstate.state.ttl.DeletionTracker;
 import io.loginstate.state.ttl.ExpiryIndex;
 import io.loginstate.state.ttl.TtlCleaner;
-import io.loginstate.state.ttl.TtlContext;
 import io.loginstate.state.ttl.TtlCleanupSettings;
+import io.loginstate.state.ttl.TtlContext;
 import io.loginstate.state.ttl.TtlStateFactory;
 import io.loginstate.state.ttl.TtlStatistics;
-import io.loginstate.state.api.EventTimeClock;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,14 +57,18 @@ public final class LayeredKeyedStateBackend implements KeyedStateBackend {
     private long futureStampsRepaired;
     /** Concurrent snapshots and reads hold it shared; close holds it exclusively (Flink's ResourceGuard). */
     private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
+
     private boolean closed;
 
-    public LayeredKeyedStateBackend(ByteStore store, List<StateDescriptor<?>> stateDescriptors, EventTimeClock time,
-                             TtlCleanupSettings settings) {
+    public LayeredKeyedStateBackend(
+            ByteStore store,
+            List<StateDescriptor<?>> stateDescriptors,
+            EventTimeClock time,
+            TtlCleanupSettings settings) {
         this.store = store;
         this.time = time;
-        this.ttlContext = new TtlContext(time, new ExpiryIndex(store.table(ExpiryIndex.TABLE)), deletions, statistics,
-                settings);
+        this.ttlContext =
+                new TtlContext(time, new ExpiryIndex(store.table(ExpiryIndex.TABLE)), deletions, statistics, settings);
         this.factory = new TtlStateFactory(store, ttlContext);
         this.cleaner = new TtlCleaner(ttlContext, settings);
         ByteTable meta = store.table(ByteStore.META_TABLE);
@@ -126,8 +128,8 @@ public final class LayeredKeyedStateBackend implements KeyedStateBackend {
     private <S> S state(StateDescriptor<?> descriptor, StateDescriptor.Kind kind) {
         Object state = states.get(descriptor.name());
         if (state == null || descriptors.get(descriptor.name()).kind() != kind) {
-            throw new IllegalArgumentException("No " + kind + " state '" + descriptor.name() + "' was declared for "
-                    + store.name());
+            throw new IllegalArgumentException(
+                    "No " + kind + " state '" + descriptor.name() + "' was declared for " + store.name());
         }
         return (S) state;
     }
@@ -249,7 +251,8 @@ public final class LayeredKeyedStateBackend implements KeyedStateBackend {
 
     private StateSnapshot snapshotOf(Path target, StoreSnapshot stored) {
         byte[] maxEventTime = stored.meta(MAX_EVENT_TIME_KEY);
-        long watermark = maxEventTime == null ? EventTimeClock.NO_TIME : time.watermarkOf(ValueFormat.getLong(maxEventTime, 0));
+        long watermark =
+                maxEventTime == null ? EventTimeClock.NO_TIME : time.watermarkOf(ValueFormat.getLong(maxEventTime, 0));
         return new StateSnapshot(target, stored.position(), watermark);
     }
 

@@ -7,7 +7,6 @@ import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.ValueState;
 import io.loginstate.state.plain.KeyContext;
 import io.loginstate.state.ttl.TtlStateFactory;
-
 import java.util.HashMap;
 import java.util.Map;
 

@@ -4,7 +4,6 @@ import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.store.ByteStore;
 import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.store.IncompatibleStateException;
-
 import java.nio.charset.StandardCharsets;
 
 /** The version of how keyed state is laid out in tables (value format tags, index, meta keys). */
@@ -13,8 +12,7 @@ final class StateLayout {
     static final int VERSION = 2;
     private static final byte[] KEY = "layout-version".getBytes(StandardCharsets.UTF_8);
 
-    private StateLayout() {
-    }
+    private StateLayout() {}
 
     /**
      * Records the version in new state; state written with another layout (or before layouts were
@@ -26,8 +24,10 @@ final class StateLayout {
             throw new IncompatibleStateException(store.name(), "has state from before layout versions were recorded");
         }
         if (stored != null && ValueFormat.getLong(stored, 0) != VERSION) {
-            throw new IncompatibleStateException(store.name(), "has state of layout version "
-                    + ValueFormat.getLong(stored, 0) + ", this build reads version " + VERSION);
+            throw new IncompatibleStateException(
+                    store.name(),
+                    "has state of layout version " + ValueFormat.getLong(stored, 0) + ", this build reads version "
+                            + VERSION);
         }
         if (stored == null) {
             byte[] value = new byte[Long.BYTES];

@@ -1,9 +1,8 @@
 package io.loginstate.support;
 
-import jakarta.inject.Singleton;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
-
+import jakarta.inject.Singleton;
 import java.time.InstantSource;
 
 /** The wall clock, injected wherever time matters, so tests can replace it. */

@@ -6,8 +6,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Daemon threads named {@code <prefix><n>}, so a stuck pool never keeps the JVM from exiting. */
 public final class DaemonThreads {
 
-    private DaemonThreads() {
-    }
+    private DaemonThreads() {}
 
     public static ThreadFactory named(String prefix) {
         AtomicInteger counter = new AtomicInteger();

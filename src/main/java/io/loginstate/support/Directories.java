@@ -10,8 +10,7 @@ import java.util.stream.Stream;
 /** File-system chores shared by the state and checkpoint code (and the tests). */
 public final class Directories {
 
-    private Directories() {
-    }
+    private Directories() {}
 
     /**
      * Deletes a directory with everything in it; a missing directory is not an error.

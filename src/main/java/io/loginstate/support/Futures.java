@@ -9,8 +9,7 @@ import java.util.concurrent.TimeoutException;
 /** Bounded waits on futures. */
 public final class Futures {
 
-    private Futures() {
-    }
+    private Futures() {}
 
     /** Waits at most {@code timeout}; true if the future is done by then, normally or not. */
     public static boolean await(Future<?> future, Duration timeout) {

@@ -1,5 +1,8 @@
 package io.loginstate.app;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectStore;
@@ -10,18 +13,13 @@ import io.quarkus.runtime.configuration.PathConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code login-state.object-store.*}: its defaults, and the store each type builds. */
 class ObjectStoresTest {
@@ -55,8 +53,8 @@ class ObjectStoresTest {
         assertThat(s3.secretAccessKey()).isEmpty();
 
         Path root = dir.resolve("checkpoints");
-        try (ObjectStore store = ObjectStores.create(
-                config(Map.of("login-state.object-store.directory.path", root.toString())))) {
+        try (ObjectStore store =
+                ObjectStores.create(config(Map.of("login-state.object-store.directory.path", root.toString())))) {
             assertThat(store).isInstanceOf(DirectoryObjectStore.class);
             assertThat(store.name()).isEqualTo("directory:" + root);
         }
@@ -90,7 +88,8 @@ class ObjectStoresTest {
 
     @Test
     void s3WithoutCredentialsUsesTheDefaultChainAndHalfCredentialsAreRefused() {
-        S3Settings settings = ObjectStores.s3Settings(config(Map.of("login-state.object-store.type", "s3")).s3());
+        S3Settings settings = ObjectStores.s3Settings(
+                config(Map.of("login-state.object-store.type", "s3")).s3());
         assertThat(settings.accessKeyId()).isEqualTo(Optional.empty());
         assertThat(settings.toString()).contains("default chain");
 
@@ -98,12 +97,14 @@ class ObjectStoresTest {
                 "login-state.object-store.type", "s3",
                 "login-state.object-store.s3.access-key-id", "id"));
         assertThatThrownBy(() -> ObjectStores.create(half))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("together");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("together");
     }
 
     @Test
     void anUnknownTypeStopsStartup() {
         assertThatThrownBy(() -> ObjectStores.create(config(Map.of("login-state.object-store.type", "ftp"))))
-                .hasMessageContaining("login-state.object-store.type").hasMessageContaining("[directory, s3]");
+                .hasMessageContaining("login-state.object-store.type")
+                .hasMessageContaining("[directory, s3]");
     }
 }

@@ -1,13 +1,9 @@
 package io.loginstate.bench;
 
-import io.loginstate.support.DaemonThreads;
-import com.sun.management.OperatingSystemMXBean;
-import java.lang.management.ManagementFactory;
-import java.util.concurrent.ThreadFactory;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.loginstate.checkpoint.CheckpointManifest;
+import com.sun.management.OperatingSystemMXBean;
 import io.loginstate.checkpoint.CheckpointLayout;
+import io.loginstate.checkpoint.CheckpointManifest;
 import io.loginstate.checkpoint.CheckpointRestorer;
 import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.checkpoint.OwnershipFence;
@@ -17,21 +13,20 @@ import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.S3ObjectStore;
 import io.loginstate.state.LayeredKeyedStateBackend;
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.ValueState;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.loginstate.state.rocksdb.RocksDBStore;
 import io.loginstate.state.ttl.TtlCleanupSettings;
-import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.support.DaemonThreads;
+import io.loginstate.support.Directories;
 import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.S3ProxyServer;
 import io.loginstate.testing.ServiceProcess;
-import io.loginstate.support.Directories;
-import org.apache.kafka.common.TopicPartition;
-
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +34,6 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,10 +48,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * What checkpoints cost, as ratios measured within one run, with the object store an S3Proxy in this
@@ -119,6 +113,7 @@ public final class CheckpointBenchmark {
     private final AtomicInteger runs = new AtomicInteger();
     /** Rows of the final table: figure, value, aim. */
     private final List<String[]> rows = new ArrayList<>();
+
     private final List<String> notes = new ArrayList<>();
 
     private CheckpointBenchmark(Path work, Path out, S3ProxyServer s3) {
@@ -129,7 +124,8 @@ public final class CheckpointBenchmark {
         this.restoreBytes = Long.getLong("bench.checkpoint.restore-mb", 1100) << 20;
         this.restoreThreads = Integer.getInteger("bench.checkpoint.restore-threads", 8);
         this.restoreRounds = Integer.getInteger("bench.checkpoint.restore-rounds", 2);
-        this.parts = Set.of(System.getProperty("bench.checkpoint.parts", "ingest,restore").split(","));
+        this.parts = Set.of(
+                System.getProperty("bench.checkpoint.parts", "ingest,restore").split(","));
         this.work = work;
         this.out = out;
         this.s3 = s3;
@@ -161,8 +157,14 @@ public final class CheckpointBenchmark {
             broker.createTopic("logins-dlq", 1);
             long produceStart = System.nanoTime();
             long inputBytes = LoginEvents.produce(broker.bootstrapServers(), TOPIC, events, users);
-            System.out.printf(Locale.ROOT, "produced %,d events (%,d bytes of keys and values) for %,d Zipf-distributed users over %d partitions in %.1f s%n",
-                    events, inputBytes, users, partitions, seconds(System.nanoTime() - produceStart));
+            System.out.printf(
+                    Locale.ROOT,
+                    "produced %,d events (%,d bytes of keys and values) for %,d Zipf-distributed users over %d partitions in %.1f s%n",
+                    events,
+                    inputBytes,
+                    users,
+                    partitions,
+                    seconds(System.nanoTime() - produceStart));
 
             warmUpS3Proxy();
             IngestRun off1 = runService(broker.bootstrapServers(), false);
@@ -171,24 +173,58 @@ public final class CheckpointBenchmark {
             double offMean = (off1.rate + off2.rate) / 2;
             double ratio = on.rate / offMean;
 
-            row("ingest, checkpoints off (run 1 / run 2)", String.format(Locale.ROOT, "%,.0f / %,.0f records/s", off1.rate, off2.rate), "");
-            row("ingest, checkpoints every " + interval + " to S3Proxy", String.format(Locale.ROOT, "%,.0f records/s", on.rate), "");
-            row("**ingest ratio on / mean(off)**", String.format(Locale.ROOT, "**%.3f**", ratio), aim(ratio >= 0.90, "≥ 0.90"));
-            row("CPU per record, service: off (run 1 / run 2) / on", String.format(Locale.ROOT, "%.1f / %.1f / %.1f µs",
-                    off1.serviceCpuMicros, off2.serviceCpuMicros, on.serviceCpuMicros), "");
+            row(
+                    "ingest, checkpoints off (run 1 / run 2)",
+                    String.format(Locale.ROOT, "%,.0f / %,.0f records/s", off1.rate, off2.rate),
+                    "");
+            row(
+                    "ingest, checkpoints every " + interval + " to S3Proxy",
+                    String.format(Locale.ROOT, "%,.0f records/s", on.rate),
+                    "");
+            row(
+                    "**ingest ratio on / mean(off)**",
+                    String.format(Locale.ROOT, "**%.3f**", ratio),
+                    aim(ratio >= 0.90, "≥ 0.90"));
+            row(
+                    "CPU per record, service: off (run 1 / run 2) / on",
+                    String.format(
+                            Locale.ROOT,
+                            "%.1f / %.1f / %.1f µs",
+                            off1.serviceCpuMicros,
+                            off2.serviceCpuMicros,
+                            on.serviceCpuMicros),
+                    "");
             double offService = (off1.serviceCpuMicros + off2.serviceCpuMicros) / 2;
             double offBench = (off1.benchCpuMicros + off2.benchCpuMicros) / 2;
             double cpuBound = (offService + offBench) / (on.serviceCpuMicros + offBench);
-            notes.add(String.format(Locale.ROOT, "Estimate, not a measurement: with the ingest CPU-bound on the 2 cores, the ratio "
-                    + "without the store's CPU in the same machine would be (service + broker CPU per record, off) / (service CPU on "
-                    + "+ broker CPU off) = %.3f.", cpuBound));
-            row("CPU per record, benchmark JVM (broker, S3Proxy): off (run 1 / run 2) / on", String.format(Locale.ROOT, "%.1f / %.1f / %.1f µs",
-                    off1.benchCpuMicros, off2.benchCpuMicros, on.benchCpuMicros), "");
+            notes.add(String.format(
+                    Locale.ROOT,
+                    "Estimate, not a measurement: with the ingest CPU-bound on the 2 cores, the ratio "
+                            + "without the store's CPU in the same machine would be (service + broker CPU per record, off) / (service CPU on "
+                            + "+ broker CPU off) = %.3f.",
+                    cpuBound));
+            row(
+                    "CPU per record, benchmark JVM (broker, S3Proxy): off (run 1 / run 2) / on",
+                    String.format(
+                            Locale.ROOT,
+                            "%.1f / %.1f / %.1f µs",
+                            off1.benchCpuMicros,
+                            off2.benchCpuMicros,
+                            on.benchCpuMicros),
+                    "");
 
-            row("batch apply + commit, mean / max: off run 1, off run 2, on", String.format(Locale.ROOT, "%s / %s, %s / %s, %s / %s",
-                    millis(meanBatchSeconds(off1.metrics)), millis(off1.metrics.max("login_state_batch_apply_seconds_max", Map.of())),
-                    millis(meanBatchSeconds(off2.metrics)), millis(off2.metrics.max("login_state_batch_apply_seconds_max", Map.of())),
-                    millis(meanBatchSeconds(on.metrics)), millis(on.metrics.max("login_state_batch_apply_seconds_max", Map.of()))), "");
+            row(
+                    "batch apply + commit, mean / max: off run 1, off run 2, on",
+                    String.format(
+                            Locale.ROOT,
+                            "%s / %s, %s / %s, %s / %s",
+                            millis(meanBatchSeconds(off1.metrics)),
+                            millis(off1.metrics.max("login_state_batch_apply_seconds_max", Map.of())),
+                            millis(meanBatchSeconds(off2.metrics)),
+                            millis(off2.metrics.max("login_state_batch_apply_seconds_max", Map.of())),
+                            millis(meanBatchSeconds(on.metrics)),
+                            millis(on.metrics.max("login_state_batch_apply_seconds_max", Map.of()))),
+                    "");
 
             PrometheusScrape metrics = on.metrics;
             double count = metrics.sum("login_state_checkpoint_pause_seconds_count", Map.of());
@@ -199,13 +235,22 @@ public final class CheckpointBenchmark {
             double p50 = median(p50s);
             double p99 = p99s.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
             double published = metrics.sum("login_state_checkpoint_upload_seconds_count", Map.of());
-            row("checkpoints taken / published by the end of the run (partitions)",
-                    String.format(Locale.ROOT, "%,.0f / %,.0f (%d)", count, published, p50s.size()), "");
-            metrics.byPartition("login_state_checkpoint_pause_seconds_count").forEach((p, n) -> System.out.printf(Locale.ROOT,
-                    "[pause] partition %s: %.0f checkpoints, p50 %s, p99 %s, max %s%n", p, n,
-                    millis(metrics.one("login_state_checkpoint_pause_seconds", Map.of("partition", p, "quantile", "0.5"))),
-                    millis(metrics.one("login_state_checkpoint_pause_seconds", Map.of("partition", p, "quantile", "0.99"))),
-                    millis(metrics.one("login_state_checkpoint_pause_seconds_max", Map.of("partition", p)))));
+            row(
+                    "checkpoints taken / published by the end of the run (partitions)",
+                    String.format(Locale.ROOT, "%,.0f / %,.0f (%d)", count, published, p50s.size()),
+                    "");
+            metrics.byPartition("login_state_checkpoint_pause_seconds_count")
+                    .forEach((p, n) -> System.out.printf(
+                            Locale.ROOT,
+                            "[pause] partition %s: %.0f checkpoints, p50 %s, p99 %s, max %s%n",
+                            p,
+                            n,
+                            millis(metrics.one(
+                                    "login_state_checkpoint_pause_seconds", Map.of("partition", p, "quantile", "0.5"))),
+                            millis(metrics.one(
+                                    "login_state_checkpoint_pause_seconds",
+                                    Map.of("partition", p, "quantile", "0.99"))),
+                            millis(metrics.one("login_state_checkpoint_pause_seconds_max", Map.of("partition", p)))));
             row("pause of the partition's chain per checkpoint, p50 (median of the partitions' p50)", millis(p50), "");
             row("**pause p99 (highest partition p99)**", "**" + millis(p99) + "**", aim(p99 <= 0.002, "≤ 2 ms"));
             row("pause max / mean", millis(max) + " / " + millis(count == 0 ? Double.NaN : sum / count), "");
@@ -217,20 +262,55 @@ public final class CheckpointBenchmark {
             ManifestWatcher.Totals totals = on.manifests.totals();
             double uploadSeconds = metrics.sum("login_state_checkpoint_upload_seconds_sum", Map.of());
             double idealRatio = uploaded / totals.newSstBytes;
-            row("bytes uploaded (metric)", String.format(Locale.ROOT, "%,.0f (%,.0f files uploaded, %,.0f reused; %.1f s uploading)",
-                    uploaded, filesUploaded, filesReused, uploadSeconds), "");
-            row("new SST bytes between consecutive manifests", String.format(Locale.ROOT, "%,d (%,d manifests read, %d missed)",
-                    totals.newSstBytes, totals.manifests, totals.missed), "");
-            row("SST bytes carried over from the partition's previous checkpoint", String.format(Locale.ROOT, "%,d", totals.carriedSstBytes), "");
-            row("small per-checkpoint files in the manifests", String.format(Locale.ROOT, "%,d", totals.smallFileBytes), "");
-            row("**uploaded / new SST bytes**", String.format(Locale.ROOT, "**%.3f**", idealRatio), aim(idealRatio <= 1.2, "≤ 1.2"));
-            double extraBenchCpu = (on.benchCpuMicros - (off1.benchCpuMicros + off2.benchCpuMicros) / 2) * on.records / 1e6;
-            row("benchmark JVM CPU beyond the runs without checkpoints, per MB uploaded", String.format(Locale.ROOT, "%.0f ms",
-                    extraBenchCpu * 1e3 / (uploaded / 1e6)), "");
-            row("uploaded / input record bytes", String.format(Locale.ROOT, "%.3f (input %,d bytes; latest checkpoints %,.0f bytes)",
-                    uploaded / inputBytes, inputBytes, liveSize), "");
+            row(
+                    "bytes uploaded (metric)",
+                    String.format(
+                            Locale.ROOT,
+                            "%,.0f (%,.0f files uploaded, %,.0f reused; %.1f s uploading)",
+                            uploaded,
+                            filesUploaded,
+                            filesReused,
+                            uploadSeconds),
+                    "");
+            row(
+                    "new SST bytes between consecutive manifests",
+                    String.format(
+                            Locale.ROOT,
+                            "%,d (%,d manifests read, %d missed)",
+                            totals.newSstBytes,
+                            totals.manifests,
+                            totals.missed),
+                    "");
+            row(
+                    "SST bytes carried over from the partition's previous checkpoint",
+                    String.format(Locale.ROOT, "%,d", totals.carriedSstBytes),
+                    "");
+            row(
+                    "small per-checkpoint files in the manifests",
+                    String.format(Locale.ROOT, "%,d", totals.smallFileBytes),
+                    "");
+            row(
+                    "**uploaded / new SST bytes**",
+                    String.format(Locale.ROOT, "**%.3f**", idealRatio),
+                    aim(idealRatio <= 1.2, "≤ 1.2"));
+            double extraBenchCpu =
+                    (on.benchCpuMicros - (off1.benchCpuMicros + off2.benchCpuMicros) / 2) * on.records / 1e6;
+            row(
+                    "benchmark JVM CPU beyond the runs without checkpoints, per MB uploaded",
+                    String.format(Locale.ROOT, "%.0f ms", extraBenchCpu * 1e3 / (uploaded / 1e6)),
+                    "");
+            row(
+                    "uploaded / input record bytes",
+                    String.format(
+                            Locale.ROOT,
+                            "%.3f (input %,d bytes; latest checkpoints %,.0f bytes)",
+                            uploaded / inputBytes,
+                            inputBytes,
+                            liveSize),
+                    "");
             if (!on.consistent) {
-                notes.add("The published counts in the metrics never matched the manifests seen; the byte figures mix checkpoints.");
+                notes.add(
+                        "The published counts in the metrics never matched the manifests seen; the byte figures mix checkpoints.");
             }
         }
     }
@@ -245,7 +325,8 @@ public final class CheckpointBenchmark {
         byte[] bytes = new byte[1 << 20];
         new SplittableRandom(3).nextBytes(bytes);
         Files.write(file, bytes);
-        try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).toBuilder().prefix("warm-up").build())) {
+        try (ObjectStore store = S3ObjectStore.create(
+                s3.settings(BUCKET).toBuilder().prefix("warm-up").build())) {
             for (int i = 0; i < 100; i++) {
                 store.put("files/" + i, file);
                 store.putIfAbsent("small/" + i, ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8));
@@ -265,9 +346,14 @@ public final class CheckpointBenchmark {
     }
 
     /** CPU figures in µs per record applied while measured. */
-    private record IngestRun(double rate, long records, PrometheusScrape metrics, ManifestWatcher manifests, boolean consistent,
-                             double serviceCpuMicros, double benchCpuMicros) {
-    }
+    private record IngestRun(
+            double rate,
+            long records,
+            PrometheusScrape metrics,
+            ManifestWatcher manifests,
+            boolean consistent,
+            double serviceCpuMicros,
+            double benchCpuMicros) {}
 
     /** One run of the packaged service over the whole topic, from a fresh state directory and group. */
     private IngestRun runService(String bootstrap, boolean checkpoints) throws Exception {
@@ -283,8 +369,9 @@ public final class CheckpointBenchmark {
         settings.putAll(s3.serviceProperties(BUCKET, prefix));
         Path log = out.resolve("checkpoint-service-" + label + ".log");
         Files.deleteIfExists(log);
-        try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).toBuilder().prefix(prefix).build());
-             ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
+        try (ObjectStore store = S3ObjectStore.create(
+                        s3.settings(BUCKET).toBuilder().prefix(prefix).build());
+                ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
             ManifestWatcher watcher = checkpoints ? new ManifestWatcher(store, TOPIC + "/") : null;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
             long nextWatch = 0;
@@ -299,14 +386,17 @@ public final class CheckpointBenchmark {
                 if (firstAt == 0 && done > 0) {
                     firstAt = now;
                     firstCount = done;
-                    serviceCpuStart = PrometheusScrape.parse(service.get("/q/metrics").body()).sum("process_cpu_time_ns_total", Map.of());
+                    serviceCpuStart = PrometheusScrape.parse(
+                                    service.get("/q/metrics").body())
+                            .sum("process_cpu_time_ns_total", Map.of());
                     benchCpuStart = OS.getProcessCpuTime();
                 }
                 if (done >= events) {
                     break;
                 }
                 if (now > deadline || !service.isAlive()) {
-                    throw new IllegalStateException("Service applied only " + done + " of " + events + "; see " + service.log());
+                    throw new IllegalStateException(
+                            "Service applied only " + done + " of " + events + "; see " + service.log());
                 }
                 if (watcher != null && now >= nextWatch) {
                     watcher.poll();
@@ -316,15 +406,24 @@ public final class CheckpointBenchmark {
             }
             double elapsed = seconds(System.nanoTime() - firstAt);
             double rate = (events - firstCount) / elapsed;
-            System.out.printf(Locale.ROOT, "[%s] login-state applied %,d events in %.2f s: %,.0f records/s%n", label,
-                    events - firstCount, elapsed, rate);
+            System.out.printf(
+                    Locale.ROOT,
+                    "[%s] login-state applied %,d events in %.2f s: %,.0f records/s%n",
+                    label,
+                    events - firstCount,
+                    elapsed,
+                    rate);
             long benchCpu = OS.getProcessCpuTime() - benchCpuStart;
             String scraped = service.get("/q/metrics").body();
             PrometheusScrape metrics = PrometheusScrape.parse(scraped);
             double serviceCpu = metrics.sum("process_cpu_time_ns_total", Map.of()) - serviceCpuStart;
             long records = events - firstCount;
-            System.out.printf(Locale.ROOT, "[%s] CPU per record while measured: service %.1f µs, benchmark JVM (broker, S3Proxy) %.1f µs%n",
-                    label, serviceCpu / 1e3 / records, benchCpu / 1e3 / records);
+            System.out.printf(
+                    Locale.ROOT,
+                    "[%s] CPU per record while measured: service %.1f µs, benchmark JVM (broker, S3Proxy) %.1f µs%n",
+                    label,
+                    serviceCpu / 1e3 / records,
+                    benchCpu / 1e3 / records);
             boolean consistent = true;
             if (watcher != null) {
                 // The uploaded-bytes counter must cover exactly the manifests seen: wait until every
@@ -337,20 +436,26 @@ public final class CheckpointBenchmark {
                     }
                     if (System.nanoTime() > settleBy || !service.isAlive()) {
                         consistent = false;
-                        System.out.printf(Locale.ROOT, "[%s] published counts %s never matched the manifests seen %s%n", label,
-                                metrics.byPartition("login_state_checkpoint_upload_seconds_count"), watcher.counts());
+                        System.out.printf(
+                                Locale.ROOT,
+                                "[%s] published counts %s never matched the manifests seen %s%n",
+                                label,
+                                metrics.byPartition("login_state_checkpoint_upload_seconds_count"),
+                                watcher.counts());
                         break;
                     }
                     TimeUnit.MILLISECONDS.sleep(200);
                     scraped = service.get("/q/metrics").body();
                     metrics = PrometheusScrape.parse(scraped);
                 }
-                System.out.printf(Locale.ROOT, "[%s] checkpoints published per partition: %s%n", label, watcher.counts());
+                System.out.printf(
+                        Locale.ROOT, "[%s] checkpoints published per partition: %s%n", label, watcher.counts());
             }
             Files.writeString(out.resolve("checkpoint-metrics-" + label + ".txt"), scraped, StandardCharsets.UTF_8);
             int exit = service.stop(Duration.ofSeconds(90));
             System.out.printf(Locale.ROOT, "[%s] service stopped (exit %d), log %s%n", label, exit, log);
-            return new IngestRun(rate, records, metrics, watcher, consistent, serviceCpu / 1e3 / records, benchCpu / 1e3 / records);
+            return new IngestRun(
+                    rate, records, metrics, watcher, consistent, serviceCpu / 1e3 / records, benchCpu / 1e3 / records);
         } finally {
             Directories.deleteRecursively(work.resolve("state-" + label));
         }
@@ -381,7 +486,9 @@ public final class CheckpointBenchmark {
                 Optional<byte[]> bytes = store.get(key);
                 if (bytes.isPresent()) {
                     CheckpointManifest manifest = CheckpointManifest.fromJson(bytes.get());
-                    manifests.computeIfAbsent(manifest.partition(), p -> new TreeMap<>()).put(manifest.checkpointId(), manifest);
+                    manifests
+                            .computeIfAbsent(manifest.partition(), p -> new TreeMap<>())
+                            .put(manifest.checkpointId(), manifest);
                     read.add(key);
                 }
             }
@@ -403,7 +510,8 @@ public final class CheckpointBenchmark {
             }
             for (String partition : all) {
                 TreeMap<Long, CheckpointManifest> seen = manifests.get(Integer.parseInt(partition));
-                if ((seen == null ? 0 : seen.size()) != published.getOrDefault(partition, 0.0).intValue()) {
+                if ((seen == null ? 0 : seen.size())
+                        != published.getOrDefault(partition, 0.0).intValue()) {
                     return false;
                 }
             }
@@ -415,8 +523,7 @@ public final class CheckpointBenchmark {
          * @param carriedSstBytes SST bytes also in the previous checkpoint (an incremental scheme skips them)
          * @param smallFileBytes  the per-checkpoint files (MANIFEST, OPTIONS, CURRENT)
          */
-        record Totals(long newSstBytes, long carriedSstBytes, long smallFileBytes, int manifests, int missed) {
-        }
+        record Totals(long newSstBytes, long carriedSstBytes, long smallFileBytes, int manifests, int missed) {}
 
         /**
          * The SST bytes each checkpoint adds to its partition's previous one (the first adds all of
@@ -457,9 +564,9 @@ public final class CheckpointBenchmark {
         }
     }
 
-
     private static double meanBatchSeconds(PrometheusScrape metrics) {
-        return metrics.sum("login_state_batch_apply_seconds_sum") / metrics.sum("login_state_batch_apply_seconds_count");
+        return metrics.sum("login_state_batch_apply_seconds_sum")
+                / metrics.sum("login_state_batch_apply_seconds_count");
     }
 
     // ---- Restore ------------------------------------------------------------------------------------
@@ -471,8 +578,10 @@ public final class CheckpointBenchmark {
         ExecutorService uploads = Executors.newSingleThreadExecutor(daemon("bench-upload-"));
         ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(daemon("bench-retry-"));
         Path root = work.resolve("restore");
-        try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).toBuilder().prefix("restore")
-                .timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60), 3).build())) {
+        try (ObjectStore store = S3ObjectStore.create(s3.settings(BUCKET).toBuilder()
+                .prefix("restore")
+                .timeouts(Duration.ofSeconds(5), Duration.ofSeconds(60), 3)
+                .build())) {
             long entries = restoreBytes / VALUE_BYTES;
             StateDescriptor<ValueState<byte[]>> blob = StateDescriptor.value("blob", Serializers.BYTES);
             List<StateDescriptor<?>> descriptors = List.of(blob);
@@ -480,8 +589,15 @@ public final class CheckpointBenchmark {
             try (RocksDBSharedResources shared = new RocksDBSharedResources(64L << 20, 32L << 20)) {
                 // Build the partition's state: sequential keys, incompressible values, committed in batches.
                 long buildStart = System.nanoTime();
-                try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(RocksDBStore.open("restore-bench", root.resolve("source"),
-                        LayeredKeyedStateBackend.tableNames(descriptors), shared), descriptors, time(), TtlCleanupSettings.DEFAULTS)) {
+                try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(
+                        RocksDBStore.open(
+                                "restore-bench",
+                                root.resolve("source"),
+                                LayeredKeyedStateBackend.tableNames(descriptors),
+                                shared),
+                        descriptors,
+                        time(),
+                        TtlCleanupSettings.DEFAULTS)) {
                     ValueState<byte[]> value = state.valueState(blob);
                     for (long i = 0; i < entries; i++) {
                         state.setCurrentKey(key(i));
@@ -491,7 +607,11 @@ public final class CheckpointBenchmark {
                         }
                     }
                     state.commit(entries);
-                    System.out.printf(Locale.ROOT, "[restore] wrote %,d values of %,d bytes in %.1f s%n", entries, VALUE_BYTES,
+                    System.out.printf(
+                            Locale.ROOT,
+                            "[restore] wrote %,d values of %,d bytes in %.1f s%n",
+                            entries,
+                            VALUE_BYTES,
                             seconds(System.nanoTime() - buildStart));
                     RocksDBStore backend = (RocksDBStore) state.store();
                     backend.flush();
@@ -512,8 +632,15 @@ public final class CheckpointBenchmark {
                     long flushNanos = System.nanoTime() - flushStart;
 
                     // Checkpoint it with the project's checkpointer.
-                    Checkpointer checkpointer = TestCheckpointers.checkpointer(partition, store, 1, root.resolve("local-checkpoints"),
-                            TestCheckpointers.settings(3, Duration.ofMinutes(15)), uploads, retries, InstantSource.system());
+                    Checkpointer checkpointer = TestCheckpointers.checkpointer(
+                            partition,
+                            store,
+                            1,
+                            root.resolve("local-checkpoints"),
+                            TestCheckpointers.settings(3, Duration.ofMinutes(15)),
+                            uploads,
+                            retries,
+                            InstantSource.system());
                     long snapshotStart = System.nanoTime();
                     var upload = checkpointer.checkpointNow(state);
                     long snapshotNanos = System.nanoTime() - snapshotStart;
@@ -523,20 +650,35 @@ public final class CheckpointBenchmark {
                     }
                     long uploadNanos = System.nanoTime() - uploadStart;
                     checkpointer.close();
-                    latestId = new OwnershipFence(store, layout.partitionPrefix()).read().orElseThrow().checkpointId();
-                    System.out.printf(Locale.ROOT, "[restore] checkpoint taken in %.0f ms, uploaded in %.1f s%n",
-                            snapshotNanos / 1e6, seconds(uploadNanos));
-                    notes.add(String.format(Locale.ROOT, "Restore partition: flushing a 4 MiB memtable took %.1f ms; a snapshot on the "
+                    latestId = new OwnershipFence(store, layout.partitionPrefix())
+                            .read()
+                            .orElseThrow()
+                            .checkpointId();
+                    System.out.printf(
+                            Locale.ROOT,
+                            "[restore] checkpoint taken in %.0f ms, uploaded in %.1f s%n",
+                            snapshotNanos / 1e6,
+                            seconds(uploadNanos));
+                    notes.add(String.format(
+                            Locale.ROOT,
+                            "Restore partition: flushing a 4 MiB memtable took %.1f ms; a snapshot on the "
                                     + "calling thread right after it (Checkpointer.checkpointNow: drain, flush with nothing left, RocksDB "
                                     + "checkpoint) %.1f ms; the upload %.1f s with one upload thread.",
-                            flushNanos / 1e6, snapshotNanos / 1e6, seconds(uploadNanos)));
+                            flushNanos / 1e6,
+                            snapshotNanos / 1e6,
+                            seconds(uploadNanos)));
                 }
                 Directories.deleteRecursively(root.resolve("source"));
 
                 CheckpointManifest manifest = manifestOf(store, layout, latestId);
                 long bytes = manifest.totalBytes();
-                System.out.printf(Locale.ROOT, "[restore] checkpoint %d: %d files, %,d bytes; %d download threads%n",
-                        latestId, manifest.files().size(), bytes, restoreThreads);
+                System.out.printf(
+                        Locale.ROOT,
+                        "[restore] checkpoint %d: %d files, %,d bytes; %d download threads%n",
+                        latestId,
+                        manifest.files().size(),
+                        bytes,
+                        restoreThreads);
 
                 // Alternate: restore, raw, raw, restore, ...
                 long restoreNanos = 0;
@@ -560,19 +702,40 @@ public final class CheckpointBenchmark {
                             nanos = timeRawDownload(store, downloads, manifest, target);
                             rawNanos += nanos;
                         }
-                        String rate = String.format(Locale.ROOT, "%s %.0f MB/s", viaRestorer ? "restore" : "raw", bytes / 1e6 / seconds(nanos));
+                        String rate = String.format(
+                                Locale.ROOT,
+                                "%s %.0f MB/s",
+                                viaRestorer ? "restore" : "raw",
+                                bytes / 1e6 / seconds(nanos));
                         roundRates.add(rate);
-                        System.out.printf(Locale.ROOT, "[restore] round %d: %s (%.2f s)%n", round + 1, rate, seconds(nanos));
+                        System.out.printf(
+                                Locale.ROOT, "[restore] round %d: %s (%.2f s)%n", round + 1, rate, seconds(nanos));
                         Directories.deleteRecursively(target);
                     }
                 }
                 double restoreRate = bytes * restoreRounds / seconds(restoreNanos);
                 double rawRate = bytes * restoreRounds / seconds(rawNanos);
                 double ratio = restoreRate / rawRate;
-                row("restore partition: checkpoint size (files)", String.format(Locale.ROOT, "%,d bytes (%d files)", bytes, manifest.files().size()), "");
-                row("restore rate, CheckpointRestorer (" + restoreThreads + " threads)", String.format(Locale.ROOT, "%.0f MB/s", restoreRate / 1e6), "");
-                row("raw download rate, ObjectStore.download (" + restoreThreads + " threads)", String.format(Locale.ROOT, "%.0f MB/s", rawRate / 1e6), "");
-                row("**restore rate / raw download rate**", String.format(Locale.ROOT, "**%.3f**", ratio), aim(ratio >= 0.70, "≥ 0.70"));
+                row(
+                        "restore partition: checkpoint size (files)",
+                        String.format(
+                                Locale.ROOT,
+                                "%,d bytes (%d files)",
+                                bytes,
+                                manifest.files().size()),
+                        "");
+                row(
+                        "restore rate, CheckpointRestorer (" + restoreThreads + " threads)",
+                        String.format(Locale.ROOT, "%.0f MB/s", restoreRate / 1e6),
+                        "");
+                row(
+                        "raw download rate, ObjectStore.download (" + restoreThreads + " threads)",
+                        String.format(Locale.ROOT, "%.0f MB/s", rawRate / 1e6),
+                        "");
+                row(
+                        "**restore rate / raw download rate**",
+                        String.format(Locale.ROOT, "**%.3f**", ratio),
+                        aim(ratio >= 0.70, "≥ 0.70"));
                 notes.add("Restore rounds in order: " + String.join(", ", roundRates) + ".");
             }
         } finally {
@@ -598,16 +761,23 @@ public final class CheckpointBenchmark {
     }
 
     private static CheckpointManifest manifestOf(ObjectStore store, CheckpointLayout layout, long checkpointId) {
-        String key = layout.partitionPrefix() + "/checkpoints/" + String.format("%019d", checkpointId) + "/manifest.json";
-        return CheckpointManifest.fromJson(store.get(key).orElseThrow(() -> new IllegalStateException("No manifest at " + key)));
+        String key =
+                layout.partitionPrefix() + "/checkpoints/" + String.format("%019d", checkpointId) + "/manifest.json";
+        return CheckpointManifest.fromJson(
+                store.get(key).orElseThrow(() -> new IllegalStateException("No manifest at " + key)));
     }
 
-    private static long timeRestore(ObjectStore store, ExecutorService downloads, TopicPartition partition, CheckpointLayout layout,
-                                    long latestId, CheckpointManifest manifest, Path target) {
+    private static long timeRestore(
+            ObjectStore store,
+            ExecutorService downloads,
+            TopicPartition partition,
+            CheckpointLayout layout,
+            long latestId,
+            CheckpointManifest manifest,
+            Path target) {
         CheckpointRestorer restorer = TestCheckpointers.restorer(store, downloads);
         long start = System.nanoTime();
-        CheckpointRestorer.Outcome outcome = restorer.restore(partition, layout, latestId, -1, target, () -> {
-        });
+        CheckpointRestorer.Outcome outcome = restorer.restore(partition, layout, latestId, -1, target, () -> {});
         long nanos = System.nanoTime() - start;
         if (outcome.source() != CheckpointRestorer.Source.REMOTE || outcome.bytes() != manifest.totalBytes()) {
             throw new IllegalStateException("Restore did not download the checkpoint: " + outcome);
@@ -615,12 +785,14 @@ public final class CheckpointBenchmark {
         return nanos;
     }
 
-    private static long timeRawDownload(ObjectStore store, ExecutorService downloads, CheckpointManifest manifest, Path target) throws IOException {
+    private static long timeRawDownload(
+            ObjectStore store, ExecutorService downloads, CheckpointManifest manifest, Path target) throws IOException {
         Files.createDirectories(target);
         long start = System.nanoTime();
         List<CompletableFuture<Void>> files = new ArrayList<>();
         for (CheckpointManifest.FileEntry file : manifest.files()) {
-            files.add(CompletableFuture.runAsync(() -> store.download(file.key(), target.resolve(file.name())), downloads));
+            files.add(CompletableFuture.runAsync(
+                    () -> store.download(file.key(), target.resolve(file.name())), downloads));
         }
         CompletableFuture.allOf(files.toArray(CompletableFuture[]::new)).join();
         long nanos = System.nanoTime() - start;
@@ -629,16 +801,24 @@ public final class CheckpointBenchmark {
             bytes += Files.size(target.resolve(file.name()));
         }
         if (bytes != manifest.totalBytes()) {
-            throw new IllegalStateException("Raw download has " + bytes + " bytes, the manifest " + manifest.totalBytes());
+            throw new IllegalStateException(
+                    "Raw download has " + bytes + " bytes, the manifest " + manifest.totalBytes());
         }
         return nanos;
     }
 
     /** Opens the restored state and checks its position and a sample of values. */
-    private static void check(Path restored, List<StateDescriptor<?>> descriptors, StateDescriptor<ValueState<byte[]>> blob,
-                              RocksDBSharedResources shared, long entries) {
-        try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(RocksDBStore.open("restored", restored,
-                LayeredKeyedStateBackend.tableNames(descriptors), shared), descriptors, time(), TtlCleanupSettings.DEFAULTS)) {
+    private static void check(
+            Path restored,
+            List<StateDescriptor<?>> descriptors,
+            StateDescriptor<ValueState<byte[]>> blob,
+            RocksDBSharedResources shared,
+            long entries) {
+        try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(
+                RocksDBStore.open("restored", restored, LayeredKeyedStateBackend.tableNames(descriptors), shared),
+                descriptors,
+                time(),
+                TtlCleanupSettings.DEFAULTS)) {
             if (state.position().orElse(-1) != entries) {
                 throw new IllegalStateException("Restored position " + state.position() + ", expected " + entries);
             }
@@ -653,7 +833,11 @@ public final class CheckpointBenchmark {
             }
             state.abort();
         }
-        System.out.printf(Locale.ROOT, "[restore] restored state opened: position %,d, %,d sampled values match%n", entries, RESTORE_CHECKED);
+        System.out.printf(
+                Locale.ROOT,
+                "[restore] restored state opened: position %,d, %,d sampled values match%n",
+                entries,
+                RESTORE_CHECKED);
     }
 
     // ---- Output -------------------------------------------------------------------------------------
@@ -668,11 +852,24 @@ public final class CheckpointBenchmark {
 
     private void report() throws IOException {
         StringBuilder text = new StringBuilder();
-        text.append(String.format(Locale.ROOT, "%nCheckpoint benchmark: %,d events, %,d users, %d partitions, interval %s, restore partition %,d MiB, %d download threads%n%n",
-                events, users, partitions, interval, restoreBytes >> 20, restoreThreads));
+        text.append(String.format(
+                Locale.ROOT,
+                "%nCheckpoint benchmark: %,d events, %,d users, %d partitions, interval %s, restore partition %,d MiB, %d download threads%n%n",
+                events,
+                users,
+                partitions,
+                interval,
+                restoreBytes >> 20,
+                restoreThreads));
         text.append("| figure | value | aim |\n|---|---|---|\n");
         for (String[] row : rows) {
-            text.append("| ").append(row[0]).append(" | ").append(row[1]).append(" | ").append(row[2]).append(" |\n");
+            text.append("| ")
+                    .append(row[0])
+                    .append(" | ")
+                    .append(row[1])
+                    .append(" | ")
+                    .append(row[2])
+                    .append(" |\n");
         }
         for (String note : notes) {
             text.append('\n').append(note).append('\n');
@@ -690,7 +887,8 @@ public final class CheckpointBenchmark {
         if (values.isEmpty()) {
             return Double.NaN;
         }
-        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double[] sorted =
+                values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         int mid = sorted.length / 2;
         return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
     }

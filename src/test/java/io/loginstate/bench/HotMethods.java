@@ -1,10 +1,5 @@
 package io.loginstate.bench;
 
-import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordedFrame;
-import jdk.jfr.consumer.RecordedStackTrace;
-import jdk.jfr.consumer.RecordingFile;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -12,12 +7,15 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordingFile;
 
 /** Prints the methods with the most execution samples (top frame) of a flight recording. */
 final class HotMethods {
 
-    private HotMethods() {
-    }
+    private HotMethods() {}
 
     static void print(Path recording, int limit) throws IOException {
         Map<String, Integer> selfSamples = new HashMap<>();
@@ -31,7 +29,8 @@ final class HotMethods {
                 continue;
             }
             RecordedFrame top = stack.getFrames().get(0);
-            String method = top.getMethod().getType().getName() + "." + top.getMethod().getName();
+            String method =
+                    top.getMethod().getType().getName() + "." + top.getMethod().getName();
             selfSamples.merge(method, 1, Integer::sum);
             total++;
         }
@@ -40,7 +39,8 @@ final class HotMethods {
         selfSamples.entrySet().stream()
                 .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
                 .limit(limit)
-                .forEach(e -> System.out.printf(Locale.ROOT, "  %5.1f%%  %s%n", 100.0 * e.getValue() / all, e.getKey()));
+                .forEach(
+                        e -> System.out.printf(Locale.ROOT, "  %5.1f%%  %s%n", 100.0 * e.getValue() / all, e.getKey()));
     }
 
     /**
@@ -68,7 +68,9 @@ final class HotMethods {
             Set<String> seen = new HashSet<>();
             for (RecordedFrame frame : stack.getFrames()) {
                 String method = name(frame);
-                if (method.startsWith("io.loginstate.") && !method.startsWith("io.loginstate.bench.") && seen.add(method)) {
+                if (method.startsWith("io.loginstate.")
+                        && !method.startsWith("io.loginstate.bench.")
+                        && seen.add(method)) {
                     totalSamples.merge(method, 1, Integer::sum);
                 }
             }
@@ -79,12 +81,14 @@ final class HotMethods {
         selfSamples.entrySet().stream()
                 .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
                 .limit(limit)
-                .forEach(e -> System.out.printf(Locale.ROOT, "    %5.1f%%  %s%n", 100.0 * e.getValue() / all, e.getKey()));
+                .forEach(e ->
+                        System.out.printf(Locale.ROOT, "    %5.1f%%  %s%n", 100.0 * e.getValue() / all, e.getKey()));
         System.out.printf(Locale.ROOT, "  project methods by total time:%n");
         totalSamples.entrySet().stream()
                 .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
                 .limit(limit)
-                .forEach(e -> System.out.printf(Locale.ROOT, "    %5.1f%%  %s%n", 100.0 * e.getValue() / all, e.getKey()));
+                .forEach(e ->
+                        System.out.printf(Locale.ROOT, "    %5.1f%%  %s%n", 100.0 * e.getValue() / all, e.getKey()));
     }
 
     private static String name(RecordedFrame frame) {

@@ -1,10 +1,9 @@
 package io.loginstate.bench;
 
 import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.loginstate.support.Directories;
 import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceProcess;
-import io.loginstate.support.Directories;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,8 +27,7 @@ public final class PipelineBenchmark {
 
     private static final String TOPIC = "logins";
 
-    private PipelineBenchmark() {
-    }
+    private PipelineBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         long events = Long.getLong("bench.events", 5_000_000);
@@ -44,15 +42,25 @@ public final class PipelineBenchmark {
             broker.createTopic("logins-dlq", 1);
             long produceStart = System.nanoTime();
             LoginEvents.produce(broker.bootstrapServers(), TOPIC, events, users);
-            System.out.printf(Locale.ROOT, "produced %,d events for %,d Zipf-distributed users over %d partitions in %.1f s%n",
-                    events, users, partitions, seconds(System.nanoTime() - produceStart));
+            System.out.printf(
+                    Locale.ROOT,
+                    "produced %,d events for %,d Zipf-distributed users over %d partitions in %.1f s%n",
+                    events,
+                    users,
+                    partitions,
+                    seconds(System.nanoTime() - produceStart));
 
             double rawBefore = rawConsumerRate(broker.bootstrapServers(), events);
             double service = serviceRate(broker.bootstrapServers(), events, work.resolve("state"), profile, out);
             double rawAfter = rawConsumerRate(broker.bootstrapServers(), events);
             double raw = (rawBefore + rawAfter) / 2;
             System.out.println();
-            System.out.printf(Locale.ROOT, "raw consumer (ConsumerPerformance): %,.0f records/s (runs: %,.0f and %,.0f)%n", raw, rawBefore, rawAfter);
+            System.out.printf(
+                    Locale.ROOT,
+                    "raw consumer (ConsumerPerformance): %,.0f records/s (runs: %,.0f and %,.0f)%n",
+                    raw,
+                    rawBefore,
+                    rawAfter);
             System.out.printf(Locale.ROOT, "login-state pipeline:               %,.0f records/s%n", service);
             System.out.printf(Locale.ROOT, "ratio pipeline / raw:               %.3f%n", service / raw);
         } finally {
@@ -62,9 +70,21 @@ public final class PipelineBenchmark {
 
     /** Kafka's ConsumerPerformance in its own JVM; its fetch-phase rate (group join excluded). */
     private static double rawConsumerRate(String bootstrap, long events) throws IOException, InterruptedException {
-        List<String> command = List.of(javaBin(), "-cp", System.getProperty("java.class.path"),
-                "org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", bootstrap, "--topic", TOPIC,
-                "--messages", Long.toString(events), "--group", "raw-" + System.nanoTime(), "--timeout", "60000");
+        List<String> command = List.of(
+                javaBin(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.apache.kafka.tools.ConsumerPerformance",
+                "--bootstrap-server",
+                bootstrap,
+                "--topic",
+                TOPIC,
+                "--messages",
+                Long.toString(events),
+                "--group",
+                "raw-" + System.nanoTime(),
+                "--timeout",
+                "60000");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         process.waitFor();
@@ -84,16 +104,20 @@ public final class PipelineBenchmark {
     }
 
     /** The packaged service from a fresh state directory; rate from first to last applied record. */
-    private static double serviceRate(String bootstrap, long events, Path stateDir, boolean profile, Path out) throws Exception {
+    private static double serviceRate(String bootstrap, long events, Path stateDir, boolean profile, Path out)
+            throws Exception {
         List<String> jvm = new ArrayList<>();
         Path jfr = out.resolve("service.jfr");
         if (profile) {
             jvm.add("-XX:StartFlightRecording=filename=" + jfr.toAbsolutePath() + ",settings=profile");
         }
         Map<String, String> settings = Map.of(
-                "kafka.bootstrap.servers", bootstrap,
-                "login-state.state-dir", stateDir.toString(),
-                "mp.messaging.incoming.logins.group.id", "bench-" + System.nanoTime());
+                "kafka.bootstrap.servers",
+                bootstrap,
+                "login-state.state-dir",
+                stateDir.toString(),
+                "mp.messaging.incoming.logins.group.id",
+                "bench-" + System.nanoTime());
         try (ServiceProcess service = ServiceProcess.start(settings, jvm, out.resolve("service.log"))) {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
             long firstAt = 0;
@@ -110,14 +134,19 @@ public final class PipelineBenchmark {
                     break;
                 }
                 if (now > deadline || !service.isAlive()) {
-                    throw new IllegalStateException("Service applied only " + done + " of " + events + "; see " + service.log());
+                    throw new IllegalStateException(
+                            "Service applied only " + done + " of " + events + "; see " + service.log());
                 }
                 TimeUnit.MILLISECONDS.sleep(50);
             }
             double rate = (events - firstCount) / seconds(System.nanoTime() - firstAt);
-            System.out.printf(Locale.ROOT, "login-state applied %,d events in %.2f s%n", events - firstCount,
+            System.out.printf(
+                    Locale.ROOT,
+                    "login-state applied %,d events in %.2f s%n",
+                    events - firstCount,
                     seconds(System.nanoTime() - firstAt));
-            printBatchStatistics(service.get("/q/metrics").body(), events - firstCount, seconds(System.nanoTime() - firstAt));
+            printBatchStatistics(
+                    service.get("/q/metrics").body(), events - firstCount, seconds(System.nanoTime() - firstAt));
             service.stop(Duration.ofSeconds(60));
             if (profile) {
                 HotMethods.print(jfr, 25);
@@ -134,9 +163,16 @@ public final class PipelineBenchmark {
         if (batches == 0) {
             return;
         }
-        System.out.printf(Locale.ROOT, "service batches: %,.0f, mean %.0f records, mean apply+commit %.2f ms, "
+        System.out.printf(
+                Locale.ROOT,
+                "service batches: %,.0f, mean %.0f records, mean apply+commit %.2f ms, "
                         + "%.1f µs per record; applying threads busy %.1f s of %.1f s wall%n",
-                batches, records / batches, applySeconds * 1000 / batches, applySeconds * 1e6 / records, applySeconds, wallSeconds);
+                batches,
+                records / batches,
+                applySeconds * 1000 / batches,
+                applySeconds * 1e6 / records,
+                applySeconds,
+                wallSeconds);
     }
 
     private static String javaBin() {

@@ -1,20 +1,18 @@
 package io.loginstate.bench;
 
 import io.loginstate.state.LayeredKeyedStateBackend;
-import io.loginstate.state.plain.ValueFormat;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
-import io.loginstate.state.api.ValueState;
-import io.loginstate.state.rocksdb.RocksDBSharedResources;
-import io.loginstate.state.rocksdb.RocksDBStore;
-import io.loginstate.state.api.CleanupStrategy;
 import io.loginstate.state.api.TimeCharacteristic;
 import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.api.ValueState;
+import io.loginstate.state.plain.ValueFormat;
+import io.loginstate.state.rocksdb.RocksDBSharedResources;
+import io.loginstate.state.rocksdb.RocksDBStore;
 import io.loginstate.state.ttl.TtlCleanupSettings;
-import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.support.Directories;
-import jdk.jfr.Recording;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -33,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import jdk.jfr.Recording;
 
 /**
  * Read-modify-write of one value state on RocksDB, as the login handler does it, with and without
@@ -70,6 +69,7 @@ public final class StateTtlBenchmark {
     private static final Duration ALLOWED_LATENESS = Duration.ofMinutes(5);
     /** Users whose counters are checked after the run: the hottest ones and every n-th. */
     private static final int CHECK_HOTTEST = 1_000;
+
     private static final int CHECK_STRIDE = 97;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
@@ -117,14 +117,21 @@ public final class StateTtlBenchmark {
         blockCacheBytes = Long.getLong("bench.state.cache-mb", 64) << 20;
         writeBufferBytes = Long.getLong("bench.state.write-buffer-mb", 32) << 20;
         profile = Boolean.getBoolean("bench.state.profile");
-        if (opsPerRound < 1 || opsPerRound > Integer.MAX_VALUE || users < 1 || rounds < 1 || warmupOps < 0
-                || warmupOps > Integer.MAX_VALUE || batchSize < 1 || payloadBytes < Long.BYTES) {
+        if (opsPerRound < 1
+                || opsPerRound > Integer.MAX_VALUE
+                || users < 1
+                || rounds < 1
+                || warmupOps < 0
+                || warmupOps > Integer.MAX_VALUE
+                || batchSize < 1
+                || payloadBytes < Long.BYTES) {
             throw new IllegalArgumentException("bench.state.*: ops and warmup 1.." + Integer.MAX_VALUE
                     + ", users, rounds and batch >= 1, payload >= 8");
         }
         // Whole batches per turn.
         sliceOps = Math.max(1, Integer.getInteger("bench.state.slice", 50_000) / batchSize) * batchSize;
-        for (String id : System.getProperty("bench.state.variants", "no-ttl,processing-time,event-time").split(",")) {
+        for (String id : System.getProperty("bench.state.variants", "no-ttl,processing-time,event-time")
+                .split(",")) {
             variants.add(Variant.valueOf(id.trim().toUpperCase(Locale.ROOT).replace('-', '_')));
         }
         keys = new byte[users][];
@@ -140,12 +147,17 @@ public final class StateTtlBenchmark {
     private void run() throws Exception {
         Files.createDirectories(out);
         line("State TTL benchmark: value-state read-modify-write on RocksDB");
-        line("%,d ops per round x %d rounds after %,d warm-up ops; %,d users, each stored once before the warm-up,"
-                + " drawn from a Zipf distribution (s = %.1f)", opsPerRound, rounds, warmupOps, users, ZIPF_EXPONENT);
-        line("batches of %d ops, each followed by cleanupIncrementally() and commit(); %d-byte values; TTL %d days;"
+        line(
+                "%,d ops per round x %d rounds after %,d warm-up ops; %,d users, each stored once before the warm-up,"
+                        + " drawn from a Zipf distribution (s = %.1f)",
+                opsPerRound, rounds, warmupOps, users, ZIPF_EXPONENT);
+        line(
+                "batches of %d ops, each followed by cleanupIncrementally() and commit(); %d-byte values; TTL %d days;"
                         + " variants take turns every %,d ops; RocksDB block cache %d MB, write buffers %d MB per variant",
                 batchSize, payloadBytes, TTL.toDays(), sliceOps, blockCacheBytes >> 20, writeBufferBytes >> 20);
-        line("JVM %s, %d processors", System.getProperty("java.vm.version"), Runtime.getRuntime().availableProcessors());
+        line(
+                "JVM %s, %d processors",
+                System.getProperty("java.vm.version"), Runtime.getRuntime().availableProcessors());
         ZipfSampler zipf = new ZipfSampler(users, ZIPF_EXPONENT);
         int[] warmup = ranks(zipf, (int) warmupOps, 0);
         Path work = Files.createTempDirectory("login-state-ttl-bench");
@@ -159,11 +171,18 @@ public final class StateTtlBenchmark {
             int[] everyUser = new int[users];
             Arrays.setAll(everyUser, i -> i + 1);
             runRound(stores, everyUser, 0);
-            System.out.printf(Locale.ROOT, "loaded %,d users into each store in %.1f s%n", users, (System.nanoTime() - loadStart) / 1e9);
+            System.out.printf(
+                    Locale.ROOT,
+                    "loaded %,d users into each store in %.1f s%n",
+                    users,
+                    (System.nanoTime() - loadStart) / 1e9);
             if (warmup.length > 0) {
                 Phases[] phases = runRound(stores, warmup, 0);
                 for (int i = 0; i < stores.size(); i++) {
-                    System.out.printf(Locale.ROOT, "warm-up  %-20s %s ops/s%n", stores.get(i).variant.label,
+                    System.out.printf(
+                            Locale.ROOT,
+                            "warm-up  %-20s %s ops/s%n",
+                            stores.get(i).variant.label,
                             rate(phases[i].opsPerSecond(), 9));
                 }
             }
@@ -174,9 +193,17 @@ public final class StateTtlBenchmark {
                 for (int i = 0; i < stores.size(); i++) {
                     Phases p = phases[i];
                     stores.get(i).rounds.add(p);
-                    System.out.printf(Locale.ROOT, "round %d  %-20s %s ops/s  (apply %.0f%%, cleanup %.0f%%, commit %.0f%%;"
-                                    + " %.2f us CPU per op)%n", round, stores.get(i).variant.label, rate(p.opsPerSecond(), 9),
-                            share(p.applyNanos, p), share(p.cleanupNanos, p), share(p.commitNanos, p), micros(p.cpuNanos, p.ops));
+                    System.out.printf(
+                            Locale.ROOT,
+                            "round %d  %-20s %s ops/s  (apply %.0f%%, cleanup %.0f%%, commit %.0f%%;"
+                                    + " %.2f us CPU per op)%n",
+                            round,
+                            stores.get(i).variant.label,
+                            rate(p.opsPerSecond(), 9),
+                            share(p.applyNanos, p),
+                            share(p.cleanupNanos, p),
+                            share(p.commitNanos, p),
+                            micros(p.cpuNanos, p.ops));
                 }
             }
             if (recording != null) {
@@ -213,7 +240,8 @@ public final class StateTtlBenchmark {
     }
 
     /** Applies the sequence to every store, the stores taking turns slice by slice in rotating order. */
-    private Phases[] runRound(List<Store> stores, int[] ranks, int round) throws InterruptedException, ExecutionException {
+    private Phases[] runRound(List<Store> stores, int[] ranks, int round)
+            throws InterruptedException, ExecutionException {
         Phases[] phases = new Phases[stores.size()];
         for (int i = 0; i < phases.length; i++) {
             phases[i] = new Phases();
@@ -262,7 +290,8 @@ public final class StateTtlBenchmark {
         final Variant variant;
         final ExecutorService thread;
         final RocksDBSharedResources shared = new RocksDBSharedResources(blockCacheBytes, writeBufferBytes);
-        final EventTimeClock time = new EventTimeClock(InstantSource.system(), ALLOWED_LATENESS, true, Duration.ofMinutes(5));
+        final EventTimeClock time =
+                new EventTimeClock(InstantSource.system(), ALLOWED_LATENESS, true, Duration.ofMinutes(5));
         final Path directory;
         final LayeredKeyedStateBackend state;
         final ValueState<byte[]> value;
@@ -275,11 +304,13 @@ public final class StateTtlBenchmark {
         Store(Variant variant, Path directory) {
             this.variant = variant;
             this.directory = directory;
-            StateDescriptor<ValueState<byte[]>> descriptor = StateDescriptor.value(STATE, Serializers.BYTES).withTtl(variant.ttl);
+            StateDescriptor<ValueState<byte[]>> descriptor =
+                    StateDescriptor.value(STATE, Serializers.BYTES).withTtl(variant.ttl);
             List<StateDescriptor<?>> descriptors = List.of(descriptor);
             RocksDBStore backend = null;
             try {
-                backend = RocksDBStore.open(variant.id(), directory, LayeredKeyedStateBackend.tableNames(descriptors), shared);
+                backend = RocksDBStore.open(
+                        variant.id(), directory, LayeredKeyedStateBackend.tableNames(descriptors), shared);
                 state = new LayeredKeyedStateBackend(backend, descriptors, time, TtlCleanupSettings.DEFAULTS);
             } catch (RuntimeException e) {
                 if (backend != null) {
@@ -346,26 +377,27 @@ public final class StateTtlBenchmark {
         /** Checks a sample of counters and that nothing expired: the TTL must not have changed any result. */
         void check() throws InterruptedException, ExecutionException {
             int checked = thread.submit(() -> {
-                int count = 0;
-                for (int rank = 1; rank <= users; rank++) {
-                    if (rank > CHECK_HOTTEST && rank % CHECK_STRIDE != 0) {
-                        continue;
-                    }
-                    state.setCurrentKey(keys[rank - 1]);
-                    byte[] current = value.value();
-                    long actual = current == null ? 0 : ValueFormat.getLong(current, 0);
-                    if (actual != expectedCounts[rank - 1]) {
-                        throw new IllegalStateException(variant.label + ": user " + rank + " has count " + actual
-                                + ", expected " + expectedCounts[rank - 1]);
-                    }
-                    count++;
-                }
-                return count;
-            }).get();
+                        int count = 0;
+                        for (int rank = 1; rank <= users; rank++) {
+                            if (rank > CHECK_HOTTEST && rank % CHECK_STRIDE != 0) {
+                                continue;
+                            }
+                            state.setCurrentKey(keys[rank - 1]);
+                            byte[] current = value.value();
+                            long actual = current == null ? 0 : ValueFormat.getLong(current, 0);
+                            if (actual != expectedCounts[rank - 1]) {
+                                throw new IllegalStateException(variant.label + ": user " + rank + " has count "
+                                        + actual + ", expected " + expectedCounts[rank - 1]);
+                            }
+                            count++;
+                        }
+                        return count;
+                    })
+                    .get();
             for (CleanupStrategy strategy : CleanupStrategy.values()) {
                 if (state.ttlMetrics().removed(strategy) != 0) {
-                    throw new IllegalStateException(variant.label + ": entries expired (" + strategy.tag()
-                            + "); the TTL must outlast the run");
+                    throw new IllegalStateException(
+                            variant.label + ": entries expired (" + strategy.tag() + "); the TTL must outlast the run");
                 }
             }
             System.out.printf(Locale.ROOT, "%s: %,d counters checked, nothing expired%n", variant.label, checked);
@@ -378,7 +410,8 @@ public final class StateTtlBenchmark {
         }
 
         double median() {
-            double[] rates = rounds.stream().mapToDouble(Phases::opsPerSecond).sorted().toArray();
+            double[] rates =
+                    rounds.stream().mapToDouble(Phases::opsPerSecond).sorted().toArray();
             int middle = rates.length / 2;
             return rates.length % 2 == 1 ? rates[middle] : (rates[middle - 1] + rates[middle]) / 2;
         }
@@ -406,22 +439,41 @@ public final class StateTtlBenchmark {
 
     private void summarize(List<Store> stores) {
         line("");
-        line("%-20s %s %12s %12s %9s %9s %9s %9s %9s", "variant", roundHeaders(), "median ops/s", "all rounds", "apply",
-                "cleanup", "commit", "CPU", "store MB");
+        line(
+                "%-20s %s %12s %12s %9s %9s %9s %9s %9s",
+                "variant",
+                roundHeaders(),
+                "median ops/s",
+                "all rounds",
+                "apply",
+                "cleanup",
+                "commit",
+                "CPU",
+                "store MB");
         for (Store store : stores) {
             StringBuilder perRound = new StringBuilder();
             for (Phases phases : store.rounds) {
                 perRound.append(' ').append(rate(phases.opsPerSecond(), 12));
             }
             Phases total = store.total();
-            line("%-20s%s %s %s %7.2fus %7.2fus %7.2fus %7.2fus %9.1f", store.variant.label, perRound,
-                    rate(store.median(), 12), rate(total.opsPerSecond(), 12), micros(total.applyNanos, total.ops),
-                    micros(total.cleanupNanos, total.ops), micros(total.commitNanos, total.ops),
-                    micros(total.cpuNanos, total.ops), store.storeBytes / 1e6);
+            line(
+                    "%-20s%s %s %s %7.2fus %7.2fus %7.2fus %7.2fus %9.1f",
+                    store.variant.label,
+                    perRound,
+                    rate(store.median(), 12),
+                    rate(total.opsPerSecond(), 12),
+                    micros(total.applyNanos, total.ops),
+                    micros(total.cleanupNanos, total.ops),
+                    micros(total.commitNanos, total.ops),
+                    micros(total.cpuNanos, total.ops),
+                    store.storeBytes / 1e6);
         }
         line("(all rounds: ops over the time of every measured round; apply, cleanup, commit: wall time per op;"
                 + " CPU: the applying thread's CPU time per op; store: size of the files after close)");
-        Store baseline = stores.stream().filter(store -> store.variant == Variant.NO_TTL).findFirst().orElse(null);
+        Store baseline = stores.stream()
+                .filter(store -> store.variant == Variant.NO_TTL)
+                .findFirst()
+                .orElse(null);
         if (baseline == null) {
             return;
         }
@@ -433,7 +485,8 @@ public final class StateTtlBenchmark {
             double ratio = store.median() / baseline.median();
             double overall = store.total().opsPerSecond() / baseline.total().opsPerSecond();
             double cpu = (double) baseline.total().cpuNanos / store.total().cpuNanos;
-            line("ratio %-19s / no TTL: %.3f (median), TTL overhead %.1f%%;  all rounds %.3f (%.1f%%);  by CPU time %.3f (%.1f%%)",
+            line(
+                    "ratio %-19s / no TTL: %.3f (median), TTL overhead %.1f%%;  all rounds %.3f (%.1f%%);  by CPU time %.3f (%.1f%%)",
                     store.variant.label, ratio, 100 * (1 - ratio), overall, 100 * (1 - overall), cpu, 100 * (1 - cpu));
         }
     }
@@ -460,7 +513,9 @@ public final class StateTtlBenchmark {
 
     private static long directorySize(Path directory) {
         try (Stream<Path> files = Files.walk(directory)) {
-            return files.filter(Files::isRegularFile).mapToLong(path -> path.toFile().length()).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(path -> path.toFile().length())
+                    .sum();
         } catch (IOException e) {
             return -1;
         }

@@ -1,27 +1,23 @@
 package io.loginstate.checkpoint;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.state.Backends;
 import io.loginstate.state.LayeredKeyedStateBackend;
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.api.ValueState;
 import io.loginstate.state.rocksdb.RocksDBStore;
-import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.ttl.TtlCleanupSettings;
-import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.testing.ManualClock;
-import io.loginstate.testing.RawFiles;
 import io.loginstate.testing.ObjectStores;
 import io.loginstate.testing.ObjectStores.Kind;
-import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
+import io.loginstate.testing.RawFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +32,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Checkpoints of real RocksDB state to a local directory and to a real S3-compatible server:
@@ -50,6 +49,7 @@ class CheckpointerTest {
 
     @RegisterExtension
     static final ObjectStores STORES = new ObjectStores("checkpoints");
+
     private static final TopicPartition PARTITION = new TopicPartition("logins", 3);
     private static final Duration TTL = Duration.ofHours(1);
     private static final Duration DEADLINE = Duration.ofMinutes(10);
@@ -83,13 +83,23 @@ class CheckpointerTest {
     }
 
     private LayeredKeyedStateBackend state(Path directory) {
-        return new LayeredKeyedStateBackend(Backends.ROCKSDB.open(directory, LayeredKeyedStateBackend.tableNames(DESCRIPTORS)), DESCRIPTORS,
-                new EventTimeClock(clock, Duration.ZERO, true, Duration.ofMinutes(5)), new TtlCleanupSettings(1000, DEADLINE));
+        return new LayeredKeyedStateBackend(
+                Backends.ROCKSDB.open(directory, LayeredKeyedStateBackend.tableNames(DESCRIPTORS)),
+                DESCRIPTORS,
+                new EventTimeClock(clock, Duration.ZERO, true, Duration.ofMinutes(5)),
+                new TtlCleanupSettings(1000, DEADLINE));
     }
 
     private Checkpointer checkpointer(ObjectStore store, long epoch, int retained) {
-        Checkpointer checkpointer = TestCheckpointers.checkpointer(PARTITION, store, epoch, dir.resolve("local-" + epoch),
-                TestCheckpointers.settings(retained, Duration.ofMinutes(15)), uploads, retries, clock);
+        Checkpointer checkpointer = TestCheckpointers.checkpointer(
+                PARTITION,
+                store,
+                epoch,
+                dir.resolve("local-" + epoch),
+                TestCheckpointers.settings(retained, Duration.ofMinutes(15)),
+                uploads,
+                retries,
+                clock);
         toClose.add(checkpointer);
         return checkpointer;
     }
@@ -112,11 +122,15 @@ class CheckpointerTest {
     }
 
     private static CheckpointManifest manifest(ObjectStore store, long id) {
-        return CheckpointManifest.fromJson(store.get(TestCheckpointers.layout(PARTITION).manifest(id)).orElseThrow());
+        return CheckpointManifest.fromJson(
+                store.get(TestCheckpointers.layout(PARTITION).manifest(id)).orElseThrow());
     }
 
     private static long latestId(ObjectStore store) {
-        return new OwnershipFence(store, TestCheckpointers.layout(PARTITION).partitionPrefix()).read().orElseThrow().checkpointId();
+        return new OwnershipFence(store, TestCheckpointers.layout(PARTITION).partitionPrefix())
+                .read()
+                .orElseThrow()
+                .checkpointId();
     }
 
     @ParameterizedTest
@@ -140,16 +154,25 @@ class CheckpointerTest {
             assertThat(second.offset()).isEqualTo(150);
             Set<String> firstSsts = ssts(first);
             Set<String> secondSsts = ssts(second);
-            assertThat(secondSsts).as("the first checkpoint's SST files are referenced again").containsAll(firstSsts);
+            assertThat(secondSsts)
+                    .as("the first checkpoint's SST files are referenced again")
+                    .containsAll(firstSsts);
             assertThat(secondSsts.size()).isGreaterThan(firstSsts.size());
-            long sharedObjects = store.list(TestCheckpointers.layout(PARTITION).filesPrefix()).size();
+            long sharedObjects = store.list(TestCheckpointers.layout(PARTITION).filesPrefix())
+                    .size();
             assertThat(sharedObjects).as("each SST stored once").isEqualTo(secondSsts.size());
         }
 
         Path restored = dir.resolve("restored");
         AtomicBoolean released = new AtomicBoolean();
         CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
-                .restore(PARTITION, TestCheckpointers.layout(PARTITION), latestId(store), -1, restored, () -> released.set(true));
+                .restore(
+                        PARTITION,
+                        TestCheckpointers.layout(PARTITION),
+                        latestId(store),
+                        -1,
+                        restored,
+                        () -> released.set(true));
         assertThat(outcome.source()).isEqualTo(CheckpointRestorer.Source.REMOTE);
         assertThat(outcome.offset()).isEqualTo(150);
         assertThat(outcome.bytes()).isPositive();
@@ -184,7 +207,8 @@ class CheckpointerTest {
             writer.start();
             try {
                 for (int round = 0; round < 5; round++) {
-                    await().atMost(Duration.ofSeconds(10)).until(() -> state.position().orElse(0) > 0);
+                    await().atMost(Duration.ofSeconds(10))
+                            .until(() -> state.position().orElse(0) > 0);
                     var upload = checkpointer.start(directory -> state.snapshotConcurrently(directory));
                     assertThat(upload).isNotNull();
                     assertThat(upload.get(30, TimeUnit.SECONDS)).isTrue();
@@ -198,13 +222,14 @@ class CheckpointerTest {
         for (long id : published) {
             CheckpointManifest manifest = manifest(store, id);
             Path restored = dir.resolve("restored-" + id);
-            TestCheckpointers.restorer(store, downloads).restore(PARTITION, TestCheckpointers.layout(PARTITION), id, -1, restored, () -> {
-            });
+            TestCheckpointers.restorer(store, downloads)
+                    .restore(PARTITION, TestCheckpointers.layout(PARTITION), id, -1, restored, () -> {});
             try (LayeredKeyedStateBackend state = state(restored)) {
                 assertThat(state.position()).hasValue(manifest.offset());
                 for (int key = 0; key < 50; key++) {
                     state.setCurrentKey(("key-" + key).getBytes(StandardCharsets.UTF_8));
-                    assertThat(state.valueState(PROFILE).value()).as("key-%d in checkpoint %d", key, id)
+                    assertThat(state.valueState(PROFILE).value())
+                            .as("key-%d in checkpoint %d", key, id)
                             .isEqualTo(Long.toString(manifest.offset()));
                 }
             }
@@ -222,13 +247,23 @@ class CheckpointerTest {
         }
         AtomicBoolean released = new AtomicBoolean();
         CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
-                .restore(PARTITION, TestCheckpointers.layout(PARTITION), latestId(store), 12, dir.resolve("db"), () -> released.set(true));
+                .restore(
+                        PARTITION,
+                        TestCheckpointers.layout(PARTITION),
+                        latestId(store),
+                        12,
+                        dir.resolve("db"),
+                        () -> released.set(true));
         assertThat(outcome.source()).isEqualTo(CheckpointRestorer.Source.LOCAL);
         assertThat(outcome.offset()).isEqualTo(10);
         assertThat(released).as("the local state is not touched").isFalse();
     }
 
-    enum Damage { CORRUPT_SST, MISSING_SST, MISSING_MANIFEST_FILE }
+    enum Damage {
+        CORRUPT_SST,
+        MISSING_SST,
+        MISSING_MANIFEST_FILE
+    }
 
     @ParameterizedTest
     @EnumSource(Kind.class)
@@ -246,10 +281,17 @@ class CheckpointerTest {
                 assertThat(publish(checkpointer, state)).isTrue();
                 CheckpointManifest second = manifest(store, latestId(store));
                 CheckpointManifest.FileEntry victim = switch (damage) {
-                    case CORRUPT_SST, MISSING_SST -> second.files().stream()
-                            .filter(f -> f.name().endsWith(".sst") && !ssts(first).contains(f.key())).findFirst().orElseThrow();
-                    case MISSING_MANIFEST_FILE -> second.files().stream()
-                            .filter(f -> f.name().startsWith("MANIFEST")).findFirst().orElseThrow();
+                    case CORRUPT_SST, MISSING_SST ->
+                        second.files().stream()
+                                .filter(f -> f.name().endsWith(".sst")
+                                        && !ssts(first).contains(f.key()))
+                                .findFirst()
+                                .orElseThrow();
+                    case MISSING_MANIFEST_FILE ->
+                        second.files().stream()
+                                .filter(f -> f.name().startsWith("MANIFEST"))
+                                .findFirst()
+                                .orElseThrow();
                 };
                 if (damage == Damage.CORRUPT_SST) {
                     byte[] bytes = store.get(victim.key()).orElseThrow();
@@ -264,17 +306,20 @@ class CheckpointerTest {
             Files.createDirectories(restored);
             Files.writeString(restored.resolve("OLD-STATE"), "older local state");
             CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
-                    .restore(partition, TestCheckpointers.layout(partition), latestId(store), -1, restored, () -> {
-                    });
+                    .restore(partition, TestCheckpointers.layout(partition), latestId(store), -1, restored, () -> {});
             assertThat(outcome.source()).as(damage.name()).isEqualTo(CheckpointRestorer.Source.REMOTE);
-            assertThat(outcome.offset()).as(damage + ": the previous checkpoint").isEqualTo(40);
+            assertThat(outcome.offset())
+                    .as(damage + ": the previous checkpoint")
+                    .isEqualTo(40);
             try (LayeredKeyedStateBackend state = state(restored)) {
                 assertThat(state.position()).hasValue(40);
                 state.setCurrentKey("user-499".getBytes(StandardCharsets.UTF_8));
                 assertThat(state.valueState(PROFILE).value()).isEqualTo("profile 499 a");
             }
-            assertThat(Files.exists(restored.resolveSibling(restored.getFileName() + ".restoring"))).isFalse();
-            assertThat(Files.exists(restored.resolveSibling(restored.getFileName() + ".discarded"))).isFalse();
+            assertThat(Files.exists(restored.resolveSibling(restored.getFileName() + ".restoring")))
+                    .isFalse();
+            assertThat(Files.exists(restored.resolveSibling(restored.getFileName() + ".discarded")))
+                    .isFalse();
             assertThat(restored.resolve("OLD-STATE")).doesNotExist();
         }
     }
@@ -293,8 +338,12 @@ class CheckpointerTest {
                 write(state, 0, 1_000, "round " + round, 10L * (round + 1));
                 assertThat(publish(checkpointer, state)).isTrue();
             }
-            assertThat(manifestIds(store, layout)).as("two retained checkpoints").hasSize(2);
-            assertThat(store.exists(layout.filesPrefix() + "000999.sst.10.0badc0de")).as("a young orphan is left alone").isTrue();
+            assertThat(manifestIds(store, layout))
+                    .as("two retained checkpoints")
+                    .hasSize(2);
+            assertThat(store.exists(layout.filesPrefix() + "000999.sst.10.0badc0de"))
+                    .as("a young orphan is left alone")
+                    .isTrue();
 
             clock.advance(Duration.ofMinutes(16));
             write(state, 0, 10, "late", 100);
@@ -302,13 +351,17 @@ class CheckpointerTest {
         }
         List<Long> kept = manifestIds(store, layout);
         assertThat(kept).hasSize(2);
-        Set<String> referenced = kept.stream().flatMap(id -> manifest(store, id).files().stream())
-                .map(CheckpointManifest.FileEntry::key).collect(Collectors.toSet());
+        Set<String> referenced = kept.stream()
+                .flatMap(id -> manifest(store, id).files().stream())
+                .map(CheckpointManifest.FileEntry::key)
+                .collect(Collectors.toSet());
         for (ObjectInfo object : store.list(layout.partitionPrefix() + "/")) {
             String key = object.key();
-            boolean isKeptManifest = layout.isManifest(key) && kept.contains(layout.checkpointIdOf(key).getAsLong());
+            boolean isKeptManifest = layout.isManifest(key)
+                    && kept.contains(layout.checkpointIdOf(key).getAsLong());
             assertThat(referenced.contains(key) || isKeptManifest || key.endsWith("/LATEST"))
-                    .as("object %s is referenced by a retained checkpoint", key).isTrue();
+                    .as("object %s is referenced by a retained checkpoint", key)
+                    .isTrue();
         }
     }
 
@@ -322,14 +375,19 @@ class CheckpointerTest {
             assertThat(publish(stale, state)).isTrue();
             long published = latestId(store);
 
-            OwnershipFence newOwner = new OwnershipFence(store, TestCheckpointers.layout(PARTITION).partitionPrefix());
+            OwnershipFence newOwner = new OwnershipFence(
+                    store, TestCheckpointers.layout(PARTITION).partitionPrefix());
             assertThat(newOwner.claim(6)).hasValue(published);
 
             write(state, 100, 200, "b", 20);
-            assertThat(publish(stale, state)).as("the stale owner's checkpoint is not published").isFalse();
+            assertThat(publish(stale, state))
+                    .as("the stale owner's checkpoint is not published")
+                    .isFalse();
             assertThat(stale.fenced()).isTrue();
             assertThat(newOwner.read()).hasValue(new OwnershipFence.Latest(6, published));
-            assertThat(stale.checkpointNow(state)).as("a fenced checkpointer takes no more checkpoints").isNull();
+            assertThat(stale.checkpointNow(state))
+                    .as("a fenced checkpointer takes no more checkpoints")
+                    .isNull();
         }
     }
 
@@ -346,7 +404,9 @@ class CheckpointerTest {
             assertThat(upload).isNotDone();
             assertThat(checkpointer.busy()).isTrue();
             assertThat(checkpointer.durableOffset()).isEqualTo(-1);
-            assertThat(checkpointer.checkpointNow(state)).as("one checkpoint in flight at a time").isNull();
+            assertThat(checkpointer.checkpointNow(state))
+                    .as("one checkpoint in flight at a time")
+                    .isNull();
 
             store.down(false);
             assertThat(upload.get(30, TimeUnit.SECONDS)).isTrue();
@@ -359,7 +419,7 @@ class CheckpointerTest {
     @EnumSource(Kind.class)
     void expiredDataLeavesEveryObjectOfTheStoreWithinDeadlinePlusRetainedCheckpoints(Kind kind) throws Exception {
         ObjectStore store = open(kind);
-        String subject = "subject-" + HexFormat.of().formatHex(new byte[]{7, 42});
+        String subject = "subject-" + HexFormat.of().formatHex(new byte[] {7, 42});
         int retained = 2;
         Checkpointer checkpointer = checkpointer(store, 1, retained);
         long position = 0;
@@ -368,7 +428,9 @@ class CheckpointerTest {
             state.valueState(PROFILE).update("profile of " + subject);
             write(state, 0, 300, "a", ++position);
             assertThat(publish(checkpointer, state)).isTrue();
-            assertThat(objectsContaining(store, subject)).as("the subject is in the store before expiry").isNotEmpty();
+            assertThat(objectsContaining(store, subject))
+                    .as("the subject is in the store before expiry")
+                    .isNotEmpty();
 
             long expiry = clock.millis() + TTL.toMillis();
             // Other users stay alive; the subject is never written again.
@@ -382,29 +444,39 @@ class CheckpointerTest {
             }
             assertThat(state.ttlMetrics().purges()).isPositive();
         }
-        assertThat(objectsContaining(store, subject)).as("objects holding the expired subject").isEmpty();
+        assertThat(objectsContaining(store, subject))
+                .as("objects holding the expired subject")
+                .isEmpty();
         Path restored = dir.resolve("restored");
         TestCheckpointers.restorer(store, downloads)
-                .restore(PARTITION, TestCheckpointers.layout(PARTITION), latestId(store), -1, restored, () -> {
-                });
+                .restore(PARTITION, TestCheckpointers.layout(PARTITION), latestId(store), -1, restored, () -> {});
         try (LayeredKeyedStateBackend state = state(restored)) {
             state.setCurrentKey("user-299".getBytes(StandardCharsets.UTF_8));
-            assertThat(state.valueState(PROFILE).value()).as("live data is still checkpointed").isEqualTo("profile 299 b");
+            assertThat(state.valueState(PROFILE).value())
+                    .as("live data is still checkpointed")
+                    .isEqualTo("profile 299 b");
         }
     }
 
     private static List<String> objectsContaining(ObjectStore store, String text) {
-        return store.list("").stream().map(ObjectInfo::key)
-                .filter(key -> RawFiles.holds(store.get(key).orElse(new byte[0]), text)).toList();
+        return store.list("").stream()
+                .map(ObjectInfo::key)
+                .filter(key -> RawFiles.holds(store.get(key).orElse(new byte[0]), text))
+                .toList();
     }
 
     private static List<Long> manifestIds(ObjectStore store, CheckpointLayout layout) {
-        return store.list(layout.checkpointsPrefix()).stream().map(ObjectInfo::key).filter(layout::isManifest)
-                .map(key -> layout.checkpointIdOf(key).getAsLong()).toList();
+        return store.list(layout.checkpointsPrefix()).stream()
+                .map(ObjectInfo::key)
+                .filter(layout::isManifest)
+                .map(key -> layout.checkpointIdOf(key).getAsLong())
+                .toList();
     }
 
     private static Set<String> ssts(CheckpointManifest manifest) {
-        return manifest.files().stream().filter(f -> f.name().endsWith(".sst")).map(CheckpointManifest.FileEntry::key)
+        return manifest.files().stream()
+                .filter(f -> f.name().endsWith(".sst"))
+                .map(CheckpointManifest.FileEntry::key)
                 .collect(Collectors.toSet());
     }
 }

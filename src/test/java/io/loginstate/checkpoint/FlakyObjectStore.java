@@ -1,11 +1,10 @@
 package io.loginstate.checkpoint;
 
-import java.net.ConnectException;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.ObjectStoreException;
 import io.loginstate.objectstore.Versioned;
-
+import java.net.ConnectException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

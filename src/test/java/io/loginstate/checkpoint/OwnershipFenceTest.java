@@ -1,13 +1,11 @@
 package io.loginstate.checkpoint;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.testing.ObjectStores;
 import io.loginstate.testing.ObjectStores.Kind;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +14,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Highest owner epoch wins, against a local directory and a real S3-compatible server. */
 class OwnershipFenceTest {
@@ -44,17 +42,23 @@ class OwnershipFenceTest {
             first.publish(7, 2);
 
             OwnershipFence second = new OwnershipFence(store, "logins/3");
-            assertThat(second.claim(9)).as("the new owner restores the last published checkpoint").hasValue(2);
+            assertThat(second.claim(9))
+                    .as("the new owner restores the last published checkpoint")
+                    .hasValue(2);
 
             // The previous owner, unaware of the rebalance, finishes an upload and tries to publish it.
-            assertThatThrownBy(() -> first.publish(7, 3)).isInstanceOf(FencedException.class)
-                    .hasMessageContaining("epoch 7").hasMessageContaining("epoch 9");
+            assertThatThrownBy(() -> first.publish(7, 3))
+                    .isInstanceOf(FencedException.class)
+                    .hasMessageContaining("epoch 7")
+                    .hasMessageContaining("epoch 9");
             assertThatThrownBy(() -> first.claim(8)).isInstanceOf(FencedException.class);
             assertThat(second.read()).hasValue(new OwnershipFence.Latest(9, 2));
 
             second.publish(9, 3);
             assertThat(new OwnershipFence(store, "logins/3").read()).hasValue(new OwnershipFence.Latest(9, 3));
-            assertThat(new OwnershipFence(store, "logins/4").read()).as("partitions are independent").isEmpty();
+            assertThat(new OwnershipFence(store, "logins/4").read())
+                    .as("partitions are independent")
+                    .isEmpty();
         }
     }
 
@@ -91,7 +95,9 @@ class OwnershipFenceTest {
                         highestSucceeded = succeeded;
                     }
                 }
-                assertThat(highestSucceeded).as("the highest epoch is never fenced").isTrue();
+                assertThat(highestSucceeded)
+                        .as("the highest epoch is never fenced")
+                        .isTrue();
                 assertThat(new OwnershipFence(store, partition).read())
                         .hasValue(new OwnershipFence.Latest(owners, owners * 100L));
             }

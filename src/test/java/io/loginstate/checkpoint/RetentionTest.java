@@ -1,9 +1,9 @@
 package io.loginstate.checkpoint;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
 import io.loginstate.objectstore.ObjectInfo;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,8 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** Retention decides from a listing and the manifests alone: what it keeps, what it deletes, in which order. */
 class RetentionTest {
@@ -37,8 +36,19 @@ class RetentionTest {
         files.add(new FileEntry("MANIFEST-1", LAYOUT.privateFile(id, "MANIFEST-1"), 10, "crc"));
         objects.add(object(LAYOUT.privateFile(id, "MANIFEST-1"), written));
         objects.add(object(LAYOUT.manifest(id), written));
-        manifests.put(id, new CheckpointManifest(CheckpointManifest.FORMAT_VERSION, "logins", 3, id, 1, id * 10, null,
-                Map.of(), written, files));
+        manifests.put(
+                id,
+                new CheckpointManifest(
+                        CheckpointManifest.FORMAT_VERSION,
+                        "logins",
+                        3,
+                        id,
+                        1,
+                        id * 10,
+                        null,
+                        Map.of(),
+                        written,
+                        files));
     }
 
     private static ObjectInfo object(String key, Instant lastModified) {
@@ -46,8 +56,8 @@ class RetentionTest {
     }
 
     private Retention.Plan plan(int retained, long published) {
-        return new Retention(LAYOUT, retained, ORPHAN_AGE).plan(objects, published,
-                id -> Optional.ofNullable(manifests.get(id)), NOW);
+        return new Retention(LAYOUT, retained, ORPHAN_AGE)
+                .plan(objects, published, id -> Optional.ofNullable(manifests.get(id)), NOW);
     }
 
     @Test
@@ -62,10 +72,14 @@ class RetentionTest {
 
         assertThat(plan.kept()).containsExactly(4L, 3L);
         assertThat(plan.manifests()).containsExactlyInAnyOrder(LAYOUT.manifest(1), LAYOUT.manifest(2));
-        assertThat(plan.files()).containsExactlyInAnyOrder(LAYOUT.privateFile(1, "MANIFEST-1"),
-                LAYOUT.privateFile(2, "MANIFEST-1"), LAYOUT.sharedFile("1.sst", 100, "crc"),
-                LAYOUT.sharedFile("2.sst", 100, "crc"));
-        assertThat(plan.files()).as("3.sst is still referenced by checkpoint 3")
+        assertThat(plan.files())
+                .containsExactlyInAnyOrder(
+                        LAYOUT.privateFile(1, "MANIFEST-1"),
+                        LAYOUT.privateFile(2, "MANIFEST-1"),
+                        LAYOUT.sharedFile("1.sst", 100, "crc"),
+                        LAYOUT.sharedFile("2.sst", 100, "crc"));
+        assertThat(plan.files())
+                .as("3.sst is still referenced by checkpoint 3")
                 .doesNotContain(LAYOUT.sharedFile("3.sst", 100, "crc"));
     }
 
@@ -97,8 +111,11 @@ class RetentionTest {
 
         assertThat(plan.kept()).containsExactly(2L);
         assertThat(plan.manifests()).containsExactly(LAYOUT.manifest(1));
-        assertThat(plan.files()).doesNotContain(LAYOUT.manifest(3), LAYOUT.privateFile(3, "MANIFEST-1"),
-                LAYOUT.sharedFile("3.sst", 100, "crc"));
+        assertThat(plan.files())
+                .doesNotContain(
+                        LAYOUT.manifest(3),
+                        LAYOUT.privateFile(3, "MANIFEST-1"),
+                        LAYOUT.sharedFile("3.sst", 100, "crc"));
     }
 
     @Test

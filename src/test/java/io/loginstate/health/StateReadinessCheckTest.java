@@ -1,5 +1,8 @@
 package io.loginstate.health;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.loginstate.ingest.KafkaClusterView;
 import io.loginstate.processing.PartitionOpener;
 import io.loginstate.processing.ProcessingMetrics;
@@ -10,19 +13,15 @@ import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.heap.HeapStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.common.TopicPartition;
-import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.junit.jupiter.api.Test;
 
 /** Readiness stays DOWN while an assigned partition is being restored, and turns UP once it is open. */
 class StateReadinessCheckTest {
@@ -42,13 +41,16 @@ class StateReadinessCheckTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return new PartitionOpener.Opened(states.build(new HeapStore("heap", states.tableNames())),
-                    (records, outcome) -> { }, null);
+            return new PartitionOpener.Opened(
+                    states.build(new HeapStore("heap", states.tableNames())), (records, outcome) -> {}, null);
         };
-        ProcessorRegistry registry = new ProcessorRegistry(opener, new ProcessorRegistry.Settings(1, 2, Duration.ofSeconds(5),
-                Duration.ofSeconds(1), Optional.empty(), Long.MAX_VALUE), rejection -> CompletableFuture.completedFuture(null),
-                new ProcessingObserver() {
-                }, new ProcessingMetrics(new SimpleMeterRegistry()));
+        ProcessorRegistry registry = new ProcessorRegistry(
+                opener,
+                new ProcessorRegistry.Settings(
+                        1, 2, Duration.ofSeconds(5), Duration.ofSeconds(1), Optional.empty(), Long.MAX_VALUE),
+                rejection -> CompletableFuture.completedFuture(null),
+                new ProcessingObserver() {},
+                new ProcessingMetrics(new SimpleMeterRegistry()));
         StateReadinessCheck check = new StateReadinessCheck();
         check.cluster = new KafkaClusterView() {
             @Override
@@ -62,14 +64,17 @@ class StateReadinessCheckTest {
             assertThat(restoring.await(10, TimeUnit.SECONDS)).isTrue();
             HealthCheckResponse during = check.call();
             assertThat(during.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
-            assertThat(during.getData()).hasValueSatisfying(data -> assertThat(data).containsEntry("restore", "in progress"));
+            assertThat(during.getData())
+                    .hasValueSatisfying(data -> assertThat(data).containsEntry("restore", "in progress"));
 
             restored.countDown();
             open.get(10, TimeUnit.SECONDS);
-            await().atMost(Duration.ofSeconds(10)).until(() -> check.call().getStatus() == HealthCheckResponse.Status.UP);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> check.call().getStatus() == HealthCheckResponse.Status.UP);
             HealthCheckResponse after = check.call();
-            assertThat(after.getData()).hasValueSatisfying(data -> assertThat(data).doesNotContainKey("restore")
-                    .containsEntry("partition-0", "OPEN"));
+            assertThat(after.getData())
+                    .hasValueSatisfying(data ->
+                            assertThat(data).doesNotContainKey("restore").containsEntry("partition-0", "OPEN"));
         } finally {
             restored.countDown();
             registry.stop();

@@ -1,5 +1,8 @@
 package io.loginstate.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.loginstate.testing.CheckpointedCluster;
 import io.loginstate.testing.GroupOffsets;
 import io.loginstate.testing.LoginStream;
@@ -7,18 +10,14 @@ import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.StoredCheckpoints;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Exactly-once state across crashes, with checkpoints in S3: the packaged service as a separate
@@ -48,9 +47,11 @@ class CheckpointRecoveryIT {
     private static final int MAX_RUN_EVENTS = 5_000;
     /** A run is killed once it has processed between these many of its own events (and all earlier ones). */
     private static final int MIN_KILL_EVENTS = 300;
+
     private static final int MAX_KILL_EVENTS = 3_000;
     /** The rest is sent during the last run. */
     private static final int EVENTS = 36_000;
+
     private static final String BUCKET = "login-state-it";
     private static final String PREFIX = "recovery/";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -76,7 +77,7 @@ class CheckpointRecoveryIT {
         Random random = new Random(seed);
         StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), TOPIC, PARTITIONS);
         try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
-             GroupOffsets group = new GroupOffsets(cluster.bootstrapServers(), GROUP, TOPIC, PARTITIONS)) {
+                GroupOffsets group = new GroupOffsets(cluster.bootstrapServers(), GROUP, TOPIC, PARTITIONS)) {
             stream.send(cluster.bootstrapServers(), TOPIC, 0, BACKLOG, 500);
             int sent = BACKLOG;
             Path stateDir = null;
@@ -102,12 +103,16 @@ class CheckpointRecoveryIT {
                     if (assertRestartPosition(what, run > 0 && newPod, durable, opened, log, service)) {
                         storeRestores++;
                     }
-                    LoginStream.Sending sending = stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, sent + MAX_RUN_EVENTS, 1);
-                    await(what + ": processing passes offset sum " + target + (afterCheckpoint ? " after a checkpoint" : ""))
-                            .atMost(TIMEOUT).pollInterval(Duration.ofMillis(10))
+                    LoginStream.Sending sending =
+                            stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, sent + MAX_RUN_EVENTS, 1);
+                    await(what + ": processing passes offset sum " + target
+                                    + (afterCheckpoint ? " after a checkpoint" : ""))
+                            .atMost(TIMEOUT)
+                            .pollInterval(Duration.ofMillis(10))
                             .until(() -> {
                                 ServiceProcess.Progress progress = service.progress();
-                                return progress.partitions() == PARTITIONS && progress.nextOffsets() >= target
+                                return progress.partitions() == PARTITIONS
+                                        && progress.nextOffsets() >= target
                                         && (!afterCheckpoint || publishedPerPartition(service) >= 1);
                             });
                     ServiceProcess.Progress atKill = service.progress();
@@ -117,9 +122,16 @@ class CheckpointRecoveryIT {
                     int from = sent;
                     sent = sending.stop();
                     killedWhileSending += flowing ? 1 : 0;
-                    System.out.printf("%s: killed %d ms after sending began, at offset sum %d (target %d%s); events %d..%d sent%s%n",
-                            what, killedAfter, atKill.nextOffsets(), target, afterCheckpoint ? ", after a checkpoint" : "",
-                            from, sent, flowing ? ", still sending when killed" : ", all sent before the kill");
+                    System.out.printf(
+                            "%s: killed %d ms after sending began, at offset sum %d (target %d%s); events %d..%d sent%s%n",
+                            what,
+                            killedAfter,
+                            atKill.nextOffsets(),
+                            target,
+                            afterCheckpoint ? ", after a checkpoint" : "",
+                            from,
+                            sent,
+                            flowing ? ", still sending when killed" : ", all sent before the kill");
                 }
                 assertCommittedWithinDurable(what, group, checkpoints);
             }
@@ -130,34 +142,49 @@ class CheckpointRecoveryIT {
             String what = "seed " + seed + ", last run (empty state dir)";
             try (ServiceProcess service = ServiceProcess.start(settings(stateDir), List.of(), log.file())) {
                 Map<Integer, Long> opened = awaitOpened(service, log, what);
-                assertThat(assertRestartPosition(what, true, durable, opened, log, service)).isTrue();
+                assertThat(assertRestartPosition(what, true, durable, opened, log, service))
+                        .isTrue();
                 storeRestores++;
-                long restored = log.restoredAt().values().stream().mapToLong(Long::longValue).sum();
+                long restored = log.restoredAt().values().stream()
+                        .mapToLong(Long::longValue)
+                        .sum();
 
                 assertThat(EVENTS - sent).as("events left for the last run").isPositive();
-                LoginStream.Sending sending = stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, EVENTS, 100);
-                await(what + ": every event applied").atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
-                        .until(() -> service.progress().partitions() == PARTITIONS && service.progress().nextOffsets() == EVENTS);
+                LoginStream.Sending sending =
+                        stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, EVENTS, 100);
+                await(what + ": every event applied")
+                        .atMost(TIMEOUT)
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> service.progress().partitions() == PARTITIONS
+                                && service.progress().nextOffsets() == EVENTS);
                 assertThat(sending.await()).isEqualTo(EVENTS);
                 await(what + ": ready").atMost(Duration.ofSeconds(30)).until(service::ready);
 
                 // The state came from the checkpoints: this run applied exactly the records after them.
-                await(what + ": records applied by the last run").atMost(Duration.ofSeconds(5))
-                        .untilAsserted(() -> assertThat(service.progress().appliedRecords()).isEqualTo(EVENTS - restored));
+                await(what + ": records applied by the last run")
+                        .atMost(Duration.ofSeconds(5))
+                        .untilAsserted(() ->
+                                assertThat(service.progress().appliedRecords()).isEqualTo(EVENTS - restored));
                 stream.assertEveryUser(service);
 
                 // Checkpoints go on; once one covers everything, its offsets are the group's.
                 Map<Integer, Long> end = group.endOffsets();
-                assertThat(end.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(EVENTS);
-                await(what + ": committed offsets reach the end offsets").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                assertThat(end.values().stream().mapToLong(Long::longValue).sum())
+                        .isEqualTo(EVENTS);
+                await(what + ": committed offsets reach the end offsets")
+                        .atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
                         .untilAsserted(() -> assertThat(group.committed()).isEqualTo(end));
                 assertThat(checkpoints.latestOffsets()).isEqualTo(end);
                 checkpoints.assertLatestComplete();
 
                 assertThat(service.stop(Duration.ofSeconds(60))).isIn(0, 143);
             }
-            assertThat(storeRestores).as("restarts with an empty state dir that restored from the store").isEqualTo(KILLS / 2);
-            System.out.printf("seed %d: %d of %d kills while events were being sent%n", seed, killedWhileSending, KILLS);
+            assertThat(storeRestores)
+                    .as("restarts with an empty state dir that restored from the store")
+                    .isEqualTo(KILLS / 2);
+            System.out.printf(
+                    "seed %d: %d of %d kills while events were being sent%n", seed, killedWhileSending, KILLS);
         }
     }
 
@@ -166,25 +193,42 @@ class CheckpointRecoveryIT {
      * behind it). With an empty state dir, every partition must have been downloaded from that very
      * checkpoint and opened at its offset; returns true then.
      */
-    private static boolean assertRestartPosition(String what, boolean emptyDir, Map<Integer, Long> durable,
-                                                 Map<Integer, Long> opened, ServiceLog log, ServiceProcess service) {
+    private static boolean assertRestartPosition(
+            String what,
+            boolean emptyDir,
+            Map<Integer, Long> durable,
+            Map<Integer, Long> opened,
+            ServiceLog log,
+            ServiceProcess service) {
         Map<Integer, Long> restored = log.restoredAt();
-        System.out.printf("%s: store had %s; opened at %s; downloaded %s; kept local %s%n",
+        System.out.printf(
+                "%s: store had %s; opened at %s; downloaded %s; kept local %s%n",
                 what, durable, opened, restored, log.keptLocalAt());
         for (int p = 0; p < PARTITIONS; p++) {
-            assertThat(opened.get(p)).as(what + ": partition " + p + " opened at least at its durable checkpoint")
+            assertThat(opened.get(p))
+                    .as(what + ": partition " + p + " opened at least at its durable checkpoint")
                     .isGreaterThanOrEqualTo(durable.getOrDefault(p, 0L));
         }
         if (!emptyDir) {
             return false;
         }
-        assertThat(durable).as(what + ": every partition has a checkpoint in the store").hasSize(PARTITIONS);
-        assertThat(restored).as(what + ": every partition restored from its latest checkpoint").isEqualTo(durable);
-        assertThat(opened).as(what + ": every partition opened where its checkpoint ends").isEqualTo(durable);
-        assertThat(durable.values().stream().mapToLong(Long::longValue).sum()).as(what + ": restored progress").isPositive();
-        long bytes = log.restoredBytes().values().stream().mapToLong(Long::longValue).sum();
+        assertThat(durable)
+                .as(what + ": every partition has a checkpoint in the store")
+                .hasSize(PARTITIONS);
+        assertThat(restored)
+                .as(what + ": every partition restored from its latest checkpoint")
+                .isEqualTo(durable);
+        assertThat(opened)
+                .as(what + ": every partition opened where its checkpoint ends")
+                .isEqualTo(durable);
+        assertThat(durable.values().stream().mapToLong(Long::longValue).sum())
+                .as(what + ": restored progress")
+                .isPositive();
+        long bytes =
+                log.restoredBytes().values().stream().mapToLong(Long::longValue).sum();
         assertThat(bytes).as(what + ": bytes downloaded").isPositive();
-        assertThat(PrometheusScrape.of(service).sum("login_state_restore_bytes_total")).as(what + ": restore bytes metric")
+        assertThat(PrometheusScrape.of(service).sum("login_state_restore_bytes_total"))
+                .as(what + ": restore bytes metric")
                 .isEqualTo((double) bytes);
         return true;
     }
@@ -196,9 +240,11 @@ class CheckpointRecoveryIT {
         Map<Integer, Long> end = group.endOffsets();
         System.out.printf("%s: committed %s, checkpoints %s, end %s%n", what, committed, durable, end);
         committed.forEach((p, offset) -> {
-            assertThat(offset).as(what + ": partition " + p + " committed offset vs its latest checkpoint")
+            assertThat(offset)
+                    .as(what + ": partition " + p + " committed offset vs its latest checkpoint")
                     .isLessThanOrEqualTo(durable.getOrDefault(p, 0L));
-            assertThat(offset).as(what + ": partition " + p + " committed offset vs its end offset")
+            assertThat(offset)
+                    .as(what + ": partition " + p + " committed offset vs its end offset")
                     .isLessThanOrEqualTo(end.get(p));
         });
     }
@@ -206,12 +252,17 @@ class CheckpointRecoveryIT {
     /** Checkpoints this process published, of the partition that published fewest. */
     private static long publishedPerPartition(ServiceProcess service) {
         List<Double> counts = PrometheusScrape.of(service).values("login_state_checkpoint_upload_seconds_count");
-        return counts.size() < PARTITIONS ? 0 : (long) counts.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+        return counts.size() < PARTITIONS
+                ? 0
+                : (long) counts.stream().mapToDouble(Double::doubleValue).min().orElse(0);
     }
 
     private static Map<Integer, Long> awaitOpened(ServiceProcess service, ServiceLog log, String what) {
-        await(what + ": every partition restored and opened").atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
-                .until(() -> service.progress().partitions() == PARTITIONS && log.openedAt().size() == PARTITIONS);
+        await(what + ": every partition restored and opened")
+                .atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> service.progress().partitions() == PARTITIONS
+                        && log.openedAt().size() == PARTITIONS);
         return log.openedAt();
     }
 

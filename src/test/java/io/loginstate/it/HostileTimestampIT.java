@@ -1,14 +1,24 @@
 package io.loginstate.it;
 
-import java.nio.file.Path;
-import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.Objects;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.loginstate.testing.BrokerFixture;
 import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.TestProducers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -21,17 +31,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The packaged service against a real broker, fed hostile clocks: after one far-future event per
@@ -53,6 +52,7 @@ class HostileTimestampIT {
     private final ExpectedLogins expected = new ExpectedLogins();
     /** test-id header of each hostile record → the reason it must be dead-lettered with. */
     private final Map<String, String> deadLettered = new HashMap<>();
+
     private long produced;
 
     @BeforeAll
@@ -72,13 +72,17 @@ class HostileTimestampIT {
         Map<String, String> settings = Map.of(
                 "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "login-state.state-dir", kafka.workDir().resolve("state").toString(),
-                "login-state.object-store.directory.path", kafka.workDir().resolve("checkpoints").toString());
+                "login-state.object-store.directory.path",
+                        kafka.workDir().resolve("checkpoints").toString());
         long now = System.currentTimeMillis();
         Random random = new Random(16);
-        try (ServiceProcess service = ServiceProcess.start(settings, List.of(), Path.of("target", "it-logs", "hostile-timestamp.log"));
-             KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(kafka.bootstrapServers())) {
+        try (ServiceProcess service = ServiceProcess.start(
+                        settings, List.of(), Path.of("target", "it-logs", "hostile-timestamp.log"));
+                KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(kafka.bootstrapServers())) {
             for (int user = 0; user < USERS; user++) {
-                send(producer, good("user-" + user, now - Duration.ofHours(3).toMillis() + random.nextInt(60_000), random));
+                send(
+                        producer,
+                        good("user-" + user, now - Duration.ofHours(3).toMillis() + random.nextInt(60_000), random));
             }
             awaitApplied(service);
 
@@ -93,12 +97,15 @@ class HostileTimestampIT {
                 hostile(producer, partition, user, "-86400000", "TIMESTAMP_BEFORE_EPOCH");
                 hostile(producer, partition, user, "\"1960-01-01T00:00:00Z\"", "TIMESTAMP_BEFORE_EPOCH");
                 // Valid, but 40 days old: past the 30-day TTL on arrival, so dropped and counted.
-                String old = ExpectedLogins.eventJson(user, Long.toString(now - Duration.ofDays(40).toMillis()), "SUCCESS");
+                String old = ExpectedLogins.eventJson(
+                        user, Long.toString(now - Duration.ofDays(40).toMillis()), "SUCCESS");
                 send(producer, new ProducerRecord<>(TOPIC, partition, bytes(user), bytes(old)));
                 expiredOnArrival++;
             }
             for (int user = 0; user < USERS; user++) {
-                send(producer, good("user-" + user, now - Duration.ofHours(1).toMillis() + random.nextInt(60_000), random));
+                send(
+                        producer,
+                        good("user-" + user, now - Duration.ofHours(1).toMillis() + random.nextInt(60_000), random));
             }
             producer.flush();
             awaitApplied(service);
@@ -109,22 +116,29 @@ class HostileTimestampIT {
                 if (answer.status() != 200
                         || answer.json().path("loginCount").asLong() != expected.loginCount(user)
                         || answer.json().path("failedLoginCount").asLong() != expected.failedLoginCount(user)
-                        || !Objects.equals(answer.json().path("lastLogin").isNull() ? null
-                        : answer.json().path("lastLogin").asText(), expected.lastLogin(user))
+                        || !Objects.equals(
+                                answer.json().path("lastLogin").isNull()
+                                        ? null
+                                        : answer.json().path("lastLogin").asText(),
+                                expected.lastLogin(user))
                         || !answer.json().path("firstSeen").asText().equals(expected.firstSeen(user))) {
                     wrong.add(user + ": " + answer.status() + " " + answer.body());
                 }
             }
             assertThat(wrong).as("%d of %d users wrong", wrong.size(), USERS).isEmpty();
             for (int partition = 0; partition < PARTITIONS; partition++) {
-                assertThat(service.get("/users/hostile-" + partition).status()).as("hostile-" + partition).isEqualTo(404);
+                assertThat(service.get("/users/hostile-" + partition).status())
+                        .as("hostile-" + partition)
+                        .isEqualTo(404);
             }
 
             Map<String, String> reasons = readDeadLetterReasons(deadLettered.size());
             assertThat(reasons).containsExactlyInAnyOrderEntriesOf(deadLettered);
-            assertThat(PrometheusScrape.of(service).sum("login_state_records_dropped_total")).isEqualTo(expiredOnArrival);
+            assertThat(PrometheusScrape.of(service).sum("login_state_records_dropped_total"))
+                    .isEqualTo(expiredOnArrival);
             long bound = System.currentTimeMillis() + Duration.ofMinutes(5).toMillis();
-            assertThat(PrometheusScrape.of(service).values("login_state_event_time_watermark")).hasSize(PARTITIONS)
+            assertThat(PrometheusScrape.of(service).values("login_state_event_time_watermark"))
+                    .hasSize(PARTITIONS)
                     .allSatisfy(watermark -> assertThat(watermark).isLessThanOrEqualTo(bound));
         }
     }
@@ -137,17 +151,25 @@ class HostileTimestampIT {
             case 1 -> "\"" + Instant.ofEpochMilli(timestamp) + "\"";
             default -> "\"" + Instant.ofEpochMilli(timestamp).atOffset(ZoneOffset.ofHours(-5)) + "\"";
         };
-        return new ProducerRecord<>(TOPIC, bytes(user), bytes(ExpectedLogins.eventJson(user, ts, success ? "SUCCESS" : "FAILURE")));
+        return new ProducerRecord<>(
+                TOPIC, bytes(user), bytes(ExpectedLogins.eventJson(user, ts, success ? "SUCCESS" : "FAILURE")));
     }
 
-    private void hostile(KafkaProducer<byte[], byte[]> producer, int partition, String user, String timestamp, String reason)
+    private void hostile(
+            KafkaProducer<byte[], byte[]> producer, int partition, String user, String timestamp, String reason)
             throws Exception {
         String testId = "hostile-" + deadLettered.size();
         deadLettered.put(testId, reason);
         RecordHeaders headers = new RecordHeaders();
         headers.add("test-id", bytes(testId));
-        send(producer, new ProducerRecord<>(TOPIC, partition, bytes(user),
-                bytes(ExpectedLogins.eventJson(user, timestamp, "SUCCESS")), headers));
+        send(
+                producer,
+                new ProducerRecord<>(
+                        TOPIC,
+                        partition,
+                        bytes(user),
+                        bytes(ExpectedLogins.eventJson(user, timestamp, "SUCCESS")),
+                        headers));
     }
 
     private void send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) throws Exception {
@@ -156,15 +178,18 @@ class HostileTimestampIT {
     }
 
     private void awaitApplied(ServiceProcess service) {
-        await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(200))
-                .until(() -> service.progress().partitions() == PARTITIONS && service.progress().nextOffsets() == produced);
+        await().atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> service.progress().partitions() == PARTITIONS
+                        && service.progress().nextOffsets() == produced);
     }
 
     private static Map<String, String> readDeadLetterReasons(int expected) {
         Map<String, String> reasons = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             TopicPartition dlq = new TopicPartition("logins-dlq", 0);
             consumer.assign(List.of(dlq));
             consumer.seekToBeginning(List.of(dlq));

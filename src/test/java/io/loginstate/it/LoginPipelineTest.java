@@ -1,8 +1,9 @@
 package io.loginstate.it;
 
-import java.time.ZoneOffset;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.hamcrest.Matchers;
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.loginstate.ingest.KafkaDeadLetterPublisher;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
@@ -14,23 +15,10 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestMethodOrder;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,10 +27,21 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Future;
-
-import static io.restassured.RestAssured.given;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The whole pipeline against a real KRaft broker: good and malformed events interleaved on all
@@ -57,16 +56,20 @@ class LoginPipelineTest {
     private static final int USERS = 400;
     private static final int GOOD_EVENTS = 10_000;
     /** Events span the last days: well inside the default 30-day TTL, whenever the test runs. */
-    private static final long BASE_TIME = Instant.now().minus(Duration.ofDays(3)).toEpochMilli();
+    private static final long BASE_TIME =
+            Instant.now().minus(Duration.ofDays(3)).toEpochMilli();
+
     private static final ExpectedLogins EXPECTED = new ExpectedLogins();
     /** test-id header of each malformed record → the reason it must be rejected with. */
     private static final Map<String, String> MALFORMED = new HashMap<>();
     /** user → partition the producer's default partitioner placed it on. */
     private static final Map<String, Integer> USER_PARTITION = new HashMap<>();
+
     private static long produced;
 
     @Inject
     ProcessorRegistry registry;
+
     @Inject
     RecordingObserver observer;
 
@@ -89,8 +92,8 @@ class LoginPipelineTest {
                     case 1 -> Long.toString(timestamp);
                     default -> "\"" + Instant.ofEpochMilli(timestamp).atOffset(ZoneOffset.ofHours(2)) + "\"";
                 };
-                Future<RecordMetadata> send =
-                        producer.send(record(user, ExpectedLogins.eventJson(user, ts, success ? "SUCCESS" : "FAILURE"), null));
+                Future<RecordMetadata> send = producer.send(
+                        record(user, ExpectedLogins.eventJson(user, ts, success ? "SUCCESS" : "FAILURE"), null));
                 sends.add(send);
                 firstSendOfUser.putIfAbsent(user, send);
                 EXPECTED.record(user, timestamp, success);
@@ -116,7 +119,9 @@ class LoginPipelineTest {
             assertThat(response.jsonPath().getString("userId")).isEqualTo(user);
             assertThat(response.jsonPath().getInt("partition")).as(user).isEqualTo(USER_PARTITION.get(user));
             assertThat(response.jsonPath().getLong("loginCount")).as(user).isEqualTo(EXPECTED.loginCount(user));
-            assertThat(response.jsonPath().getLong("failedLoginCount")).as(user).isEqualTo(EXPECTED.failedLoginCount(user));
+            assertThat(response.jsonPath().getLong("failedLoginCount"))
+                    .as(user)
+                    .isEqualTo(EXPECTED.failedLoginCount(user));
             assertThat(response.jsonPath().getString("lastLogin")).as(user).isEqualTo(EXPECTED.lastLogin(user));
             assertThat(response.jsonPath().getString("firstSeen")).as(user).isEqualTo(EXPECTED.firstSeen(user));
         }
@@ -125,18 +130,24 @@ class LoginPipelineTest {
         assertThat(deadLetters.keySet()).containsExactlyInAnyOrderElementsOf(MALFORMED.keySet());
         for (Map.Entry<String, String> expected : MALFORMED.entrySet()) {
             ConsumerRecord<byte[], byte[]> dead = deadLetters.get(expected.getKey());
-            assertThat(header(dead, KafkaDeadLetterPublisher.REASON)).as(expected.getKey()).isEqualTo(expected.getValue());
+            assertThat(header(dead, KafkaDeadLetterPublisher.REASON))
+                    .as(expected.getKey())
+                    .isEqualTo(expected.getValue());
             assertThat(header(dead, KafkaDeadLetterPublisher.MESSAGE)).isNotBlank();
             assertThat(header(dead, KafkaDeadLetterPublisher.SOURCE_TOPIC)).isEqualTo(KafkaBrokerResource.TOPIC);
-            assertThat(Integer.parseInt(header(dead, KafkaDeadLetterPublisher.SOURCE_PARTITION))).isBetween(0, 7);
-            assertThat(Long.parseLong(header(dead, KafkaDeadLetterPublisher.SOURCE_OFFSET))).isNotNegative();
+            assertThat(Integer.parseInt(header(dead, KafkaDeadLetterPublisher.SOURCE_PARTITION)))
+                    .isBetween(0, 7);
+            assertThat(Long.parseLong(header(dead, KafkaDeadLetterPublisher.SOURCE_OFFSET)))
+                    .isNotNegative();
         }
     }
 
     @Test
     @Order(2)
     void appliesPartitionsInParallelAndEachInOffsetOrder() {
-        assertThat(observer.overlapObserved()).as("two partitions were inside a batch at the same time").isTrue();
+        assertThat(observer.overlapObserved())
+                .as("two partitions were inside a batch at the same time")
+                .isTrue();
         Set<String> threads = new HashSet<>();
         for (PartitionProcessor processor : registry.processors()) {
             int partition = processor.partition().partition();
@@ -144,10 +155,12 @@ class LoginPipelineTest {
             assertThat(batches).as("partition %d", partition).isNotEmpty();
             assertThat(batches.get(0).firstOffset()).isZero();
             for (int i = 1; i < batches.size(); i++) {
-                assertThat(batches.get(i).firstOffset()).as("partition %d batch %d", partition, i)
+                assertThat(batches.get(i).firstOffset())
+                        .as("partition %d batch %d", partition, i)
                         .isEqualTo(batches.get(i - 1).lastOffset() + 1);
             }
-            assertThat(batches.get(batches.size() - 1).lastOffset() + 1).isEqualTo(processor.nextOffset().getAsLong());
+            assertThat(batches.get(batches.size() - 1).lastOffset() + 1)
+                    .isEqualTo(processor.nextOffset().getAsLong());
             batches.forEach(batch -> threads.add(batch.thread()));
         }
         assertThat(threads).hasSizeGreaterThanOrEqualTo(2);
@@ -156,21 +169,25 @@ class LoginPipelineTest {
     @Test
     @Order(3)
     void answersBadRequestsWithClearErrors() {
-        given().get("/users/{id}", " ").then().statusCode(400)
-                .body("error", Matchers.equalTo("INVALID_USER_ID"));
+        given().get("/users/{id}", " ").then().statusCode(400).body("error", Matchers.equalTo("INVALID_USER_ID"));
         given().get("/users/{id}", "x".repeat(300)).then().statusCode(400);
-        given().get("/users/{id}", "never-seen").then().statusCode(404)
+        given().get("/users/{id}", "never-seen")
+                .then()
+                .statusCode(404)
                 .body("error", Matchers.equalTo("USER_NOT_FOUND"));
         given().get("/partitions").then().statusCode(200).body("size()", Matchers.equalTo(8));
         given().get("/q/health/ready").then().statusCode(200);
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/health/started").then().statusCode(200);
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("login_state_records_dead_lettered_total{reason=\"NOT_JSON\"}");
     }
 
     private long appliedUpTo() {
-        return registry.processors().stream().mapToLong(p -> p.nextOffset().orElse(0)).sum();
+        return registry.processors().stream()
+                .mapToLong(p -> p.nextOffset().orElse(0))
+                .sum();
     }
 
     private static ProducerRecord<byte[], byte[]> record(String key, String value, String testId) {
@@ -178,8 +195,12 @@ class LoginPipelineTest {
         if (testId != null) {
             headers.add("test-id", testId.getBytes(StandardCharsets.UTF_8));
         }
-        return new ProducerRecord<>(KafkaBrokerResource.TOPIC, null, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                value == null ? null : value.getBytes(StandardCharsets.UTF_8), headers);
+        return new ProducerRecord<>(
+                KafkaBrokerResource.TOPIC,
+                null,
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8),
+                headers);
     }
 
     /** One malformed record of each kind in turn, keyed like real traffic so it lands among good ones. */
@@ -189,19 +210,46 @@ class LoginPipelineTest {
         String reason;
         ProducerRecord<byte[], byte[]> record;
         switch (n % 9) {
-            case 0 -> { reason = "NOT_JSON"; record = record(user, "this is not json", id); }
-            case 1 -> { reason = "NOT_JSON"; record = record(user, "{\"userId\":\"" + user + "\",", id); }
-            case 2 -> { reason = "MISSING_USER_ID"; record = record(user, "{\"timestamp\":" + now + "}", id); }
-            case 3 -> { reason = "MISSING_USER_ID"; record = record(user, ExpectedLogins.eventJson("  ", now, "SUCCESS"), id); }
-            case 4 -> { reason = "KEY_MISMATCH"; record = record(user, ExpectedLogins.eventJson("someone-else", now, "SUCCESS"), id); }
-            case 5 -> { reason = "INVALID_TIMESTAMP"; record = record(user, ExpectedLogins.eventJson(user, "\"yesterday\"", "SUCCESS"), id); }
-            case 6 -> { reason = "INVALID_OUTCOME"; record = record(user, ExpectedLogins.eventJson(user, now, "MAYBE"), id); }
-            case 7 -> { reason = "KEY_MISMATCH"; record = record(null, ExpectedLogins.eventJson(user, now, "SUCCESS"), id); }
+            case 0 -> {
+                reason = "NOT_JSON";
+                record = record(user, "this is not json", id);
+            }
+            case 1 -> {
+                reason = "NOT_JSON";
+                record = record(user, "{\"userId\":\"" + user + "\",", id);
+            }
+            case 2 -> {
+                reason = "MISSING_USER_ID";
+                record = record(user, "{\"timestamp\":" + now + "}", id);
+            }
+            case 3 -> {
+                reason = "MISSING_USER_ID";
+                record = record(user, ExpectedLogins.eventJson("  ", now, "SUCCESS"), id);
+            }
+            case 4 -> {
+                reason = "KEY_MISMATCH";
+                record = record(user, ExpectedLogins.eventJson("someone-else", now, "SUCCESS"), id);
+            }
+            case 5 -> {
+                reason = "INVALID_TIMESTAMP";
+                record = record(user, ExpectedLogins.eventJson(user, "\"yesterday\"", "SUCCESS"), id);
+            }
+            case 6 -> {
+                reason = "INVALID_OUTCOME";
+                record = record(user, ExpectedLogins.eventJson(user, now, "MAYBE"), id);
+            }
+            case 7 -> {
+                reason = "KEY_MISMATCH";
+                record = record(null, ExpectedLogins.eventJson(user, now, "SUCCESS"), id);
+            }
             default -> {
                 if (n % 27 == 8) {
                     reason = "TOO_LARGE";
                     String padding = "x".repeat(1024 * 1024 + 10);
-                    record = record(user, "{\"userId\":\"" + user + "\",\"timestamp\":" + now + ",\"pad\":\"" + padding + "\"}", id);
+                    record = record(
+                            user,
+                            "{\"userId\":\"" + user + "\",\"timestamp\":" + now + ",\"pad\":\"" + padding + "\"}",
+                            id);
                 } else {
                     reason = "NOT_JSON";
                     record = record(user, "", id);
@@ -214,10 +262,14 @@ class LoginPipelineTest {
 
     private static Map<String, ConsumerRecord<byte[], byte[]>> readDeadLetters(int expected) {
         Map<String, ConsumerRecord<byte[], byte[]>> byTestId = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerResource.bootstrapServers(),
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, KafkaBrokerResource.MAX_MESSAGE_BYTES),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        KafkaBrokerResource.bootstrapServers(),
+                        ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
+                        KafkaBrokerResource.MAX_MESSAGE_BYTES),
+                new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
             consumer.assign(List.of(new TopicPartition(KafkaBrokerResource.DLQ_TOPIC, 0)));
             consumer.seekToBeginning(List.of(new TopicPartition(KafkaBrokerResource.DLQ_TOPIC, 0)));
             await().atMost(Duration.ofSeconds(30)).until(() -> {

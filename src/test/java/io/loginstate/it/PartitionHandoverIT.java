@@ -1,5 +1,8 @@
 package io.loginstate.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.loginstate.testing.CheckpointedCluster;
 import io.loginstate.testing.GroupOffsets;
 import io.loginstate.testing.LoginStream;
@@ -7,10 +10,6 @@ import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.StoredCheckpoints;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * Partitions move between instances through the checkpoints in S3. Instance A processes the first
@@ -41,6 +40,7 @@ class PartitionHandoverIT {
     private static final int FIRST_PART = 6_000;
     /** Sent one at a time from B's start until A is gone, at most up to here; the rest afterwards. */
     private static final int FLOWING_UNTIL = 37_000;
+
     private static final int EVENTS = 40_000;
     private static final String BUCKET = "login-state-it";
     private static final String PREFIX = "handover/";
@@ -70,20 +70,30 @@ class PartitionHandoverIT {
         Map<Integer, Long> committedSoFar = new HashMap<>();
 
         try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
-             GroupOffsets group = new GroupOffsets(cluster.bootstrapServers(), GROUP, TOPIC, PARTITIONS);
-             ServiceProcess a = ServiceProcess.start(settings(cluster.workDir().resolve("state-a")), List.of(), logA.file())) {
+                GroupOffsets group = new GroupOffsets(cluster.bootstrapServers(), GROUP, TOPIC, PARTITIONS);
+                ServiceProcess a =
+                        ServiceProcess.start(settings(cluster.workDir().resolve("state-a")), List.of(), logA.file())) {
 
             stream.send(cluster.bootstrapServers(), TOPIC, 0, FIRST_PART, 100);
-            await("A applies the first part").atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
-                    .until(() -> a.progress().partitions() == PARTITIONS && a.progress().nextOffsets() == FIRST_PART);
+            await("A applies the first part")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> a.progress().partitions() == PARTITIONS
+                            && a.progress().nextOffsets() == FIRST_PART);
             assertCommitted("A alone", group, checkpoints, committedSoFar);
 
-            LoginStream.Sending sending = stream.sendInBackground(cluster.bootstrapServers(), TOPIC, FIRST_PART, FLOWING_UNTIL, 1);
-            try (ServiceProcess b = ServiceProcess.start(settings(cluster.workDir().resolve("state-b")), List.of(), logB.file())) {
-                await("B takes over some partitions while A keeps the others").atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
+            LoginStream.Sending sending =
+                    stream.sendInBackground(cluster.bootstrapServers(), TOPIC, FIRST_PART, FLOWING_UNTIL, 1);
+            try (ServiceProcess b =
+                    ServiceProcess.start(settings(cluster.workDir().resolve("state-b")), List.of(), logB.file())) {
+                await("B takes over some partitions while A keeps the others")
+                        .atMost(TIMEOUT)
+                        .pollInterval(Duration.ofMillis(100))
                         .until(() -> {
                             int onB = b.progress().partitions();
-                            return onB > 0 && onB < PARTITIONS && onB + a.progress().partitions() == PARTITIONS;
+                            return onB > 0
+                                    && onB < PARTITIONS
+                                    && onB + a.progress().partitions() == PARTITIONS;
                         });
                 int movedFirst = b.progress().partitions();
                 boolean flowingAtFirstMove = sending.running();
@@ -91,41 +101,61 @@ class PartitionHandoverIT {
                 assertCommitted("A and B", group, checkpoints, committedSoFar);
 
                 assertThat(a.stop(TIMEOUT)).as("A's exit code after SIGTERM").isIn(0, 143);
-                await("B owns every partition").atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
+                await("B owns every partition")
+                        .atMost(TIMEOUT)
+                        .pollInterval(Duration.ofMillis(100))
                         .until(() -> b.progress().partitions() == PARTITIONS);
                 boolean flowingAtSecondMove = sending.running();
                 int sent = sending.stop();
-                System.out.printf("seed %d: %d partition(s) moved to B while A ran (events flowing: %s), the rest when A stopped"
+                System.out.printf(
+                        "seed %d: %d partition(s) moved to B while A ran (events flowing: %s), the rest when A stopped"
                                 + " (events flowing: %s); events %d..%d sent meanwhile%n",
                         seed, movedFirst, flowingAtFirstMove, flowingAtSecondMove, FIRST_PART, sent);
                 assertCommitted("B alone", group, checkpoints, committedSoFar);
-                stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, EVENTS, 100).await();
+                stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, EVENTS, 100)
+                        .await();
 
-                await("B applies every event").atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
+                await("B applies every event")
+                        .atMost(TIMEOUT)
+                        .pollInterval(Duration.ofMillis(100))
                         .until(() -> b.progress().nextOffsets() == EVENTS);
                 await("B ready").atMost(TIMEOUT).until(b::ready);
 
                 // A gave each partition up with a final checkpoint; B started from exactly there.
                 Map<Integer, Long> closedByA = logA.closedAt();
                 Map<Integer, Long> restoredByB = logB.restoredAt();
-                System.out.printf("seed %d: A closed at %s (final checkpoints at %s); B restored %s, opened at %s%n",
+                System.out.printf(
+                        "seed %d: A closed at %s (final checkpoints at %s); B restored %s, opened at %s%n",
                         seed, closedByA, logA.finalCheckpointAt(), restoredByB, logB.openedAt());
                 assertThat(closedByA).as("partitions A closed").hasSize(PARTITIONS);
-                assertThat(restoredByB).as("B restored every partition from the checkpoint A left").isEqualTo(closedByA);
-                assertThat(logB.openedAt()).as("B opened every partition where A stopped").isEqualTo(closedByA);
+                assertThat(restoredByB)
+                        .as("B restored every partition from the checkpoint A left")
+                        .isEqualTo(closedByA);
+                assertThat(logB.openedAt())
+                        .as("B opened every partition where A stopped")
+                        .isEqualTo(closedByA);
                 assertThat(logB.keptLocalAt()).as("B had no local state").isEmpty();
-                long restored = restoredByB.values().stream().mapToLong(Long::longValue).sum();
+                long restored =
+                        restoredByB.values().stream().mapToLong(Long::longValue).sum();
                 assertThat(restored).as("progress B restored").isGreaterThanOrEqualTo(FIRST_PART);
-                assertThat(PrometheusScrape.of(b).sum("login_state_restore_bytes_total")).as("bytes B downloaded").isPositive();
-                await("records applied by B").atMost(Duration.ofSeconds(5))
-                        .untilAsserted(() -> assertThat(b.progress().appliedRecords()).isEqualTo(EVENTS - restored));
+                assertThat(PrometheusScrape.of(b).sum("login_state_restore_bytes_total"))
+                        .as("bytes B downloaded")
+                        .isPositive();
+                await("records applied by B")
+                        .atMost(Duration.ofSeconds(5))
+                        .untilAsserted(
+                                () -> assertThat(b.progress().appliedRecords()).isEqualTo(EVENTS - restored));
 
                 stream.assertEveryUser(b);
 
                 Map<Integer, Long> end = group.endOffsets();
-                assertThat(end.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(EVENTS);
-                await("committed offsets reach the end offsets").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
-                        .untilAsserted(() -> assertThat(assertCommitted("the end", group, checkpoints, committedSoFar)).isEqualTo(end));
+                assertThat(end.values().stream().mapToLong(Long::longValue).sum())
+                        .isEqualTo(EVENTS);
+                await("committed offsets reach the end offsets")
+                        .atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(200))
+                        .untilAsserted(() -> assertThat(assertCommitted("the end", group, checkpoints, committedSoFar))
+                                .isEqualTo(end));
                 checkpoints.assertLatestComplete();
 
                 assertThat(b.stop(TIMEOUT)).as("B's exit code after SIGTERM").isIn(0, 143);
@@ -137,17 +167,21 @@ class PartitionHandoverIT {
      * Committed offsets never exceed the partition's latest published checkpoint (read after them)
      * nor its end offset, and never go back; returns them.
      */
-    private static Map<Integer, Long> assertCommitted(String when, GroupOffsets group, StoredCheckpoints checkpoints,
-                                                      Map<Integer, Long> committedSoFar) {
+    private static Map<Integer, Long> assertCommitted(
+            String when, GroupOffsets group, StoredCheckpoints checkpoints, Map<Integer, Long> committedSoFar) {
         Map<Integer, Long> committed = new TreeMap<>(group.committed());
         Map<Integer, Long> durable = checkpoints.latestOffsets();
         Map<Integer, Long> end = group.endOffsets();
         System.out.printf("%s: committed %s, checkpoints %s, end %s%n", when, committed, durable, end);
         committed.forEach((p, offset) -> {
-            assertThat(offset).as(when + ": partition " + p + " committed vs latest checkpoint")
+            assertThat(offset)
+                    .as(when + ": partition " + p + " committed vs latest checkpoint")
                     .isLessThanOrEqualTo(durable.getOrDefault(p, 0L));
-            assertThat(offset).as(when + ": partition " + p + " committed vs end offset").isLessThanOrEqualTo(end.get(p));
-            assertThat(offset).as(when + ": partition " + p + " committed offset never goes back")
+            assertThat(offset)
+                    .as(when + ": partition " + p + " committed vs end offset")
+                    .isLessThanOrEqualTo(end.get(p));
+            assertThat(offset)
+                    .as(when + ": partition " + p + " committed offset never goes back")
                     .isGreaterThanOrEqualTo(committedSoFar.getOrDefault(p, 0L));
             committedSoFar.put(p, offset);
         });

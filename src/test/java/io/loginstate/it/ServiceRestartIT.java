@@ -1,16 +1,13 @@
 package io.loginstate.it;
 
-import java.io.IOException;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.loginstate.testing.BrokerFixture;
 import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.TestProducers;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +16,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * The packaged service as a separate JVM against a real broker: state survives a graceful restart
@@ -59,7 +58,8 @@ class ServiceRestartIT {
         Map<String, String> settings = Map.of(
                 "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "login-state.state-dir", kafka.workDir().resolve("state").toString(),
-                "login-state.object-store.directory.path", kafka.workDir().resolve("checkpoints").toString(),
+                "login-state.object-store.directory.path",
+                        kafka.workDir().resolve("checkpoints").toString(),
                 // A killed member holds its partitions until its session expires: keep that short.
                 "mp.messaging.incoming.logins.session.timeout.ms", "6000",
                 "mp.messaging.incoming.logins.heartbeat.interval.ms", "1000");
@@ -115,7 +115,8 @@ class ServiceRestartIT {
                 long timestamp = clock - random.nextInt(3_600_000);
                 boolean success = random.nextInt(4) != 0;
                 String json = ExpectedLogins.eventJson(user, Long.toString(timestamp), success ? "SUCCESS" : "FAILURE");
-                producer.send(new ProducerRecord<>(TOPIC, user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
+                producer.send(new ProducerRecord<>(
+                        TOPIC, user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)));
                 expected.record(user, timestamp, success);
             }
             producer.flush();
@@ -124,8 +125,10 @@ class ServiceRestartIT {
     }
 
     private void awaitAllApplied(ServiceProcess service) {
-        await().atMost(PROCESSING_TIMEOUT).pollInterval(Duration.ofMillis(200))
-                .until(() -> service.progress().partitions() == PARTITIONS && service.progress().nextOffsets() == produced);
+        await().atMost(PROCESSING_TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> service.progress().partitions() == PARTITIONS
+                        && service.progress().nextOffsets() == produced);
         await().atMost(Duration.ofSeconds(30)).until(service::ready);
     }
 
@@ -134,9 +137,15 @@ class ServiceRestartIT {
             ServiceProcess.Answer answer = service.get("/users/" + user);
             assertThat(answer.status()).as(user + ": " + answer.body()).isEqualTo(200);
             assertThat(answer.json().path("loginCount").asLong()).as(user).isEqualTo(expected.loginCount(user));
-            assertThat(answer.json().path("failedLoginCount").asLong()).as(user).isEqualTo(expected.failedLoginCount(user));
-            assertThat(answer.json().path("lastLogin").isNull() ? null : answer.json().path("lastLogin").asText())
-                    .as(user).isEqualTo(expected.lastLogin(user));
+            assertThat(answer.json().path("failedLoginCount").asLong())
+                    .as(user)
+                    .isEqualTo(expected.failedLoginCount(user));
+            assertThat(
+                            answer.json().path("lastLogin").isNull()
+                                    ? null
+                                    : answer.json().path("lastLogin").asText())
+                    .as(user)
+                    .isEqualTo(expected.lastLogin(user));
             assertThat(answer.json().path("firstSeen").asText()).as(user).isEqualTo(expected.firstSeen(user));
         }
     }

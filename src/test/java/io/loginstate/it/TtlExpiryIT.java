@@ -1,26 +1,24 @@
 package io.loginstate.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.loginstate.testing.BrokerFixture;
 import io.loginstate.testing.RawFiles;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.TestProducers;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * TTL end to end: the packaged service, a real broker, event-time TTL with the wall-clock backstop.
@@ -85,41 +83,63 @@ class TtlExpiryIT {
                 assertThat(answer.json().path("recentLogins")).hasSize(2);
                 assertThat(answer.json().path("devices")).hasSize(2);
             }
-            assertThat(service.get("/users/replayed-dave-0004").status()).as("an event past its TTL on arrival").isEqualTo(404);
+            assertThat(service.get("/users/replayed-dave-0004").status())
+                    .as("an event past its TTL on arrival")
+                    .isEqualTo(404);
             // A graceful stop flushes: the ids are now in the files, so their absence later means something.
             assertThat(service.stop(Duration.ofSeconds(60))).isIn(0, 143);
         }
         assertThat(RawFiles.containing(stateDir, fresh.get(0))).isNotEmpty();
-        assertThat(RawFiles.containing(objectStore, fresh.get(0))).as("the final checkpoint holds the ids").isNotEmpty();
+        assertThat(RawFiles.containing(objectStore, fresh.get(0)))
+                .as("the final checkpoint holds the ids")
+                .isNotEmpty();
         assertThat(RawFiles.containing(stateDir, "replayed-dave-0004")).isEmpty();
 
         try (ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
             awaitApplied(service, 7);
-            assertThat(System.currentTimeMillis()).as("the restart must happen within the TTL").isLessThan(expiresAt);
+            assertThat(System.currentTimeMillis())
+                    .as("the restart must happen within the TTL")
+                    .isLessThan(expiresAt);
             ServiceProcess.Answer afterRestart = service.get("/users/" + fresh.get(1));
             assertThat(afterRestart.status()).as(afterRestart.body()).isEqualTo(200);
 
-            await().atMost(TTL.plusSeconds(30)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> fresh.stream().allMatch(user -> service.get("/users/" + user).status() == 404));
+            await().atMost(TTL.plusSeconds(30))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> fresh.stream()
+                            .allMatch(user -> service.get("/users/" + user).status() == 404));
             assertThat(System.currentTimeMillis()).as("not before the TTL").isGreaterThanOrEqualTo(expiresAt);
 
-            await().atMost(DEADLINE.plusSeconds(10)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> fresh.stream().allMatch(user -> RawFiles.containing(stateDir, user).isEmpty()));
-            assertThat(System.currentTimeMillis()).as("ids gone from every file within the deadline")
+            await().atMost(DEADLINE.plusSeconds(10))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> fresh.stream()
+                            .allMatch(
+                                    user -> RawFiles.containing(stateDir, user).isEmpty()));
+            assertThat(System.currentTimeMillis())
+                    .as("ids gone from every file within the deadline")
                     .isLessThanOrEqualTo(expiresAt + DEADLINE.toMillis() + 3_000);
 
             // The checkpoints' bound: deadline + interval x retained (plus an upload's time).
             long storeBound = DEADLINE.toMillis() + CHECKPOINT_INTERVAL.toMillis() * RETAINED;
-            await().atMost(Duration.ofMillis(storeBound + 10_000)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> fresh.stream().allMatch(user -> RawFiles.containing(objectStore, user).isEmpty()));
-            assertThat(System.currentTimeMillis()).as("ids gone from every object of the store within the bound")
+            await().atMost(Duration.ofMillis(storeBound + 10_000))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() -> fresh.stream()
+                            .allMatch(user ->
+                                    RawFiles.containing(objectStore, user).isEmpty()));
+            assertThat(System.currentTimeMillis())
+                    .as("ids gone from every object of the store within the bound")
                     .isLessThanOrEqualTo(expiresAt + storeBound + 3_000);
-            assertThat(RawFiles.containing(objectStore, "\"offset\"")).as("the store still holds a manifest").isNotEmpty();
+            assertThat(RawFiles.containing(objectStore, "\"offset\""))
+                    .as("the store still holds a manifest")
+                    .isNotEmpty();
 
             String metrics = service.get("/q/metrics").body();
             // Checkpoints drain expired entries too (strategy on-snapshot); together they removed all.
-            assertThat(sum(metrics, "login_state_ttl_expired_removed_total\\{[^}]*strategy=\"(?:incremental|on-snapshot)\"[^}]*}"))
-                    .as("entries removed by incremental and snapshot cleanup").isEqualTo(3 * 5);
+            assertThat(
+                            sum(
+                                    metrics,
+                                    "login_state_ttl_expired_removed_total\\{[^}]*strategy=\"(?:incremental|on-snapshot)\"[^}]*}"))
+                    .as("entries removed by incremental and snapshot cleanup")
+                    .isEqualTo(3 * 5);
             assertThat(sum(metrics, "login_state_ttl_purges_total\\{[^}]*}")).isPositive();
             assertThat(metrics).contains("login_state_ttl_oldest_unpurged_expired_age_seconds");
         }
@@ -136,14 +156,19 @@ class TtlExpiryIT {
 
     private static void produce(String user, long timestamp, String userAgent) throws Exception {
         try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(kafka.bootstrapServers())) {
-            String json = "{\"userId\":\"" + user + "\",\"timestamp\":" + timestamp + ",\"userAgent\":\"" + userAgent + "\"}";
-            producer.send(new ProducerRecord<>(TOPIC, user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8))).get();
+            String json =
+                    "{\"userId\":\"" + user + "\",\"timestamp\":" + timestamp + ",\"userAgent\":\"" + userAgent + "\"}";
+            producer.send(new ProducerRecord<>(
+                            TOPIC, user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8)))
+                    .get();
         }
     }
 
     private static void awaitApplied(ServiceProcess service, long records) {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> service.progress().partitions() == PARTITIONS && service.progress().nextOffsets() == records);
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> service.progress().partitions() == PARTITIONS
+                        && service.progress().nextOffsets() == records);
         await().atMost(Duration.ofSeconds(30)).until(service::ready);
     }
 }

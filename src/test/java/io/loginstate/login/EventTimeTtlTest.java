@@ -1,22 +1,20 @@
 package io.loginstate.login;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.loginstate.processing.BatchOutcome;
 import io.loginstate.state.Backends;
 import io.loginstate.state.LayeredKeyedStateBackend;
-import io.loginstate.state.store.ByteStore;
-import io.loginstate.state.api.KeyedStateStore;
 import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.api.KeyedStateStore;
 import io.loginstate.state.api.StateVisibility;
 import io.loginstate.state.api.TimeCharacteristic;
 import io.loginstate.state.api.TtlConfig;
-import io.loginstate.state.ttl.TtlCleanupSettings;
-import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.UpdateType;
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.ttl.TtlCleanupSettings;
 import io.loginstate.testing.ManualClock;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,8 +23,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Event-time TTL of the login application: with the wall-clock backstop off, the visible state
@@ -43,8 +42,8 @@ class EventTimeTtlTest {
     @TempDir
     Path dir;
 
-    private static final LoginStates STATES = new LoginStates(new TtlConfig(TTL, UpdateType.ON_CREATE_AND_WRITE,
-            StateVisibility.NEVER_RETURN_EXPIRED, TimeCharacteristic.EVENT_TIME));
+    private static final LoginStates STATES = new LoginStates(new TtlConfig(
+            TTL, UpdateType.ON_CREATE_AND_WRITE, StateVisibility.NEVER_RETURN_EXPIRED, TimeCharacteristic.EVENT_TIME));
 
     @Test
     void replayingTheSameInputGivesTheSameVisibleStateAtEveryOffsetWhateverTheWallClockAndBatching() {
@@ -64,7 +63,8 @@ class EventTimeTtlTest {
         // Users did expire along the way, or the comparison proves little.
         assertThat(expected.get(expected.size() - 1).values()).contains("absent");
         assertThat(reference.state.ttlMetrics().removed(CleanupStrategy.ON_ACCESS)
-                + reference.state.ttlMetrics().removed(CleanupStrategy.INCREMENTAL)).isPositive();
+                        + reference.state.ttlMetrics().removed(CleanupStrategy.INCREMENTAL))
+                .isPositive();
 
         // Replay: RocksDB, random batch sizes, a wall clock running wild, maintenance between
         // batches, and restarts that must bring the watermark back from storage.
@@ -79,13 +79,19 @@ class EventTimeTtlTest {
             int size = Math.min(input.size() - offset, 1 + random.nextInt(40));
             replay.apply(input.subList(offset, offset + size));
             offset += size;
-            assertThat(replay.visible()).as("visible state after offset %d", offset).isEqualTo(expected.get(offset));
+            assertThat(replay.visible())
+                    .as("visible state after offset %d", offset)
+                    .isEqualTo(expected.get(offset));
             wild.advance(Duration.ofMinutes(random.nextInt(-600, 600)));
             replay.state.maintain();
-            assertThat(replay.visible()).as("visible state after maintenance at offset %d", offset).isEqualTo(expected.get(offset));
+            assertThat(replay.visible())
+                    .as("visible state after maintenance at offset %d", offset)
+                    .isEqualTo(expected.get(offset));
             if (++batches % 7 == 0) {
                 replay = replay.restart();
-                assertThat(replay.visible()).as("visible state after a restart at offset %d", offset).isEqualTo(expected.get(offset));
+                assertThat(replay.visible())
+                        .as("visible state after a restart at offset %d", offset)
+                        .isEqualTo(expected.get(offset));
             }
         }
         replay.close();
@@ -110,7 +116,8 @@ class EventTimeTtlTest {
         // Cleanup works on index buckets (TTL / 64 here) and finds an entry at most one bucket late.
         clock.advance(TTL.dividedBy(64));
         partition.state.maintain();
-        assertThat(partition.state.ttlMetrics().removed(CleanupStrategy.INCREMENTAL)).isEqualTo(6);
+        assertThat(partition.state.ttlMetrics().removed(CleanupStrategy.INCREMENTAL))
+                .isEqualTo(6);
         assertThat(partition.storedEntries()).isZero();
         partition.close();
     }
@@ -126,12 +133,16 @@ class EventTimeTtlTest {
         }
         partition.apply(records);
         assertThat(partition.visible().values()).containsOnly("absent");
-        assertThat(partition.storedEntries()).as("entries stored by a replay of expired events").isZero();
+        assertThat(partition.storedEntries())
+                .as("entries stored by a replay of expired events")
+                .isZero();
 
         // A fresh login starts the user afresh: none of the replayed history comes back.
         partition.apply(List.of(record(51, "user-1", T0 - 1000, "agent-9")));
         String user1 = partition.visibleUser("user-1");
-        assertThat(user1).contains("logins=1 failed=0").contains("recent=[" + (T0 - 1000) + "/true]")
+        assertThat(user1)
+                .contains("logins=1 failed=0")
+                .contains("recent=[" + (T0 - 1000) + "/true]")
                 .contains("devices={" + UserAgents.hash("agent-9") + "=" + (T0 - 1000) + "}");
         partition.close();
     }
@@ -155,8 +166,8 @@ class EventTimeTtlTest {
         String outcome = offset % 5 == 0 ? "FAILURE" : "SUCCESS";
         String json = "{\"userId\":\"" + user + "\",\"timestamp\":" + timestamp + ",\"outcome\":\"" + outcome
                 + "\",\"userAgent\":\"" + agent + "\"}";
-        return new ConsumerRecord<>("logins", 0, offset, user.getBytes(StandardCharsets.UTF_8),
-                json.getBytes(StandardCharsets.UTF_8));
+        return new ConsumerRecord<>(
+                "logins", 0, offset, user.getBytes(StandardCharsets.UTF_8), json.getBytes(StandardCharsets.UTF_8));
     }
 
     /** One partition's state and handler, as the processor drives them. */
@@ -180,7 +191,10 @@ class EventTimeTtlTest {
             this.clock = clock;
             this.backstop = backstop;
             ByteStore backend = kind.open(directory, LayeredKeyedStateBackend.tableNames(STATES.all()));
-            this.state = new LayeredKeyedStateBackend(backend, STATES.all(), new EventTimeClock(clock, LATENESS, backstop, Duration.ofMinutes(5)),
+            this.state = new LayeredKeyedStateBackend(
+                    backend,
+                    STATES.all(),
+                    new EventTimeClock(clock, LATENESS, backstop, Duration.ofMinutes(5)),
                     new TtlCleanupSettings(cleanupBatchSize, Duration.ofMinutes(30)));
             this.handler = new LoginPartitionHandler(state, STATES, new LoginEventParser(1 << 20));
         }
@@ -220,21 +234,35 @@ class EventTimeTtlTest {
                 return "absent";
             }
             StringBuilder text = new StringBuilder()
-                    .append("last=").append(aggregate.lastLogin()).append(" first=").append(aggregate.firstSeen())
-                    .append(" logins=").append(aggregate.loginCount()).append(" failed=").append(aggregate.failedLoginCount())
+                    .append("last=")
+                    .append(aggregate.lastLogin())
+                    .append(" first=")
+                    .append(aggregate.firstSeen())
+                    .append(" logins=")
+                    .append(aggregate.loginCount())
+                    .append(" failed=")
+                    .append(aggregate.failedLoginCount())
                     .append(" recent=[");
             List<RecentLogin> recent = view.listState(STATES.recentLogins).get();
             for (int i = 0; i < recent.size(); i++) {
-                text.append(i == 0 ? "" : ",").append(recent.get(i).timestamp()).append('/').append(recent.get(i).success());
+                text.append(i == 0 ? "" : ",")
+                        .append(recent.get(i).timestamp())
+                        .append('/')
+                        .append(recent.get(i).success());
             }
-            return text.append("] devices=").append(view.mapState(STATES.devices).entries()).toString();
+            return text.append("] devices=")
+                    .append(view.mapState(STATES.devices).entries())
+                    .toString();
         }
 
         /** Entries in the three state tables, expired or not. */
         long storedEntries() {
             long entries = 0;
             for (String table : List.of(STATES.user.name(), STATES.recentLogins.name(), STATES.devices.name())) {
-                entries += state.store().committedTable(table).scan(new byte[0], null, Integer.MAX_VALUE).size();
+                entries += state.store()
+                        .committedTable(table)
+                        .scan(new byte[0], null, Integer.MAX_VALUE)
+                        .size();
             }
             return entries;
         }

@@ -1,14 +1,13 @@
 package io.loginstate.login;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.SplittableRandom;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class IsoInstantsTest {
 
@@ -36,8 +35,10 @@ class IsoInstantsTest {
         int refused = 0;
         for (int i = 0; i < 200_000; i++) {
             Instant instant = Instant.ofEpochMilli(random.nextLong(max));
-            StringBuilder text = new StringBuilder(random.nextBoolean() ? instant.toString()
-                    : instant.toString().replaceFirst("\\.\\d+Z$", "Z"));
+            StringBuilder text = new StringBuilder(
+                    random.nextBoolean()
+                            ? instant.toString()
+                            : instant.toString().replaceFirst("\\.\\d+Z$", "Z"));
             int position = random.nextInt(text.length());
             char c = alphabet.charAt(random.nextInt(alphabet.length()));
             switch (random.nextInt(3)) {
@@ -70,17 +71,42 @@ class IsoInstantsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"2024-02-29T00:00:00Z", "2000-02-29T12:00:00.5Z", "1970-01-01T00:00:00Z", "2026-12-31T23:59:59.123456789Z"})
+    @ValueSource(
+            strings = {
+                "2024-02-29T00:00:00Z",
+                "2000-02-29T12:00:00.5Z",
+                "1970-01-01T00:00:00Z",
+                "2026-12-31T23:59:59.123456789Z"
+            })
     void handlesEdgeDates(String text) {
-        assertThat(IsoInstants.parseUtcMillis(text)).isEqualTo(Instant.parse(text).toEpochMilli());
+        assertThat(IsoInstants.parseUtcMillis(text))
+                .isEqualTo(Instant.parse(text).toEpochMilli());
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-04-31T00:00:00Z",
-            "2026-01-01T24:00:00Z", "2026-01-01T10:00:00+02:00", "2026-01-01T10:00:00.Z", "2026-01-01T10:00:00.1234567890Z",
-            "2026-01-01 10:00:00Z", "1969-12-31T23:59:59Z", "20x6-01-01T00:00:00Z", "2026-01-01T10:00Z",
-            "2026-11-21Tab:cd:efZ", "2026-11-21T1a:00:00Z", "2026-11-21T10:-1:00Z", "2026-11-21T10:00:+5Z",
-            "2026-11-21T10:00:00.1a3Z", "2026-1a-21T10:00:00Z", "2026-11-2aT10:00:00Z", "2026-11-21T10:00:00.-1Z"})
+    @ValueSource(
+            strings = {
+                "2023-02-29T00:00:00Z",
+                "1900-02-29T00:00:00Z",
+                "2026-13-01T00:00:00Z",
+                "2026-04-31T00:00:00Z",
+                "2026-01-01T24:00:00Z",
+                "2026-01-01T10:00:00+02:00",
+                "2026-01-01T10:00:00.Z",
+                "2026-01-01T10:00:00.1234567890Z",
+                "2026-01-01 10:00:00Z",
+                "1969-12-31T23:59:59Z",
+                "20x6-01-01T00:00:00Z",
+                "2026-01-01T10:00Z",
+                "2026-11-21Tab:cd:efZ",
+                "2026-11-21T1a:00:00Z",
+                "2026-11-21T10:-1:00Z",
+                "2026-11-21T10:00:+5Z",
+                "2026-11-21T10:00:00.1a3Z",
+                "2026-1a-21T10:00:00Z",
+                "2026-11-2aT10:00:00Z",
+                "2026-11-21T10:00:00.-1Z"
+            })
     void leavesEverythingElseToJavaTime(String text) {
         assertThat(IsoInstants.parseUtcMillis(text)).isEqualTo(IsoInstants.NOT_HANDLED);
     }

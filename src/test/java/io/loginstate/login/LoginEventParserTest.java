@@ -1,14 +1,13 @@
 package io.loginstate.login;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class LoginEventParserTest {
 
@@ -16,26 +15,36 @@ class LoginEventParserTest {
     private final LoginEventParser parser = new LoginEventParser(1024);
 
     private LoginEvent parse(String key, String value) throws InvalidEventException {
-        return parser.parse(key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                value == null ? null : value.getBytes(StandardCharsets.UTF_8), RECORD_TIME);
+        return parser.parse(
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8),
+                RECORD_TIME);
     }
 
     @Test
     void parsesTheDocumentedContract() throws Exception {
-        LoginEvent event = parse("u123", "{\"userId\":\"u123\",\"timestamp\":\"2026-11-21T10:00:00.123Z\",\"ip\":\"10.0.0.1\","
-                + "\"userAgent\":\"curl/8\",\"outcome\":\"SUCCESS\"}");
-        assertThat(event).isEqualTo(new LoginEvent("u123", Instant.parse("2026-11-21T10:00:00.123Z").toEpochMilli(), true, "curl/8"));
+        LoginEvent event = parse(
+                "u123",
+                "{\"userId\":\"u123\",\"timestamp\":\"2026-11-21T10:00:00.123Z\",\"ip\":\"10.0.0.1\","
+                        + "\"userAgent\":\"curl/8\",\"outcome\":\"SUCCESS\"}");
+        assertThat(event)
+                .isEqualTo(new LoginEvent(
+                        "u123", Instant.parse("2026-11-21T10:00:00.123Z").toEpochMilli(), true, "curl/8"));
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "1763719200123|1763719200123",
-            "\"1763719200123\"|1763719200123",
-            "\"2025-11-21T10:00:00.123Z\"|1763719200123",
-            "\"2025-11-21T12:00:00.123+02:00\"|1763719200123",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "1763719200123|1763719200123",
+                "\"1763719200123\"|1763719200123",
+                "\"2025-11-21T10:00:00.123Z\"|1763719200123",
+                "\"2025-11-21T12:00:00.123+02:00\"|1763719200123",
+            })
     void acceptsIsoInstantsAndEpochMillis(String timestamp, long expected) throws Exception {
-        assertThat(parse("u", "{\"userId\":\"u\",\"timestamp\":" + timestamp + "}").timestamp()).isEqualTo(expected);
+        assertThat(parse("u", "{\"userId\":\"u\",\"timestamp\":" + timestamp + "}")
+                        .timestamp())
+                .isEqualTo(expected);
     }
 
     @Test
@@ -43,59 +52,67 @@ class LoginEventParserTest {
         LoginEvent event = parse("u", "{\"unknown\":{\"nested\":[1,{\"userId\":\"x\"}]},\"userId\":\"u\"}");
         assertThat(event.success()).isTrue();
         assertThat(event.timestamp()).as("falls back to the record timestamp").isEqualTo(RECORD_TIME);
-        assertThat(parse("u", "{\"userId\":\"u\",\"outcome\":\"failure\"}").success()).isFalse();
+        assertThat(parse("u", "{\"userId\":\"u\",\"outcome\":\"failure\"}").success())
+                .isFalse();
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-            "u|not json|NOT_JSON",
-            "u|[1,2]|NOT_JSON",
-            "u|{\"userId\":\"u\"} trailing|NOT_JSON",
-            "u|{\"userId\":\"u\"|NOT_JSON",
-            "u|{}|MISSING_USER_ID",
-            "u|{\"userId\":\"\"}|MISSING_USER_ID",
-            "u|{\"userId\":null}|MISSING_USER_ID",
-            "u|{\"userId\":42}|INVALID_USER_ID",
-            "v|{\"userId\":\"u\"}|KEY_MISMATCH",
-            "u|{\"userId\":\"u\",\"timestamp\":\"tomorrow\"}|INVALID_TIMESTAMP",
-            "u|{\"userId\":\"u\",\"timestamp\":true}|INVALID_TIMESTAMP",
-            "u|{\"userId\":\"u\",\"timestamp\":\"99999999999999999999\"}|INVALID_TIMESTAMP",
-            "u|{\"userId\":\"u\",\"timestamp\":\"2026-11-21Tab:cd:efZ\"}|INVALID_TIMESTAMP",
-            "u|{\"userId\":\"u\",\"timestamp\":99999999999999999999}|INVALID_TIMESTAMP",
-            "u|{\"userId\":\"u\",\"timestamp\":1.7e12}|INVALID_TIMESTAMP",
-            "u|{\"userId\":\"u\",\"timestamp\":-1}|TIMESTAMP_BEFORE_EPOCH",
-            "u|{\"userId\":\"u\",\"timestamp\":-9223372036854775808}|TIMESTAMP_BEFORE_EPOCH",
-            "u|{\"userId\":\"u\",\"timestamp\":\"1969-12-31T23:59:59.999Z\"}|TIMESTAMP_BEFORE_EPOCH",
-            "u|{\"userId\":\"u\",\"timestamp\":\"1970-01-01T01:00:00+02:00\"}|TIMESTAMP_BEFORE_EPOCH",
-            "u|{\"userId\":\"u\",\"outcome\":\"MAYBE\"}|INVALID_OUTCOME",
-            "u|{\"userId\":\"u\",\"userAgent\":42}|INVALID_USER_AGENT",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "u|not json|NOT_JSON",
+                "u|[1,2]|NOT_JSON",
+                "u|{\"userId\":\"u\"} trailing|NOT_JSON",
+                "u|{\"userId\":\"u\"|NOT_JSON",
+                "u|{}|MISSING_USER_ID",
+                "u|{\"userId\":\"\"}|MISSING_USER_ID",
+                "u|{\"userId\":null}|MISSING_USER_ID",
+                "u|{\"userId\":42}|INVALID_USER_ID",
+                "v|{\"userId\":\"u\"}|KEY_MISMATCH",
+                "u|{\"userId\":\"u\",\"timestamp\":\"tomorrow\"}|INVALID_TIMESTAMP",
+                "u|{\"userId\":\"u\",\"timestamp\":true}|INVALID_TIMESTAMP",
+                "u|{\"userId\":\"u\",\"timestamp\":\"99999999999999999999\"}|INVALID_TIMESTAMP",
+                "u|{\"userId\":\"u\",\"timestamp\":\"2026-11-21Tab:cd:efZ\"}|INVALID_TIMESTAMP",
+                "u|{\"userId\":\"u\",\"timestamp\":99999999999999999999}|INVALID_TIMESTAMP",
+                "u|{\"userId\":\"u\",\"timestamp\":1.7e12}|INVALID_TIMESTAMP",
+                "u|{\"userId\":\"u\",\"timestamp\":-1}|TIMESTAMP_BEFORE_EPOCH",
+                "u|{\"userId\":\"u\",\"timestamp\":-9223372036854775808}|TIMESTAMP_BEFORE_EPOCH",
+                "u|{\"userId\":\"u\",\"timestamp\":\"1969-12-31T23:59:59.999Z\"}|TIMESTAMP_BEFORE_EPOCH",
+                "u|{\"userId\":\"u\",\"timestamp\":\"1970-01-01T01:00:00+02:00\"}|TIMESTAMP_BEFORE_EPOCH",
+                "u|{\"userId\":\"u\",\"outcome\":\"MAYBE\"}|INVALID_OUTCOME",
+                "u|{\"userId\":\"u\",\"userAgent\":42}|INVALID_USER_AGENT",
+            })
     void rejectsMalformedEventsWithTheirReason(String key, String value, RejectReason reason) {
-        assertThatThrownBy(() -> parse(key, value))
-                .isInstanceOfSatisfying(InvalidEventException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(reason);
-                    assertThat(e.getMessage()).isNotBlank();
-                });
+        assertThatThrownBy(() -> parse(key, value)).isInstanceOfSatisfying(InvalidEventException.class, e -> {
+            assertThat(e.reason()).isEqualTo(reason);
+            assertThat(e.getMessage()).isNotBlank();
+        });
     }
 
     @Test
     void rejectsMissingKeyNullValueAndOversizedValue() {
         assertThatThrownBy(() -> parse(null, "{\"userId\":\"u\"}"))
-                .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.KEY_MISMATCH));
+                .isInstanceOfSatisfying(
+                        InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.KEY_MISMATCH));
         assertThatThrownBy(() -> parse("u", null))
-                .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.NOT_JSON));
+                .isInstanceOfSatisfying(
+                        InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.NOT_JSON));
         String big = "{\"userId\":\"u\",\"pad\":\"" + "x".repeat(1100) + "\"}";
         assertThatThrownBy(() -> parse("u", big))
-                .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.TOO_LARGE));
+                .isInstanceOfSatisfying(
+                        InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.TOO_LARGE));
     }
 
     @Test
     void rejectsAnEventWithoutTimeWhenTheRecordHasNoneEither() throws Exception {
         LoginEventParser parser = new LoginEventParser(1024);
         assertThatThrownBy(() -> parser.parse(bytes("u"), bytes("{\"userId\":\"u\"}"), -1))
-                .isInstanceOfSatisfying(InvalidEventException.class,
+                .isInstanceOfSatisfying(
+                        InvalidEventException.class,
                         e -> assertThat(e.reason()).isEqualTo(RejectReason.TIMESTAMP_BEFORE_EPOCH));
-        assertThat(parser.parse(bytes("u"), bytes("{\"userId\":\"u\",\"timestamp\":0}"), -1).timestamp()).isZero();
+        assertThat(parser.parse(bytes("u"), bytes("{\"userId\":\"u\",\"timestamp\":0}"), -1)
+                        .timestamp())
+                .isZero();
     }
 
     private static byte[] bytes(String text) {
@@ -105,9 +122,13 @@ class LoginEventParserTest {
     @Test
     void rejectsIdsWithControlCharactersOrTooLong() {
         assertThatThrownBy(() -> parse("a\tb", "{\"userId\":\"a\\tb\"}"))
-                .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.INVALID_USER_ID));
+                .isInstanceOfSatisfying(
+                        InvalidEventException.class,
+                        e -> assertThat(e.reason()).isEqualTo(RejectReason.INVALID_USER_ID));
         String longId = "x".repeat(UserIds.MAX_LENGTH + 1);
         assertThatThrownBy(() -> parse(longId, "{\"userId\":\"" + longId + "\"}"))
-                .isInstanceOfSatisfying(InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.INVALID_USER_ID));
+                .isInstanceOfSatisfying(
+                        InvalidEventException.class,
+                        e -> assertThat(e.reason()).isEqualTo(RejectReason.INVALID_USER_ID));
     }
 }

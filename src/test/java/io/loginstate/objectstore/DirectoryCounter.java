@@ -8,8 +8,7 @@ import java.nio.file.Path;
 /** Increments a counter object by compare-and-swap; run as a separate JVM by the tests. */
 final class DirectoryCounter {
 
-    private DirectoryCounter() {
-    }
+    private DirectoryCounter() {}
 
     /**
      * Arguments: store directory, key, number of increments, a file to create when ready and a

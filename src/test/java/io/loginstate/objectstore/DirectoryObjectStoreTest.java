@@ -1,11 +1,10 @@
 package io.loginstate.objectstore;
 
-import java.io.File;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -21,9 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What only the directory store promises: processes sharing a directory, its files, its lock. */
 class DirectoryObjectStoreTest {
@@ -52,7 +50,8 @@ class DirectoryObjectStoreTest {
             for (int i = 0; i < 2; i++) {
                 Path ready = dir.resolve("ready-" + i);
                 processes.add(new ProcessBuilder(javaCommand(root, increments, ready, go))
-                        .redirectError(ProcessBuilder.Redirect.INHERIT).start());
+                        .redirectError(ProcessBuilder.Redirect.INHERIT)
+                        .start());
                 awaitFile(ready);
             }
             List<Future<Integer>> local = new ArrayList<>();
@@ -74,9 +73,12 @@ class DirectoryObjectStoreTest {
                 lost += future.get(30, TimeUnit.SECONDS);
             }
             for (Process process : processes) {
-                assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("child finished").isTrue();
+                assertThat(process.waitFor(30, TimeUnit.SECONDS))
+                        .as("child finished")
+                        .isTrue();
                 assertThat(process.exitValue()).isZero();
-                lost += Integer.parseInt(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
+                lost += Integer.parseInt(
+                        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip());
             }
             assertThat(lost).as("races lost: the writers did overlap").isPositive();
         } finally {
@@ -84,22 +86,43 @@ class DirectoryObjectStoreTest {
             processes.forEach(Process::destroyForcibly);
         }
         try (ObjectStore store = new DirectoryObjectStore(root)) {
-            assertThat(store.get(COUNTER)).map(DirectoryObjectStoreTest::text).hasValue(Integer.toString(4 * increments));
+            assertThat(store.get(COUNTER))
+                    .map(DirectoryObjectStoreTest::text)
+                    .hasValue(Integer.toString(4 * increments));
         }
     }
 
     private static List<String> javaCommand(Path root, int increments, Path ready, Path go) throws URISyntaxException {
         // Only this project's classes: a short class path starts the JVM fast.
-        String classPath = Path.of(DirectoryObjectStore.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+        String classPath = Path.of(DirectoryObjectStore.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
                 + File.pathSeparator
-                + Path.of(DirectoryCounter.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", classPath, DirectoryCounter.class.getName(),
-                root.toString(), COUNTER, Integer.toString(increments), ready.toString(), go.toString());
+                + Path.of(DirectoryCounter.class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI());
+        return List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto",
+                "-cp",
+                classPath,
+                DirectoryCounter.class.getName(),
+                root.toString(),
+                COUNTER,
+                Integer.toString(increments),
+                ready.toString(),
+                go.toString());
     }
 
     private static void awaitFile(Path file) {
-        await("file " + file).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+        await("file " + file)
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(1))
                 .until(() -> Files.exists(file));
     }
 
@@ -107,7 +130,8 @@ class DirectoryObjectStoreTest {
     void waitsForTheLockAtMostTheTimeoutAndSaysWhoHoldsIt() throws Exception {
         Path root = dir.resolve("store");
         try (ObjectStore store = new DirectoryObjectStore(root, Duration.ofMillis(200))) {
-            DirectoryLock holder = new DirectoryLock(root.toRealPath().resolve(DirectoryObjectStore.LOCK_FILE), Duration.ofSeconds(5));
+            DirectoryLock holder =
+                    new DirectoryLock(root.toRealPath().resolve(DirectoryObjectStore.LOCK_FILE), Duration.ofSeconds(5));
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch release = new CountDownLatch(1);
             Thread thread = new Thread(() -> {
@@ -126,7 +150,8 @@ class DirectoryObjectStoreTest {
             long started = System.nanoTime();
             assertThatThrownBy(() -> store.putIfAbsent("p-0/owner", bytes("x")))
                     .isInstanceOf(ObjectStoreException.class)
-                    .hasMessageContaining(store.name()).hasMessageContaining("putIfAbsent 'p-0/owner'")
+                    .hasMessageContaining(store.name())
+                    .hasMessageContaining("putIfAbsent 'p-0/owner'")
                     .hasMessageContaining("no lock after PT0.2S");
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
             release.countDown();
@@ -147,7 +172,9 @@ class DirectoryObjectStoreTest {
             assertThat(store.list("")).extracting(ObjectInfo::key).containsExactly("p-0/chk-1/MANIFEST", "p-0/owner");
 
             store.delete("p-0/chk-1/MANIFEST");
-            assertThat(root.resolve("p-0/chk-1")).as("emptied directories are removed").doesNotExist();
+            assertThat(root.resolve("p-0/chk-1"))
+                    .as("emptied directories are removed")
+                    .doesNotExist();
             assertThat(root.resolve("p-0")).exists();
             store.delete("p-0/owner");
             assertThat(root.resolve("p-0")).doesNotExist();
@@ -160,11 +187,13 @@ class DirectoryObjectStoreTest {
         try (ObjectStore store = new DirectoryObjectStore(dir.resolve("store"))) {
             store.put("p-0/a", bytes("object"));
             assertThatThrownBy(() -> store.put("p-0/a/b", bytes("x")))
-                    .isInstanceOf(ObjectStoreException.class).hasMessageContaining("failed to put 'p-0/a/b'");
+                    .isInstanceOf(ObjectStoreException.class)
+                    .hasMessageContaining("failed to put 'p-0/a/b'");
             store.put("p-1/a/b", bytes("object"));
             assertThatThrownBy(() -> store.putIfAbsent("p-1/a", bytes("x")))
                     .isInstanceOf(ObjectStoreException.class)
-                    .hasMessageContaining("failed to putIfAbsent 'p-1/a'").hasMessageContaining("directory of other keys");
+                    .hasMessageContaining("failed to putIfAbsent 'p-1/a'")
+                    .hasMessageContaining("directory of other keys");
             assertThat(store.exists("p-1/a")).isFalse();
             assertThat(store.list("")).extracting(ObjectInfo::key).containsExactly("p-0/a", "p-1/a/b");
         }

@@ -1,17 +1,12 @@
 package io.loginstate.objectstore;
 
-import org.assertj.core.groups.Tuple;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import io.loginstate.embedded.EmbeddedKafkaBroker;
 import io.loginstate.testing.ObjectStores;
-import io.loginstate.testing.S3ProxyServer;
 import io.loginstate.testing.ObjectStores.Kind;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
+import io.loginstate.testing.S3ProxyServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -31,22 +26,28 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.assertj.core.groups.Tuple;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** What checkpoints rely on, kept by every store: a local directory and S3 (S3Proxy, in process). */
 class ObjectStoreContractTest {
 
     /** Small, so listings take several pages. */
     private static final int LIST_PAGE_SIZE = 7;
+
     private static final int RACERS = 8;
 
     private static final String BUCKET = "checkpoints";
+
     @RegisterExtension
-    static final ObjectStores STORES = new ObjectStores(BUCKET, settings -> settings.toBuilder().listPageSize(LIST_PAGE_SIZE).build());
+    static final ObjectStores STORES = new ObjectStores(
+            BUCKET,
+            settings -> settings.toBuilder().listPageSize(LIST_PAGE_SIZE).build());
 
     @TempDir
     Path dir;
@@ -77,13 +78,16 @@ class ObjectStoreContractTest {
 
             store.put("p-0/manifest", bytes("one"));
             store.put("p-0/manifest", bytes("two"));
-            assertThat(store.get("p-0/manifest")).map(ObjectStoreContractTest::text).hasValue("two");
+            assertThat(store.get("p-0/manifest"))
+                    .map(ObjectStoreContractTest::text)
+                    .hasValue("two");
             assertThat(store.exists("p-0/manifest")).isTrue();
             assertThat(store.exists("p-0")).as("a prefix is not an object").isFalse();
             assertThat(store.get("p-0")).isEmpty();
 
             store.put("p-0/empty", new byte[0]);
-            assertThat(store.get("p-0/empty")).hasValueSatisfying(value -> assertThat(value).isEmpty());
+            assertThat(store.get("p-0/empty"))
+                    .hasValueSatisfying(value -> assertThat(value).isEmpty());
 
             store.delete("p-0/manifest");
             assertThat(store.exists("p-0/manifest")).isFalse();
@@ -110,16 +114,25 @@ class ObjectStoreContractTest {
 
             List<ObjectInfo> listed = store.list("p-1/shared/");
             assertThat(listed).extracting(ObjectInfo::key).containsExactlyElementsOf(shared);
-            assertThat(listed).allSatisfy(info -> assertThat(info.size()).isEqualTo(info.key().length()));
+            assertThat(listed)
+                    .allSatisfy(
+                            info -> assertThat(info.size()).isEqualTo(info.key().length()));
 
             assertThat(store.list("p-1/")).hasSize(shared.size() + 1);
-            assertThat(store.list("p-1")).extracting(ObjectInfo::key)
-                    .as("a plain prefix, not a directory").contains("p-10/chk-1/MANIFEST").hasSize(shared.size() + 2);
-            assertThat(store.list("p-1/shared/0000")).extracting(ObjectInfo::key).containsExactlyElementsOf(shared.subList(0, 10));
+            assertThat(store.list("p-1"))
+                    .extracting(ObjectInfo::key)
+                    .as("a plain prefix, not a directory")
+                    .contains("p-10/chk-1/MANIFEST")
+                    .hasSize(shared.size() + 2);
+            assertThat(store.list("p-1/shared/0000"))
+                    .extracting(ObjectInfo::key)
+                    .containsExactlyElementsOf(shared.subList(0, 10));
             assertThat(store.list("p-1/chk-7/MANIFEST")).singleElement().satisfies(info -> {
                 assertThat(info.key()).isEqualTo("p-1/chk-7/MANIFEST");
                 assertThat(info.size()).isEqualTo(8);
-                assertThat(info.lastModified()).isBetween(Instant.now().minusSeconds(300), Instant.now().plusSeconds(300));
+                assertThat(info.lastModified())
+                        .isBetween(
+                                Instant.now().minusSeconds(300), Instant.now().plusSeconds(300));
             });
             assertThat(store.list("")).hasSize(shared.size() + 3);
             assertThat(store.list("p-3/")).isEmpty();
@@ -136,7 +149,8 @@ class ObjectStoreContractTest {
         Path target = dir.resolve("restore/000042.sst");
         try (ObjectStore store = open(kind)) {
             store.put("p-0/shared/000042.sst", source);
-            assertThat(store.list("p-0/shared/")).extracting(ObjectInfo::key, ObjectInfo::size)
+            assertThat(store.list("p-0/shared/"))
+                    .extracting(ObjectInfo::key, ObjectInfo::size)
                     .containsExactly(Tuple.tuple("p-0/shared/000042.sst", (long) content.length));
 
             store.download("p-0/shared/000042.sst", target);
@@ -144,11 +158,15 @@ class ObjectStoreContractTest {
 
             store.put("p-0/shared/000042.sst", bytes("replaced"));
             store.download("p-0/shared/000042.sst", target);
-            assertThat(Files.readString(target)).as("an existing target is replaced").isEqualTo("replaced");
+            assertThat(Files.readString(target))
+                    .as("an existing target is replaced")
+                    .isEqualTo("replaced");
 
             assertThatThrownBy(() -> store.download("p-0/shared/missing.sst", dir.resolve("restore/missing.sst")))
                     .isInstanceOf(ObjectNotFoundException.class)
-                    .hasMessageContaining(store.name()).hasMessageContaining("download").hasMessageContaining("'p-0/shared/missing.sst'");
+                    .hasMessageContaining(store.name())
+                    .hasMessageContaining("download")
+                    .hasMessageContaining("'p-0/shared/missing.sst'");
             try (var files = Files.list(target.getParent())) {
                 assertThat(files).as("no partial downloads left").containsExactly(target);
             }
@@ -161,10 +179,14 @@ class ObjectStoreContractTest {
         try (ObjectStore store = open(kind)) {
             assertThat(store.putIfAbsent("p-0/owner", bytes("epoch 1"))).isTrue();
             assertThat(store.putIfAbsent("p-0/owner", bytes("epoch 2"))).isFalse();
-            assertThat(store.get("p-0/owner")).map(ObjectStoreContractTest::text).hasValue("epoch 1");
+            assertThat(store.get("p-0/owner"))
+                    .map(ObjectStoreContractTest::text)
+                    .hasValue("epoch 1");
 
             store.delete("p-0/owner");
-            assertThat(store.putIfAbsent("p-0/owner", bytes("epoch 3"))).as("absent again after a delete").isTrue();
+            assertThat(store.putIfAbsent("p-0/owner", bytes("epoch 3")))
+                    .as("absent again after a delete")
+                    .isTrue();
         }
     }
 
@@ -173,25 +195,38 @@ class ObjectStoreContractTest {
     void replaceIfMatchNeedsTheCurrentVersion(Kind kind) {
         try (ObjectStore store = open(kind)) {
             assertThat(store.getVersioned("p-0/owner")).isEmpty();
-            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 1"), "any")).as("missing object").isFalse();
+            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 1"), "any"))
+                    .as("missing object")
+                    .isFalse();
 
             store.putIfAbsent("p-0/owner", bytes("epoch 1"));
             Versioned first = store.getVersioned("p-0/owner").orElseThrow();
             assertThat(text(first.bytes())).isEqualTo("epoch 1");
 
-            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 2"), first.version())).isTrue();
+            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 2"), first.version()))
+                    .isTrue();
             Versioned second = store.getVersioned("p-0/owner").orElseThrow();
             assertThat(second.version()).isNotEqualTo(first.version());
 
-            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 3"), first.version())).as("stale version").isFalse();
-            assertThat(store.get("p-0/owner")).map(ObjectStoreContractTest::text).hasValue("epoch 2");
-            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 3"), second.version())).isTrue();
+            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 3"), first.version()))
+                    .as("stale version")
+                    .isFalse();
+            assertThat(store.get("p-0/owner"))
+                    .map(ObjectStoreContractTest::text)
+                    .hasValue("epoch 2");
+            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 3"), second.version()))
+                    .isTrue();
 
             store.put("p-0/owner", bytes("overwritten"));
-            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 4"), store.getVersioned("p-0/owner").orElseThrow().version()))
+            assertThat(store.replaceIfMatch(
+                            "p-0/owner",
+                            bytes("epoch 4"),
+                            store.getVersioned("p-0/owner").orElseThrow().version()))
                     .isTrue();
             store.delete("p-0/owner");
-            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 5"), second.version())).as("deleted").isFalse();
+            assertThat(store.replaceIfMatch("p-0/owner", bytes("epoch 5"), second.version()))
+                    .as("deleted")
+                    .isFalse();
         }
     }
 
@@ -217,11 +252,13 @@ class ObjectStoreContractTest {
             for (int round = 1; round <= 3; round++) {
                 String version = store.getVersioned("p-0/owner").orElseThrow().version();
                 int epoch = round;
-                List<Boolean> results = race(racer ->
-                        store.replaceIfMatch("p-0/owner", bytes("epoch " + epoch + " by " + racer), version));
+                List<Boolean> results = race(
+                        racer -> store.replaceIfMatch("p-0/owner", bytes("epoch " + epoch + " by " + racer), version));
                 assertThat(results).filteredOn(won -> won).hasSize(1);
                 int winner = results.indexOf(true);
-                assertThat(store.get("p-0/owner")).map(ObjectStoreContractTest::text).hasValue("epoch " + epoch + " by " + winner);
+                assertThat(store.get("p-0/owner"))
+                        .map(ObjectStoreContractTest::text)
+                        .hasValue("epoch " + epoch + " by " + winner);
             }
         }
     }
@@ -259,9 +296,22 @@ class ObjectStoreContractTest {
     @EnumSource(Kind.class)
     void rejectsKeysNotEveryStoreCanHold(Kind kind) {
         try (ObjectStore store = open(kind)) {
-            for (String key : List.of("", "/p-0", "p-0/", "p-0//a", "p-0/./a", "p-0/../a", ".lock", "p-0/.staging/x",
-                    "back\\slash", "new\nline", "x".repeat(256), "a/".repeat(512) + "a")) {
-                assertThatThrownBy(() -> store.put(key, bytes("x"))).as(key).isInstanceOf(IllegalArgumentException.class);
+            for (String key : List.of(
+                    "",
+                    "/p-0",
+                    "p-0/",
+                    "p-0//a",
+                    "p-0/./a",
+                    "p-0/../a",
+                    ".lock",
+                    "p-0/.staging/x",
+                    "back\\slash",
+                    "new\nline",
+                    "x".repeat(256),
+                    "a/".repeat(512) + "a")) {
+                assertThatThrownBy(() -> store.put(key, bytes("x")))
+                        .as(key)
+                        .isInstanceOf(IllegalArgumentException.class);
                 assertThatThrownBy(() -> store.get(key)).as(key).isInstanceOf(IllegalArgumentException.class);
             }
             assertThatThrownBy(() -> store.list("/")).isInstanceOf(IllegalArgumentException.class);
@@ -280,33 +330,54 @@ class ObjectStoreContractTest {
                     .isInstanceOf(ObjectStoreException.class)
                     .hasMessageContaining(store.name())
                     .hasMessageContaining("failed to put 'p-0/shared/1.sst'")
-                    .satisfies(e -> assertThat(((ObjectStoreException) e).operation()).isEqualTo("put"));
+                    .satisfies(e ->
+                            assertThat(((ObjectStoreException) e).operation()).isEqualTo("put"));
             assertThat(store.list("")).isEmpty();
         }
     }
 
     @Test
     void s3FailuresOnAMissingBucketNameTheStoreTheOperationAndTheKey() {
-        try (ObjectStore store = S3ObjectStore.create(s3Settings().toBuilder().bucket("no-such-bucket").build())) {
-            assertThat(store.name()).contains("s3://no-such-bucket/").contains(STORES.endpoint().toString());
+        try (ObjectStore store = S3ObjectStore.create(
+                s3Settings().toBuilder().bucket("no-such-bucket").build())) {
+            assertThat(store.name())
+                    .contains("s3://no-such-bucket/")
+                    .contains(STORES.endpoint().toString());
             assertFailure(() -> store.put("p-0/owner", bytes("x")), store, "put", "p-0/owner", "NoSuchBucket");
-            assertFailure(() -> store.putIfAbsent("p-0/owner", bytes("x")), store, "putIfAbsent", "p-0/owner", "NoSuchBucket");
-            assertFailure(() -> store.replaceIfMatch("p-0/owner", bytes("x"), "\"etag\""), store, "replaceIfMatch", "p-0/owner",
+            assertFailure(
+                    () -> store.putIfAbsent("p-0/owner", bytes("x")),
+                    store,
+                    "putIfAbsent",
+                    "p-0/owner",
+                    "NoSuchBucket");
+            assertFailure(
+                    () -> store.replaceIfMatch("p-0/owner", bytes("x"), "\"etag\""),
+                    store,
+                    "replaceIfMatch",
+                    "p-0/owner",
                     "NoSuchBucket");
             assertFailure(() -> store.get("p-0/owner"), store, "get", "p-0/owner", "NoSuchBucket");
             assertFailure(() -> store.list("p-0/"), store, "list", "p-0/", "NoSuchBucket");
-            assertFailure(() -> store.download("p-0/owner", dir.resolve("owner")), store, "download", "p-0/owner", "NoSuchBucket");
+            assertFailure(
+                    () -> store.download("p-0/owner", dir.resolve("owner")),
+                    store,
+                    "download",
+                    "p-0/owner",
+                    "NoSuchBucket");
         }
     }
 
     @Test
     void s3FailuresOnAnUnreachableEndpointComeQuicklyAndNameTheStore() {
         URI refused = URI.create("http://127.0.0.1:" + EmbeddedKafkaBroker.freePort());
-        try (ObjectStore store = S3ObjectStore.create(s3Settings().toBuilder().endpoint(refused)
-                .timeouts(Duration.ofMillis(500), Duration.ofMillis(500), 2).build())) {
+        try (ObjectStore store = S3ObjectStore.create(s3Settings().toBuilder()
+                .endpoint(refused)
+                .timeouts(Duration.ofMillis(500), Duration.ofMillis(500), 2)
+                .build())) {
             long started = System.nanoTime();
             assertFailure(() -> store.get("p-0/owner"), store, "get", "p-0/owner", "refused");
-            assertFailure(() -> store.putIfAbsent("p-0/owner", bytes("x")), store, "putIfAbsent", "p-0/owner", "refused");
+            assertFailure(
+                    () -> store.putIfAbsent("p-0/owner", bytes("x")), store, "putIfAbsent", "p-0/owner", "refused");
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
         }
     }
@@ -315,9 +386,10 @@ class ObjectStoreContractTest {
     void s3CallsToAServerThatNeverAnswersTimeOut() throws IOException {
         // Accepts connections (the backlog does) and never answers a request.
         try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-             ObjectStore store = S3ObjectStore.create(s3Settings().toBuilder()
-                     .endpoint(URI.create("http://127.0.0.1:" + silent.getLocalPort()))
-                     .timeouts(Duration.ofMillis(500), Duration.ofMillis(300), 1).build())) {
+                ObjectStore store = S3ObjectStore.create(s3Settings().toBuilder()
+                        .endpoint(URI.create("http://127.0.0.1:" + silent.getLocalPort()))
+                        .timeouts(Duration.ofMillis(500), Duration.ofMillis(300), 1)
+                        .build())) {
             long started = System.nanoTime();
             assertFailure(() -> store.exists("p-0/owner"), store, "exists", "p-0/owner", "timed out");
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
@@ -327,7 +399,8 @@ class ObjectStoreContractTest {
     private static void assertFailure(Runnable call, ObjectStore store, String operation, String key, String cause) {
         assertThatThrownBy(call::run)
                 .isInstanceOf(ObjectStoreException.class)
-                .hasMessageStartingWith("Object store '" + store.name() + "' failed to " + operation + " '" + key + "': ")
+                .hasMessageStartingWith(
+                        "Object store '" + store.name() + "' failed to " + operation + " '" + key + "': ")
                 .hasMessageContaining(cause)
                 .satisfies(e -> {
                     ObjectStoreException failure = (ObjectStoreException) e;
@@ -340,11 +413,16 @@ class ObjectStoreContractTest {
     @Test
     void s3SettingsNeverShowTheSecretAndNeedBothCredentialsOrNone() {
         S3Settings settings = s3Settings();
-        assertThat(settings.toString()).contains(S3ProxyServer.ACCESS_KEY_ID).doesNotContain(S3ProxyServer.SECRET_ACCESS_KEY);
-        assertThat(settings.toBuilder().prefix("/team/login-state").build().prefix()).isEqualTo("team/login-state/");
+        assertThat(settings.toString())
+                .contains(S3ProxyServer.ACCESS_KEY_ID)
+                .doesNotContain(S3ProxyServer.SECRET_ACCESS_KEY);
+        assertThat(settings.toBuilder().prefix("/team/login-state").build().prefix())
+                .isEqualTo("team/login-state/");
         assertThat(settings.toBuilder().prefix("").build().prefix()).isEmpty();
-        assertThatThrownBy(() -> S3Settings.builder(BUCKET).credentials("id", null).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("together");
+        assertThatThrownBy(
+                        () -> S3Settings.builder(BUCKET).credentials("id", null).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("together");
         assertThat(S3Settings.of(BUCKET).accessKeyId()).isEqualTo(Optional.empty());
     }
 }

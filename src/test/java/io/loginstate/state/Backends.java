@@ -1,11 +1,10 @@
 package io.loginstate.state;
 
-import io.loginstate.state.store.ByteStore;
-import io.loginstate.state.store.CachingStore;
 import io.loginstate.state.heap.HeapStore;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.loginstate.state.rocksdb.RocksDBStore;
-
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.store.CachingStore;
 import java.nio.file.Path;
 import java.util.Collection;
 

@@ -1,25 +1,24 @@
 package io.loginstate.state;
 
-import java.nio.file.Files;
-import java.time.Duration;
-import java.time.InstantSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.store.ByteStore;
 import io.loginstate.state.store.ByteTable;
-import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.store.IncompatibleStateException;
 import io.loginstate.state.store.StateStoreException;
 import io.loginstate.state.ttl.TtlCleanupSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The byte-level contract every backend keeps: transactions, position, scans, snapshots. */
 class StateBackendTest {
@@ -78,7 +77,8 @@ class StateBackendTest {
             a.put(new byte[] {3}, bytes("three"));
             a.delete(new byte[] {5});
             List<Map.Entry<byte[], byte[]>> all = a.scan(new byte[0], null, 10);
-            assertThat(all).extracting(entry -> new String(entry.getValue(), StandardCharsets.UTF_8))
+            assertThat(all)
+                    .extracting(entry -> new String(entry.getValue(), StandardCharsets.UTF_8))
                     .containsExactly("one", "three", "high");
             assertThat(a.scan(new byte[] {2}, new byte[] {(byte) 0x80}, 10)).hasSize(1);
             assertThat(a.scan(new byte[0], null, 2)).hasSize(2);
@@ -129,7 +129,8 @@ class StateBackendTest {
         }
         Path file = dir.resolve("file");
         Files.writeString(file, "x");
-        assertThatThrownBy(() -> kind.open(file, TABLES)).isInstanceOf(StateStoreException.class)
+        assertThatThrownBy(() -> kind.open(file, TABLES))
+                .isInstanceOf(StateStoreException.class)
                 .hasMessageContaining("'rocksdb'");
     }
 
@@ -140,22 +141,26 @@ class StateBackendTest {
             // Written before layout versions were recorded: a position, no layout.
             backend.table("_meta").put(bytes("anything"), bytes("x"));
             backend.commit(5);
-            assertThatThrownBy(() -> new LayeredKeyedStateBackend(backend, List.of(),
-                    new EventTimeClock(InstantSource.system(), Duration.ZERO, true,
-                            Duration.ofMinutes(5)),
-                    TtlCleanupSettings.DEFAULTS))
-                    .isInstanceOf(IncompatibleStateException.class).hasMessageContaining("layout");
+            assertThatThrownBy(() -> new LayeredKeyedStateBackend(
+                            backend,
+                            List.of(),
+                            new EventTimeClock(InstantSource.system(), Duration.ZERO, true, Duration.ofMinutes(5)),
+                            TtlCleanupSettings.DEFAULTS))
+                    .isInstanceOf(IncompatibleStateException.class)
+                    .hasMessageContaining("layout");
         }
         try (ByteStore fresh = kind.open(dir.resolve("fresh"), LayeredKeyedStateBackend.tableNames(List.of()))) {
-            new LayeredKeyedStateBackend(fresh, List.of(),
-                    new EventTimeClock(InstantSource.system(), Duration.ZERO, true,
-                            Duration.ofMinutes(5)),
+            new LayeredKeyedStateBackend(
+                    fresh,
+                    List.of(),
+                    new EventTimeClock(InstantSource.system(), Duration.ZERO, true, Duration.ofMinutes(5)),
                     TtlCleanupSettings.DEFAULTS);
             fresh.commit(9);
             // Recorded now: a later open accepts it.
-            new LayeredKeyedStateBackend(fresh, List.of(),
-                    new EventTimeClock(InstantSource.system(), Duration.ZERO, true,
-                            Duration.ofMinutes(5)),
+            new LayeredKeyedStateBackend(
+                    fresh,
+                    List.of(),
+                    new EventTimeClock(InstantSource.system(), Duration.ZERO, true, Duration.ofMinutes(5)),
                     TtlCleanupSettings.DEFAULTS);
         }
     }

@@ -1,8 +1,7 @@
 package io.loginstate.testing;
 
-import io.loginstate.support.Directories;
 import io.loginstate.embedded.EmbeddedKafkaBroker;
-
+import io.loginstate.support.Directories;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,6 @@ package io.loginstate.testing;
 
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.S3ObjectStore;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -33,7 +32,8 @@ public final class CheckpointedCluster implements AutoCloseable {
         try {
             cluster.kafka = BrokerFixture.start(name, topic, partitions);
             cluster.s3 = S3ProxyServer.start(bucket);
-            cluster.store = S3ObjectStore.create(cluster.s3.settings(bucket).toBuilder().prefix(prefix).build());
+            cluster.store = S3ObjectStore.create(
+                    cluster.s3.settings(bucket).toBuilder().prefix(prefix).build());
             return cluster;
         } catch (Exception | Error e) {
             cluster.close();

@@ -48,6 +48,7 @@ public final class ExpectedLogins {
 
     public static String eventJson(String userId, String timestamp, String outcome) {
         return "{\"userId\":\"" + userId + "\",\"timestamp\":" + timestamp + ",\"ip\":\"198.51.100.7\","
-                + "\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"outcome\":\"" + outcome + "\",\"extra\":{\"a\":[1,2]}}";
+                + "\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"outcome\":\"" + outcome
+                + "\",\"extra\":{\"a\":[1,2]}}";
     }
 }

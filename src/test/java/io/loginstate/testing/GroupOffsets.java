@@ -1,18 +1,17 @@
 package io.loginstate.testing;
 
-import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 
 /** A consumer group's committed offsets and the topic's end offsets, read with an admin client. */
 public final class GroupOffsets implements AutoCloseable {
@@ -31,7 +30,8 @@ public final class GroupOffsets implements AutoCloseable {
 
     /** Committed offsets by partition number; partitions without a commit are absent. */
     public Map<Integer, Long> committed() {
-        Map<TopicPartition, OffsetAndMetadata> offsets = get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
+        Map<TopicPartition, OffsetAndMetadata> offsets =
+                get(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata());
         Map<Integer, Long> result = new TreeMap<>();
         offsets.forEach((partition, offset) -> {
             if (partition.topic().equals(topic) && offset != null) {
@@ -48,7 +48,8 @@ public final class GroupOffsets implements AutoCloseable {
             request.put(new TopicPartition(topic, p), OffsetSpec.latest());
         }
         Map<Integer, Long> result = new TreeMap<>();
-        get(admin.listOffsets(request).all()).forEach((partition, info) -> result.put(partition.partition(), info.offset()));
+        get(admin.listOffsets(request).all())
+                .forEach((partition, info) -> result.put(partition.partition(), info.offset()));
         return result;
     }
 

@@ -1,13 +1,8 @@
 package io.loginstate.testing;
 
-import io.loginstate.support.Directories;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import io.loginstate.embedded.EmbeddedKafkaBroker;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -32,7 +27,10 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
     @Override
     public Map<String, String> start() {
         try {
-            broker = BrokerFixture.start("login-state-test", TOPIC, PARTITIONS,
+            broker = BrokerFixture.start(
+                    "login-state-test",
+                    TOPIC,
+                    PARTITIONS,
                     Map.of("message.max.bytes", Integer.toString(MAX_MESSAGE_BYTES)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -41,7 +39,8 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
         return Map.of(
                 "kafka.bootstrap.servers", broker.bootstrapServers(),
                 "login-state.state-dir", broker.workDir().resolve("state").toString(),
-                "login-state.object-store.directory.path", broker.workDir().resolve("checkpoints").toString());
+                "login-state.object-store.directory.path",
+                        broker.workDir().resolve("checkpoints").toString());
     }
 
     @Override

@@ -1,9 +1,8 @@
 package io.loginstate.testing;
 
-import io.loginstate.support.DaemonThreads;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loginstate.support.DaemonThreads;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,8 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * A login stream fixed in advance (from a seeded {@link Random}), with the per-user answers it must
@@ -26,12 +25,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public final class LoginStream implements AutoCloseable {
 
-    private record Event(String user, long timestamp, boolean success) {
-    }
+    private record Event(String user, long timestamp, boolean success) {}
 
     private final List<Event> events;
     private final ExpectedLogins expected = new ExpectedLogins();
-    private final ExecutorService sender = Executors.newSingleThreadExecutor(DaemonThreads.named("login-stream-producer-"));
+    private final ExecutorService sender =
+            Executors.newSingleThreadExecutor(DaemonThreads.named("login-stream-producer-"));
 
     private LoginStream(List<Event> events) {
         this.events = events;
@@ -48,7 +47,8 @@ public final class LoginStream implements AutoCloseable {
         List<Event> events = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             clock += 1000;
-            events.add(new Event("user-" + random.nextInt(users), clock - random.nextInt(3_600_000), random.nextInt(4) != 0));
+            events.add(new Event(
+                    "user-" + random.nextInt(users), clock - random.nextInt(3_600_000), random.nextInt(4) != 0));
         }
         return new LoginStream(events);
     }
@@ -87,14 +87,18 @@ public final class LoginStream implements AutoCloseable {
         try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(bootstrapServers)) {
             while (next < limit && !stop.get()) {
                 Event event = events.get(next);
-                String json = ExpectedLogins.eventJson(event.user(), Long.toString(event.timestamp()),
-                        event.success() ? "SUCCESS" : "FAILURE");
-                producer.send(new ProducerRecord<>(topic, event.user().getBytes(StandardCharsets.UTF_8),
-                        json.getBytes(StandardCharsets.UTF_8)), (metadata, e) -> {
-                    if (e != null) {
-                        failure.compareAndSet(null, e);
-                    }
-                });
+                String json = ExpectedLogins.eventJson(
+                        event.user(), Long.toString(event.timestamp()), event.success() ? "SUCCESS" : "FAILURE");
+                producer.send(
+                        new ProducerRecord<>(
+                                topic,
+                                event.user().getBytes(StandardCharsets.UTF_8),
+                                json.getBytes(StandardCharsets.UTF_8)),
+                        (metadata, e) -> {
+                            if (e != null) {
+                                failure.compareAndSet(null, e);
+                            }
+                        });
                 next++;
                 if ((next - from) % flushEvery == 0) {
                     producer.flush();
@@ -150,12 +154,21 @@ public final class LoginStream implements AutoCloseable {
         for (String user : expected.users().keySet()) {
             ServiceProcess.Answer answer = service.get("/users/" + user);
             assertThat(answer.status()).as(user + ": " + answer.body()).isEqualTo(200);
-            assertThat(answer.json().path("loginCount").asLong()).as(user + " loginCount").isEqualTo(expected.loginCount(user));
-            assertThat(answer.json().path("failedLoginCount").asLong()).as(user + " failedLoginCount")
+            assertThat(answer.json().path("loginCount").asLong())
+                    .as(user + " loginCount")
+                    .isEqualTo(expected.loginCount(user));
+            assertThat(answer.json().path("failedLoginCount").asLong())
+                    .as(user + " failedLoginCount")
                     .isEqualTo(expected.failedLoginCount(user));
-            assertThat(answer.json().path("lastLogin").isNull() ? null : answer.json().path("lastLogin").asText())
-                    .as(user + " lastLogin").isEqualTo(expected.lastLogin(user));
-            assertThat(answer.json().path("firstSeen").asText()).as(user + " firstSeen").isEqualTo(expected.firstSeen(user));
+            assertThat(
+                            answer.json().path("lastLogin").isNull()
+                                    ? null
+                                    : answer.json().path("lastLogin").asText())
+                    .as(user + " lastLogin")
+                    .isEqualTo(expected.lastLogin(user));
+            assertThat(answer.json().path("firstSeen").asText())
+                    .as(user + " firstSeen")
+                    .isEqualTo(expected.firstSeen(user));
         }
     }
 

@@ -1,17 +1,16 @@
 package io.loginstate.testing;
 
-import java.net.URI;
 import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.S3ObjectStore;
 import io.loginstate.objectstore.S3Settings;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
+import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * Object stores of both kinds for tests parameterised over them: a local directory, or a real
@@ -20,7 +19,10 @@ import java.util.function.UnaryOperator;
 public final class ObjectStores implements BeforeAllCallback, AfterAllCallback {
 
     /** The two store implementations. */
-    public enum Kind { DIRECTORY, S3 }
+    public enum Kind {
+        DIRECTORY,
+        S3
+    }
 
     private static final AtomicInteger STORES = new AtomicInteger();
     private final String bucket;
@@ -62,7 +64,9 @@ public final class ObjectStores implements BeforeAllCallback, AfterAllCallback {
         int id = STORES.incrementAndGet();
         return switch (kind) {
             case DIRECTORY -> new DirectoryObjectStore(dir.resolve("store-" + id));
-            case S3 -> S3ObjectStore.create(s3Settings().toBuilder().prefix("run-" + id).build());
+            case S3 ->
+                S3ObjectStore.create(
+                        s3Settings().toBuilder().prefix("run-" + id).build());
         };
     }
 }

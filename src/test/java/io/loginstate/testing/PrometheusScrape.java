@@ -14,8 +14,7 @@ public record PrometheusScrape(List<Sample> samples) {
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s+(\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
-    public record Sample(String name, Map<String, String> labels, double value) {
-    }
+    public record Sample(String name, Map<String, String> labels, double value) {}
 
     /** Scrapes the service now. */
     public static PrometheusScrape of(ServiceProcess service) {
@@ -60,7 +59,8 @@ public record PrometheusScrape(List<Sample> samples) {
     public List<Double> values(String name, Map<String, String> labels) {
         return samples.stream()
                 .filter(s -> s.name.equals(name) && s.labels.entrySet().containsAll(labels.entrySet()))
-                .map(Sample::value).toList();
+                .map(Sample::value)
+                .toList();
     }
 
     /** Every value of {@code name} (any labels) that is a number. */
@@ -70,7 +70,10 @@ public record PrometheusScrape(List<Sample> samples) {
 
     /** Sum over the samples of {@code name} with these labels, NaN ones left out; 0 if there is none. */
     public double sum(String name, Map<String, String> labels) {
-        return values(name, labels).stream().mapToDouble(Double::doubleValue).filter(v -> !Double.isNaN(v)).sum();
+        return values(name, labels).stream()
+                .mapToDouble(Double::doubleValue)
+                .filter(v -> !Double.isNaN(v))
+                .sum();
     }
 
     public double sum(String name) {
@@ -84,13 +87,17 @@ public record PrometheusScrape(List<Sample> samples) {
     }
 
     public double max(String name, Map<String, String> labels) {
-        return values(name, labels).stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        return values(name, labels).stream()
+                .mapToDouble(Double::doubleValue)
+                .max()
+                .orElse(Double.NaN);
     }
 
     /** Per partition label, the sum of {@code name}. */
     public Map<String, Double> byPartition(String name) {
         Map<String, Double> values = new TreeMap<>();
-        samples.stream().filter(s -> s.name.equals(name) && s.labels.containsKey("partition"))
+        samples.stream()
+                .filter(s -> s.name.equals(name) && s.labels.containsKey("partition"))
                 .forEach(s -> values.merge(s.labels.get("partition"), s.value, Double::sum));
         return values;
     }

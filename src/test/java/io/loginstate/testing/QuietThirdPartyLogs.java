@@ -1,11 +1,5 @@
 package io.loginstate.testing;
 
-import org.jboss.logmanager.formatters.PatternFormatter;
-import org.jboss.logmanager.handlers.ConsoleHandler;
-import org.jboss.logmanager.handlers.FileHandler;
-import org.junit.platform.launcher.LauncherSession;
-import org.junit.platform.launcher.LauncherSessionListener;
-
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +10,11 @@ import java.util.List;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.jboss.logmanager.formatters.PatternFormatter;
+import org.jboss.logmanager.handlers.ConsoleHandler;
+import org.jboss.logmanager.handlers.FileHandler;
+import org.junit.platform.launcher.LauncherSession;
+import org.junit.platform.launcher.LauncherSessionListener;
 
 /**
  * For every test JVM: the broker, S3Proxy (with its Jetty) and the Kafka clients log in full to
@@ -24,8 +23,8 @@ import java.util.logging.Logger;
  */
 public final class QuietThirdPartyLogs implements LauncherSessionListener {
 
-    static final List<String> CATEGORIES = List.of("kafka", "org.apache.kafka", "state.change.logger", "org.gaul",
-            "org.eclipse.jetty", "org.jclouds");
+    static final List<String> CATEGORIES =
+            List.of("kafka", "org.apache.kafka", "state.change.logger", "org.gaul", "org.eclipse.jetty", "org.jclouds");
     private static final String PATTERN = "%d{yyyy-MM-dd HH:mm:ss,SSS} %-5p [%c] (%t) %s%e%n";
     /** Loggers are held weakly by the log manager: these references keep their configuration alive. */
     private static final List<Logger> CONFIGURED = new ArrayList<>();

@@ -15,8 +15,7 @@ import java.util.stream.Stream;
 /** Searches the raw bytes of every file under a directory, the way an auditor would. */
 public final class RawFiles {
 
-    private RawFiles() {
-    }
+    private RawFiles() {}
 
     /** Files whose bytes contain the text as UTF-8 or as lower- or upper-case hex, relative to the directory. */
     public static List<String> containing(Path directory, String text) {
@@ -62,7 +61,10 @@ public final class RawFiles {
     private static List<byte[]> needles(String text) {
         byte[] raw = text.getBytes(StandardCharsets.UTF_8);
         String hex = HexFormat.of().formatHex(raw);
-        return List.of(raw, hex.getBytes(StandardCharsets.US_ASCII), hex.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+        return List.of(
+                raw,
+                hex.getBytes(StandardCharsets.US_ASCII),
+                hex.toUpperCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {

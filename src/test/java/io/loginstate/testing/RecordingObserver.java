@@ -2,8 +2,6 @@ package io.loginstate.testing;
 
 import io.loginstate.processing.ProcessingObserver;
 import jakarta.inject.Singleton;
-import org.apache.kafka.common.TopicPartition;
-
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -11,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * Records every applied batch (partition, offsets, thread). When armed, the first batch to start
@@ -20,8 +19,7 @@ import java.util.concurrent.TimeUnit;
 @Singleton
 public class RecordingObserver implements ProcessingObserver {
 
-    public record Batch(int partition, long firstOffset, long lastOffset, String thread) {
-    }
+    public record Batch(int partition, long firstOffset, long lastOffset, String thread) {}
 
     private final Map<Integer, List<Batch>> batches = new ConcurrentHashMap<>();
     private final Set<Integer> active = ConcurrentHashMap.newKeySet();
@@ -46,7 +44,11 @@ public class RecordingObserver implements ProcessingObserver {
     @Override
     public void batchStarted(TopicPartition partition, long firstOffset, long lastOffset) {
         batches.computeIfAbsent(partition.partition(), p -> new CopyOnWriteArrayList<>())
-                .add(new Batch(partition.partition(), firstOffset, lastOffset, Thread.currentThread().getName()));
+                .add(new Batch(
+                        partition.partition(),
+                        firstOffset,
+                        lastOffset,
+                        Thread.currentThread().getName()));
         active.add(partition.partition());
         if (!armed) {
             return;

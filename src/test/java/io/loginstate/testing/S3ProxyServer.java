@@ -1,24 +1,23 @@
 package io.loginstate.testing;
 
-import io.loginstate.support.Directories;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import io.loginstate.objectstore.S3Settings;
 import static org.awaitility.Awaitility.await;
 
-import org.gaul.s3proxy.BlobStores;
-import org.gaul.s3proxy.S3Proxy;
-import org.gaul.s3proxy.auth.AuthenticationType;
-import org.gaul.s3proxy.blobstore.BlobStore;
-import org.gaul.s3proxy.blobstore.Constants;
-
+import io.loginstate.objectstore.S3Settings;
+import io.loginstate.support.Directories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
+import org.gaul.s3proxy.BlobStores;
+import org.gaul.s3proxy.S3Proxy;
+import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.blobstore.Constants;
 
 /**
  * A real S3-compatible server in the test JVM: S3Proxy with its filesystem backend in a temporary
@@ -75,7 +74,9 @@ public final class S3ProxyServer implements AutoCloseable {
                 .build();
         try {
             proxy.start();
-            await("S3Proxy started").atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(5))
+            await("S3Proxy started")
+                    .atMost(START_TIMEOUT)
+                    .pollInterval(Duration.ofMillis(5))
                     .until(() -> "STARTED".equals(proxy.getState()));
             return new S3ProxyServer(baseDir, blobStore, proxy);
         } catch (Exception e) {

@@ -16,11 +16,15 @@ import java.util.regex.Pattern;
  */
 public final class ServiceLog {
 
-    private static final Pattern OPENED = Pattern.compile("Partition (\\S+)-(\\d+) opened in \\d+ ms at offset (\\d+|beginning)");
-    private static final Pattern RESTORED = Pattern.compile("Partition (\\S+)-(\\d+): restored checkpoint \\S+ at offset (\\d+): \\d+ files, (\\d+) bytes");
-    private static final Pattern KEPT_LOCAL = Pattern.compile("Partition (\\S+)-(\\d+): local state at offset (\\d+) is at least as new as checkpoint");
+    private static final Pattern OPENED =
+            Pattern.compile("Partition (\\S+)-(\\d+) opened in \\d+ ms at offset (\\d+|beginning)");
+    private static final Pattern RESTORED = Pattern.compile(
+            "Partition (\\S+)-(\\d+): restored checkpoint \\S+ at offset (\\d+): \\d+ files, (\\d+) bytes");
+    private static final Pattern KEPT_LOCAL =
+            Pattern.compile("Partition (\\S+)-(\\d+): local state at offset (\\d+) is at least as new as checkpoint");
     private static final Pattern CLOSED = Pattern.compile("Partition (\\S+)-(\\d+) closed at offset (-?\\d+)");
-    private static final Pattern FINAL_CHECKPOINT = Pattern.compile("Partition (\\S+)-(\\d+): final checkpoint published at offset (\\d+)");
+    private static final Pattern FINAL_CHECKPOINT =
+            Pattern.compile("Partition (\\S+)-(\\d+): final checkpoint published at offset (\\d+)");
 
     private final Path file;
 

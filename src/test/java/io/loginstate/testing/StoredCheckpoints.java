@@ -1,18 +1,17 @@
 package io.loginstate.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.loginstate.checkpoint.CheckpointLayout;
 import io.loginstate.checkpoint.OwnershipFence;
 import io.loginstate.objectstore.ObjectStore;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The checkpoints in the object store as a restore sees them, read from outside the service: for
@@ -41,7 +40,9 @@ public final class StoredCheckpoints {
         }
         long id = latest.get().checkpointId();
         Optional<byte[]> manifest = store.get(prefix + "/checkpoints/" + String.format("%019d", id) + "/manifest.json");
-        assertThat(manifest).as("partition %d: LATEST names checkpoint %d, whose manifest must exist", partition, id).isPresent();
+        assertThat(manifest)
+                .as("partition %d: LATEST names checkpoint %d, whose manifest must exist", partition, id)
+                .isPresent();
         try {
             JsonNode node = JSON.readTree(manifest.get());
             assertThat(node.path("checkpointId").asLong()).isEqualTo(id);
@@ -57,7 +58,9 @@ public final class StoredCheckpoints {
         Map<Integer, Long> offsets = new TreeMap<>();
         for (int partition = 0; partition < partitions; partition++) {
             int p = partition;
-            latestManifest(partition).ifPresent(manifest -> offsets.put(p, manifest.path("offset").asLong()));
+            latestManifest(partition)
+                    .ifPresent(
+                            manifest -> offsets.put(p, manifest.path("offset").asLong()));
         }
         return offsets;
     }
@@ -66,13 +69,19 @@ public final class StoredCheckpoints {
     public void assertLatestComplete() {
         for (int partition = 0; partition < partitions; partition++) {
             Optional<JsonNode> manifest = latestManifest(partition);
-            assertThat(manifest).as("partition %d has a published checkpoint", partition).isPresent();
+            assertThat(manifest)
+                    .as("partition %d has a published checkpoint", partition)
+                    .isPresent();
             Map<String, Long> sizes = new TreeMap<>();
             store.list(CheckpointLayout.of(topic, partition).partitionPrefix() + "/")
                     .forEach(object -> sizes.put(object.key(), object.size()));
             for (JsonNode file : manifest.get().path("files")) {
-                assertThat(sizes).as("partition %d: file %s of the latest checkpoint", partition, file.path("name").asText())
-                        .containsEntry(file.path("key").asText(), file.path("size").asLong());
+                assertThat(sizes)
+                        .as(
+                                "partition %d: file %s of the latest checkpoint",
+                                partition, file.path("name").asText())
+                        .containsEntry(
+                                file.path("key").asText(), file.path("size").asLong());
             }
         }
     }

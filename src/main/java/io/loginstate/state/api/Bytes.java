@@ -3,8 +3,7 @@ package io.loginstate.state.api;
 /** Big-endian longs in byte arrays, for serializers: the byte order sorts like the number for positives. */
 public final class Bytes {
 
-    private Bytes() {
-    }
+    private Bytes() {}
 
     public static void putLong(byte[] target, int offset, long value) {
         for (int i = 7; i >= 0; i--) {

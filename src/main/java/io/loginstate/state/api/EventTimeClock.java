@@ -27,8 +27,8 @@ public final class EventTimeClock {
     private volatile long maxEventTimestamp = NO_TIME;
     private long currentEventTimestamp = NO_TIME;
 
-    public EventTimeClock(InstantSource wallClock, Duration allowedLateness, boolean wallClockBackstop,
-                          Duration maxFutureSkew) {
+    public EventTimeClock(
+            InstantSource wallClock, Duration allowedLateness, boolean wallClockBackstop, Duration maxFutureSkew) {
         this.wallClock = wallClock;
         this.allowedLatenessMillis = allowedLateness.toMillis();
         this.wallClockBackstop = wallClockBackstop;

@@ -43,6 +43,5 @@ public final class Serializers {
         }
     };
 
-    private Serializers() {
-    }
+    private Serializers() {}
 }

@@ -1,6 +1,5 @@
 package io.loginstate.state.api;
 
-
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -12,7 +11,11 @@ import java.util.Optional;
 public final class StateDescriptor<S> {
 
     /** The shape of a state. */
-    public enum Kind { VALUE, LIST, MAP }
+    public enum Kind {
+        VALUE,
+        LIST,
+        MAP
+    }
 
     private final String name;
     private final Kind kind;
@@ -20,8 +23,12 @@ public final class StateDescriptor<S> {
     private final StateSerializer<?> valueSerializer;
     private final TtlConfig ttl;
 
-    private StateDescriptor(String name, Kind kind, StateSerializer<?> keySerializer, StateSerializer<?> valueSerializer,
-                            TtlConfig ttl) {
+    private StateDescriptor(
+            String name,
+            Kind kind,
+            StateSerializer<?> keySerializer,
+            StateSerializer<?> valueSerializer,
+            TtlConfig ttl) {
         if (name == null || name.isEmpty() || name.startsWith("_") || name.length() > 100) {
             throw new IllegalArgumentException("State name must be 1..100 characters and not start with '_': " + name);
         }
@@ -40,10 +47,10 @@ public final class StateDescriptor<S> {
         return new StateDescriptor<>(name, Kind.LIST, null, elementSerializer, null);
     }
 
-    public static <K, V> StateDescriptor<MapState<K, V>> map(String name, StateSerializer<K> keySerializer,
-                                                             StateSerializer<V> valueSerializer) {
-        return new StateDescriptor<>(name, Kind.MAP, Objects.requireNonNull(keySerializer, "keySerializer"),
-                valueSerializer, null);
+    public static <K, V> StateDescriptor<MapState<K, V>> map(
+            String name, StateSerializer<K> keySerializer, StateSerializer<V> valueSerializer) {
+        return new StateDescriptor<>(
+                name, Kind.MAP, Objects.requireNonNull(keySerializer, "keySerializer"), valueSerializer, null);
     }
 
     /** The same state with TTL; {@code null} or a disabled config means no TTL. */
@@ -73,6 +80,7 @@ public final class StateDescriptor<S> {
 
     @Override
     public String toString() {
-        return kind.name().toLowerCase(Locale.ROOT) + " state '" + name + "'" + (ttl().isPresent() ? " with " + ttl : "");
+        return kind.name().toLowerCase(Locale.ROOT) + " state '" + name + "'"
+                + (ttl().isPresent() ? " with " + ttl : "");
     }
 }

@@ -10,5 +10,4 @@ import java.nio.file.Path;
  * @param position  next input offset; -1 if nothing was ever committed
  * @param watermark {@link EventTimeClock#NO_TIME} before the first event
  */
-public record StateSnapshot(Path directory, long position, long watermark) {
-}
+public record StateSnapshot(Path directory, long position, long watermark) {}

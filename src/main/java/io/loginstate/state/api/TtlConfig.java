@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /** Immutable TTL settings of one state. The duration is never stored with the data, so it can change freely. */
-public record TtlConfig(Duration ttl, UpdateType updateType, StateVisibility visibility,
-                        TimeCharacteristic timeCharacteristic) {
+public record TtlConfig(
+        Duration ttl, UpdateType updateType, StateVisibility visibility, TimeCharacteristic timeCharacteristic) {
 
     public TtlConfig {
         Objects.requireNonNull(ttl, "ttl");
@@ -19,7 +19,10 @@ public record TtlConfig(Duration ttl, UpdateType updateType, StateVisibility vis
 
     /** Flink's defaults: refreshed on create and write, expired entries never returned, processing time. */
     public static TtlConfig of(Duration ttl) {
-        return new TtlConfig(ttl, UpdateType.ON_CREATE_AND_WRITE, StateVisibility.NEVER_RETURN_EXPIRED,
+        return new TtlConfig(
+                ttl,
+                UpdateType.ON_CREATE_AND_WRITE,
+                StateVisibility.NEVER_RETURN_EXPIRED,
                 TimeCharacteristic.PROCESSING_TIME);
     }
 

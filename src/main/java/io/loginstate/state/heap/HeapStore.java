@@ -1,11 +1,10 @@
 package io.loginstate.state.heap;
 
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.store.StateStoreException;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import io.loginstate.state.store.ByteTable;
-import io.loginstate.state.store.ByteStore;
-import io.loginstate.state.store.StateStoreException;
-
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -13,8 +12,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
@@ -51,7 +50,7 @@ public final class HeapStore implements ByteStore {
     public static HeapStore restore(String name, Path snapshot, Collection<String> tableNames) {
         HeapStore backend = new HeapStore(name, tableNames);
         try (InputStream file = Files.newInputStream(snapshot.resolve("state.bin"));
-             DataInputStream in = new DataInputStream(new BufferedInputStream(file))) {
+                DataInputStream in = new DataInputStream(new BufferedInputStream(file))) {
             if (in.readInt() != SNAPSHOT_FORMAT) {
                 throw new IOException("unknown snapshot format");
             }
@@ -123,7 +122,7 @@ public final class HeapStore implements ByteStore {
         try {
             Files.createDirectories(target);
             try (OutputStream file = Files.newOutputStream(target.resolve("state.bin"));
-                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(file))) {
+                    DataOutputStream out = new DataOutputStream(new BufferedOutputStream(file))) {
                 out.writeInt(SNAPSHOT_FORMAT);
                 out.writeLong(position);
                 out.writeInt(tables.size());
@@ -197,7 +196,8 @@ public final class HeapStore implements ByteStore {
 
         @Override
         public List<Map.Entry<byte[], byte[]>> scan(byte[] from, byte[] to, int limit) {
-            NavigableMap<byte[], byte[]> range = to == null ? entries.tailMap(from, true) : entries.subMap(from, true, to, false);
+            NavigableMap<byte[], byte[]> range =
+                    to == null ? entries.tailMap(from, true) : entries.subMap(from, true, to, false);
             List<Map.Entry<byte[], byte[]>> result = new ArrayList<>(Math.min(limit, range.size()));
             for (Map.Entry<byte[], byte[]> entry : range.entrySet()) {
                 if (result.size() >= limit) {

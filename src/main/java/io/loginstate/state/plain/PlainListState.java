@@ -1,9 +1,8 @@
 package io.loginstate.state.plain;
 
-import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.StateSerializer;
-
+import io.loginstate.state.store.ByteTable;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -62,8 +61,10 @@ public final class PlainListState<E> implements ListState<E> {
 
     /** The length of the element whose length prefix starts at {@code offset}. */
     public static int lengthAt(byte[] stored, int offset) {
-        return ((stored[offset] & 0xFF) << 24) | ((stored[offset + 1] & 0xFF) << 16)
-                | ((stored[offset + 2] & 0xFF) << 8) | (stored[offset + 3] & 0xFF);
+        return ((stored[offset] & 0xFF) << 24)
+                | ((stored[offset + 1] & 0xFF) << 16)
+                | ((stored[offset + 2] & 0xFF) << 8)
+                | (stored[offset + 3] & 0xFF);
     }
 
     public static void putLength(byte[] target, int offset, int length) {
@@ -107,7 +108,10 @@ public final class PlainListState<E> implements ListState<E> {
     public void add(E element, int maxElements) {
         List<E> elements = get();
         elements.add(element);
-        update(elements.size() > maxElements ? elements.subList(elements.size() - maxElements, elements.size()) : elements);
+        update(
+                elements.size() > maxElements
+                        ? elements.subList(elements.size() - maxElements, elements.size())
+                        : elements);
     }
 
     @Override

@@ -1,11 +1,10 @@
 package io.loginstate.state.plain;
 
-import java.util.ArrayList;
-import io.loginstate.state.store.ByteTable;
-import io.loginstate.state.store.Keys;
 import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.StateSerializer;
-
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.store.Keys;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +23,8 @@ public final class PlainMapState<K, E> implements MapState<K, E> {
     private final StateSerializer<K> keySerializer;
     private final StateSerializer<E> valueSerializer;
 
-    public PlainMapState(ByteTable table, KeyContext keys, StateSerializer<K> keySerializer, StateSerializer<E> valueSerializer) {
+    public PlainMapState(
+            ByteTable table, KeyContext keys, StateSerializer<K> keySerializer, StateSerializer<E> valueSerializer) {
         this.table = table;
         this.keys = keys;
         this.keySerializer = keySerializer;
@@ -52,8 +52,10 @@ public final class PlainMapState<K, E> implements MapState<K, E> {
 
     /** The user key part of a composite key. */
     public static byte[] keyOf(byte[] compositeKey) {
-        int length = ((compositeKey[0] & 0xFF) << 24) | ((compositeKey[1] & 0xFF) << 16)
-                | ((compositeKey[2] & 0xFF) << 8) | (compositeKey[3] & 0xFF);
+        int length = ((compositeKey[0] & 0xFF) << 24)
+                | ((compositeKey[1] & 0xFF) << 16)
+                | ((compositeKey[2] & 0xFF) << 8)
+                | (compositeKey[3] & 0xFF);
         return Arrays.copyOfRange(compositeKey, 4, 4 + length);
     }
 

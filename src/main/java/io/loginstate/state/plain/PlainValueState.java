@@ -1,8 +1,8 @@
 package io.loginstate.state.plain;
 
-import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.api.StateSerializer;
 import io.loginstate.state.api.ValueState;
+import io.loginstate.state.store.ByteTable;
 
 /** A value per key in one table; the stored bytes are whatever the serializer writes. */
 public final class PlainValueState<E> implements ValueState<E> {

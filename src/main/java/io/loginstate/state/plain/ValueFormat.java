@@ -13,8 +13,7 @@ public final class ValueFormat {
     public static final byte STAMPED = 1;
     public static final int STAMP_BYTES = 1 + Long.BYTES;
 
-    private ValueFormat() {
-    }
+    private ValueFormat() {}
 
     public static byte[] plain(byte[] payload) {
         byte[] stored = new byte[1 + payload.length];

@@ -1,5 +1,7 @@
 package io.loginstate.state.rocksdb;
 
+import java.util.List;
+import java.util.Properties;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyOptions;
@@ -9,9 +11,6 @@ import org.rocksdb.DBOptions;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.WriteOptions;
-
-import java.util.List;
-import java.util.Properties;
 
 /**
  * The options of one partition's RocksDB, in one place (the tuning seam): a bloom filter and the
@@ -24,6 +23,7 @@ final class RocksDBOptions implements AutoCloseable {
     static final int BLOOM_BITS_PER_KEY = 10;
     /** Tiny on purpose: every version edit starts a new MANIFEST that describes only live files. */
     static final long MAX_MANIFEST_FILE_SIZE = 1;
+
     static final int MAX_INFO_LOG_FILES = 2;
     static final int MAX_BACKGROUND_JOBS = 2;
 

@@ -1,7 +1,5 @@
 package io.loginstate.state.rocksdb;
 
-import io.loginstate.state.store.StateStoreException;
-
 import org.rocksdb.Cache;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;

@@ -1,29 +1,9 @@
 package io.loginstate.state.rocksdb;
 
-import java.util.HashMap;
-import org.rocksdb.Options;
-import io.loginstate.state.store.ByteTable;
-import io.loginstate.state.store.StoreSnapshot;
 import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.store.StateStoreException;
-import org.rocksdb.BlockBasedTableConfig;
-import org.rocksdb.BloomFilter;
-import org.rocksdb.Checkpoint;
-import org.rocksdb.ColumnFamilyDescriptor;
-import org.rocksdb.ColumnFamilyHandle;
-import org.rocksdb.ColumnFamilyOptions;
-import org.rocksdb.CompactRangeOptions;
-import org.rocksdb.CompressionType;
-import org.rocksdb.DBOptions;
-import org.rocksdb.FlushOptions;
-import org.rocksdb.InfoLogLevel;
-import org.rocksdb.ReadOptions;
-import org.rocksdb.RocksDB;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.RocksIterator;
-import org.rocksdb.WriteBatchWithIndex;
-import org.rocksdb.WriteOptions;
-
+import io.loginstate.state.store.StoreSnapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -32,11 +12,23 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.CompactRangeOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.InfoLogLevel;
+import org.rocksdb.Options;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatchWithIndex;
 
 /**
  * One partition's state in RocksDB: a column family per table, the meta table in the default
@@ -106,8 +98,8 @@ public final class RocksDBStore implements ByteStore {
      * exist on disk but are not named are left untouched; RocksDB requires every existing column
      * family to be opened, so they are opened too.
      */
-    public static RocksDBStore open(String name, Path directory, Collection<String> tableNames,
-                                    RocksDBSharedResources shared) {
+    public static RocksDBStore open(
+            String name, Path directory, Collection<String> tableNames, RocksDBSharedResources shared) {
         List<String> all = new ArrayList<>(tableNames);
         for (String existing : existingTables(directory)) {
             if (!all.contains(existing)) {
@@ -182,7 +174,10 @@ public final class RocksDBStore implements ByteStore {
     public void commit(long newPosition) {
         WriteBatchWithIndex writes = batch();
         try {
-            writes.put(meta.handle, POSITION_KEY, ByteBuffer.allocate(Long.BYTES).putLong(newPosition).array());
+            writes.put(
+                    meta.handle,
+                    POSITION_KEY,
+                    ByteBuffer.allocate(Long.BYTES).putLong(newPosition).array());
             db.write(options.write, writes);
             position = newPosition;
         } catch (RocksDBException e) {
@@ -219,7 +214,11 @@ public final class RocksDBStore implements ByteStore {
             db.compactRange(table.handle, from, to, compaction);
             // One more version edit after the compaction's starts a MANIFEST without the boundary
             // keys of the files the compaction replaced.
-            db.put(meta.handle, options.write, PURGE_MARKER_KEY, ByteBuffer.allocate(Long.BYTES).putLong(System.nanoTime()).array());
+            db.put(
+                    meta.handle,
+                    options.write,
+                    PURGE_MARKER_KEY,
+                    ByteBuffer.allocate(Long.BYTES).putLong(System.nanoTime()).array());
             flush();
         } catch (RocksDBException e) {
             throw new StateStoreException(name, "purge deleted entries of " + tableName, e);
@@ -240,8 +239,8 @@ public final class RocksDBStore implements ByteStore {
         }
         Map<String, byte[]> entries = new HashMap<>();
         try (Options options = new Options().setMaxOpenFiles(16).setInfoLogLevel(InfoLogLevel.WARN_LEVEL);
-             RocksDB snapshot = RocksDB.openReadOnly(options, target.toString());
-             RocksIterator iterator = snapshot.newIterator()) {
+                RocksDB snapshot = RocksDB.openReadOnly(options, target.toString());
+                RocksIterator iterator = snapshot.newIterator()) {
             for (iterator.seekToFirst(); iterator.isValid(); iterator.next()) {
                 entries.put(new String(iterator.key(), StandardCharsets.UTF_8), iterator.value());
             }

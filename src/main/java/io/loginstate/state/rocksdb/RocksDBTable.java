@@ -2,18 +2,17 @@ package io.loginstate.state.rocksdb;
 
 import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.store.StateStoreException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ReadOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatchWithIndex;
-
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * One column family as a table. The writable view stages writes in the store's indexed write
@@ -28,10 +27,17 @@ final class RocksDBTable implements ByteTable {
     private final ReadOptions readOptions;
     /** The transaction's batch, or null when nothing is staged; null supplier: the committed view. */
     private final Supplier<WriteBatchWithIndex> currentBatch;
+
     private final Supplier<WriteBatchWithIndex> batch;
 
-    private RocksDBTable(String storeName, String tableName, ColumnFamilyHandle handle, RocksDB db, ReadOptions readOptions,
-                         Supplier<WriteBatchWithIndex> currentBatch, Supplier<WriteBatchWithIndex> batch) {
+    private RocksDBTable(
+            String storeName,
+            String tableName,
+            ColumnFamilyHandle handle,
+            RocksDB db,
+            ReadOptions readOptions,
+            Supplier<WriteBatchWithIndex> currentBatch,
+            Supplier<WriteBatchWithIndex> batch) {
         this.storeName = storeName;
         this.tableName = tableName;
         this.handle = handle;
@@ -42,9 +48,14 @@ final class RocksDBTable implements ByteTable {
     }
 
     /** Writes go to {@code batch} (created on first use); reads see {@code currentBatch} when there is one. */
-    static RocksDBTable writable(String storeName, String tableName, ColumnFamilyHandle handle, RocksDB db,
-                                 ReadOptions readOptions, Supplier<WriteBatchWithIndex> currentBatch,
-                                 Supplier<WriteBatchWithIndex> batch) {
+    static RocksDBTable writable(
+            String storeName,
+            String tableName,
+            ColumnFamilyHandle handle,
+            RocksDB db,
+            ReadOptions readOptions,
+            Supplier<WriteBatchWithIndex> currentBatch,
+            Supplier<WriteBatchWithIndex> batch) {
         return new RocksDBTable(storeName, tableName, handle, db, readOptions, currentBatch, batch);
     }
 
@@ -61,7 +72,9 @@ final class RocksDBTable implements ByteTable {
     public byte[] get(byte[] key) {
         WriteBatchWithIndex staged = currentBatch == null ? null : currentBatch.get();
         try {
-            return staged == null ? db.get(handle, readOptions, key) : staged.getFromBatchAndDB(db, handle, readOptions, key);
+            return staged == null
+                    ? db.get(handle, readOptions, key)
+                    : staged.getFromBatchAndDB(db, handle, readOptions, key);
         } catch (RocksDBException e) {
             throw new StateStoreException(storeName, "get from " + tableName, e);
         }

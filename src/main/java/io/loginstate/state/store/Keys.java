@@ -5,8 +5,7 @@ import java.util.Arrays;
 /** Byte-key arithmetic for range scans. */
 public final class Keys {
 
-    private Keys() {
-    }
+    private Keys() {}
 
     /** The smallest key greater than every key starting with {@code prefix}; null if there is none. */
     public static byte[] prefixEnd(byte[] prefix) {

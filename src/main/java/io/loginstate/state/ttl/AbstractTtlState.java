@@ -6,8 +6,8 @@ import io.loginstate.state.api.StateVisibility;
 import io.loginstate.state.api.TimeCharacteristic;
 import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.api.UpdateType;
-import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.plain.ValueFormat;
+import io.loginstate.state.store.ByteTable;
 
 /**
  * The TTL rules shared by the value, list and map decorators, with the config turned into fields
@@ -79,8 +79,8 @@ abstract class AbstractTtlState {
      */
     final long expiredAt(long stamp) {
         long wall = context.time.wallClockMillis();
-        boolean wallMeasured = config.timeCharacteristic() == TimeCharacteristic.PROCESSING_TIME
-                || context.time.wallClockBackstop();
+        boolean wallMeasured =
+                config.timeCharacteristic() == TimeCharacteristic.PROCESSING_TIME || context.time.wallClockBackstop();
         long byTtl = stamp > Long.MAX_VALUE - ttlMillis ? Long.MAX_VALUE : stamp + ttlMillis;
         return wallMeasured ? Math.min(byTtl, wall) : wall;
     }
@@ -105,8 +105,6 @@ abstract class AbstractTtlState {
     final void indexRemove(long stamp, byte[] entryKey) {
         context.index.remove(indexPrefix, bucket(stamp), entryKey);
     }
-
-
 
     /**
      * Removes what is expired of the entry an index entry points to, or files a live entry again

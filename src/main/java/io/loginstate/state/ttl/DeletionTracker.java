@@ -2,10 +2,9 @@ package io.loginstate.state.ttl;
 
 import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.plain.ValueFormat;
+import io.loginstate.state.store.ByteStore;
 import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.store.Keys;
-import io.loginstate.state.store.ByteStore;
-
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -37,8 +36,9 @@ public final class DeletionTracker {
 
     void removed(String table, byte[] key, long expiredAt) {
         ranges.merge(table, new byte[][] {key, key}, (range, single) -> new byte[][] {
-                Arrays.compareUnsigned(key, range[0]) < 0 ? key : range[0],
-                Arrays.compareUnsigned(key, range[1]) > 0 ? key : range[1]});
+            Arrays.compareUnsigned(key, range[0]) < 0 ? key : range[0],
+            Arrays.compareUnsigned(key, range[1]) > 0 ? key : range[1]
+        });
         if (oldestExpiredAt == EventTimeClock.NO_TIME || expiredAt < oldestExpiredAt) {
             oldestExpiredAt = expiredAt;
         }

@@ -1,13 +1,12 @@
 package io.loginstate.state.ttl;
 
-import java.util.Arrays;
 import io.loginstate.state.api.EventTimeClock;
+import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.store.Keys;
-import io.loginstate.state.plain.ValueFormat;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -28,8 +27,7 @@ public final class ExpiryIndex {
     }
 
     /** One index entry: the stamp it was filed under and the state entry it points to. */
-    public record Candidate(long stamp, byte[] entryKey, byte[] indexKey) {
-    }
+    public record Candidate(long stamp, byte[] entryKey, byte[] indexKey) {}
 
     private static final byte[] EMPTY = new byte[0];
 
@@ -77,7 +75,9 @@ public final class ExpiryIndex {
     public long oldestStamp(String state) {
         byte[] prefix = prefix(state);
         List<Map.Entry<byte[], byte[]>> first = table.scan(prefix, Keys.prefixEnd(prefix), 1);
-        return first.isEmpty() ? EventTimeClock.NO_TIME : decode(prefix.length, first.get(0).getKey()).stamp();
+        return first.isEmpty()
+                ? EventTimeClock.NO_TIME
+                : decode(prefix.length, first.get(0).getKey()).stamp();
     }
 
     /** Deletes every index entry of the state, in bounded chunks. */

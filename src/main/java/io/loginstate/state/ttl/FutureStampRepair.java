@@ -1,12 +1,11 @@
 package io.loginstate.state.ttl;
 
+import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.plain.PlainListState;
+import io.loginstate.state.plain.ValueFormat;
+import io.loginstate.state.store.ByteStore;
 import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.store.Keys;
-import io.loginstate.state.plain.PlainListState;
-import io.loginstate.state.store.ByteStore;
-import io.loginstate.state.plain.ValueFormat;
-import io.loginstate.state.api.StateDescriptor;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +63,8 @@ final class FutureStampRepair {
             chunk = table.scan(from, null, CHUNK);
             for (Map.Entry<byte[], byte[]> entry : chunk) {
                 byte[] repaired = descriptor.kind() == StateDescriptor.Kind.LIST
-                        ? restampList(entry.getValue()) : restampValue(entry.getValue(), 0);
+                        ? restampList(entry.getValue())
+                        : restampValue(entry.getValue(), 0);
                 if (repaired != null) {
                     table.put(entry.getKey(), repaired);
                     context.index.add(descriptor.name(), bucket, entry.getKey());

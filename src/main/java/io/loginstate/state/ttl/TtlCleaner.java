@@ -3,7 +3,6 @@ package io.loginstate.state.ttl;
 import io.loginstate.state.api.CleanupStrategy;
 import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.store.ByteStore;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -61,7 +60,8 @@ public final class TtlCleaner {
             if (visited >= budget) {
                 break;
             }
-            List<ExpiryIndex.Candidate> candidates = context.index.expired(state.stateName, state.cleanupThreshold(), budget - visited);
+            List<ExpiryIndex.Candidate> candidates =
+                    context.index.expired(state.stateName, state.cleanupThreshold(), budget - visited);
             for (ExpiryIndex.Candidate candidate : candidates) {
                 state.purge(candidate.entryKey(), candidate.stamp(), strategy);
                 context.index.remove(candidate);
@@ -76,8 +76,8 @@ public final class TtlCleaner {
         long waiting = 0;
         long oldestExpiredAt = EventTimeClock.NO_TIME;
         for (AbstractTtlState state : states) {
-            List<ExpiryIndex.Candidate> expired = context.index.expired(state.stateName, state.cleanupThreshold(),
-                    (int) Math.max(1, WAITING_COUNT_CAP - waiting));
+            List<ExpiryIndex.Candidate> expired = context.index.expired(
+                    state.stateName, state.cleanupThreshold(), (int) Math.max(1, WAITING_COUNT_CAP - waiting));
             waiting += expired.size();
             if (!expired.isEmpty()) {
                 long expiredAt = state.expiredAt(expired.get(0).stamp() + state.granularity - 1);
@@ -96,12 +96,14 @@ public final class TtlCleaner {
     public boolean backlogDue() {
         long oldest = context.statistics.oldestWaitingExpiredAt();
         return oldest != EventTimeClock.NO_TIME
-                && context.time.wallClockMillis() >= oldest + settings.maxDeletionDelay().toMillis() / 2;
+                && context.time.wallClockMillis()
+                        >= oldest + settings.maxDeletionDelay().toMillis() / 2;
     }
 
     /** Compacts deleted expired data if the deadline requires it now; must run between transactions. */
     public boolean enforceDeadline(ByteStore backend) {
-        if (!context.deletions.due(context.time.wallClockMillis(), settings.maxDeletionDelay().toMillis())) {
+        if (!context.deletions.due(
+                context.time.wallClockMillis(), settings.maxDeletionDelay().toMillis())) {
             return false;
         }
         context.deletions.purge(backend);

@@ -15,8 +15,12 @@ public final class TtlContext {
     /** Bumped whenever stored data may have changed behind a state's back (cleanup, abort). */
     long generation;
 
-    public TtlContext(EventTimeClock time, ExpiryIndex index, DeletionTracker deletions, TtlStatistics statistics,
-                      TtlCleanupSettings settings) {
+    public TtlContext(
+            EventTimeClock time,
+            ExpiryIndex index,
+            DeletionTracker deletions,
+            TtlStatistics statistics,
+            TtlCleanupSettings settings) {
         this.settings = settings;
         this.time = time;
         this.index = index;

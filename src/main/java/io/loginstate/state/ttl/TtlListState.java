@@ -1,12 +1,11 @@
 package io.loginstate.state.ttl;
 
 import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.TtlConfig;
-import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.plain.PlainListState;
 import io.loginstate.state.plain.ValueFormat;
-import io.loginstate.state.api.ListState;
-
+import io.loginstate.state.store.ByteTable;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,8 +14,13 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
 
     private final PlainListState<TtlValue<T>> inner;
 
-    TtlListState(String stateName, TtlConfig config, TtlContext context, boolean readOnly, long fallbackStamp,
-                 PlainListState<TtlValue<T>> inner) {
+    TtlListState(
+            String stateName,
+            TtlConfig config,
+            TtlContext context,
+            boolean readOnly,
+            long fallbackStamp,
+            PlainListState<TtlValue<T>> inner) {
         super(stateName, config, context, readOnly, fallbackStamp);
         this.inner = inner;
     }

@@ -1,13 +1,12 @@
 package io.loginstate.state.ttl;
 
-import java.util.Arrays;
 import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.TtlConfig;
-import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.plain.PlainMapState;
 import io.loginstate.state.plain.ValueFormat;
-import io.loginstate.state.api.MapState;
-
+import io.loginstate.state.store.ByteTable;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -20,8 +19,13 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
     private long memoGeneration;
     private TtlValue<V> memo;
 
-    TtlMapState(String stateName, TtlConfig config, TtlContext context, boolean readOnly, long fallbackStamp,
-                PlainMapState<K, TtlValue<V>> inner) {
+    TtlMapState(
+            String stateName,
+            TtlConfig config,
+            TtlContext context,
+            boolean readOnly,
+            long fallbackStamp,
+            PlainMapState<K, TtlValue<V>> inner) {
         super(stateName, config, context, readOnly, fallbackStamp);
         this.inner = inner;
     }

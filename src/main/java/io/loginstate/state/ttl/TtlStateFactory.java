@@ -1,18 +1,17 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.plain.PlainFormatSerializer;
+import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.api.StateSerializer;
 import io.loginstate.state.api.TtlConfig;
-import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.plain.KeyContext;
-import io.loginstate.state.store.Keys;
+import io.loginstate.state.plain.PlainFormatSerializer;
 import io.loginstate.state.plain.PlainListState;
 import io.loginstate.state.plain.PlainMapState;
 import io.loginstate.state.plain.PlainValueState;
-import io.loginstate.state.store.ByteStore;
 import io.loginstate.state.plain.ValueFormat;
-import io.loginstate.state.api.StateDescriptor;
-import io.loginstate.state.api.StateSerializer;
-
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.store.ByteTable;
+import io.loginstate.state.store.Keys;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
@@ -56,10 +55,18 @@ public final class TtlStateFactory {
         StateSerializer stamped = new TtlValueSerializer(value, fallback);
         String name = descriptor.name();
         return switch (descriptor.kind()) {
-            case VALUE -> new TtlValueState(name, config, context, readOnly, fallback, new PlainValueState(table, keys, stamped));
-            case LIST -> new TtlListState(name, config, context, readOnly, fallback, new PlainListState(table, keys, stamped));
-            case MAP -> new TtlMapState(name, config, context, readOnly, fallback,
-                    new PlainMapState(table, keys, descriptor.keySerializer(), stamped));
+            case VALUE ->
+                new TtlValueState(name, config, context, readOnly, fallback, new PlainValueState(table, keys, stamped));
+            case LIST ->
+                new TtlListState(name, config, context, readOnly, fallback, new PlainListState(table, keys, stamped));
+            case MAP ->
+                new TtlMapState(
+                        name,
+                        config,
+                        context,
+                        readOnly,
+                        fallback,
+                        new PlainMapState(table, keys, descriptor.keySerializer(), stamped));
         };
     }
 
@@ -129,7 +136,8 @@ public final class TtlStateFactory {
             chunk = table.scan(from, null, SCAN_CHUNK);
             for (Map.Entry<byte[], byte[]> entry : chunk) {
                 for (long stamp : stamps(descriptor, entry.getValue(), fallback)) {
-                    context.index.add(descriptor.name(), Math.floorDiv(stamp, granularity) * granularity, entry.getKey());
+                    context.index.add(
+                            descriptor.name(), Math.floorDiv(stamp, granularity) * granularity, entry.getKey());
                 }
             }
             if (!chunk.isEmpty()) {
@@ -146,8 +154,10 @@ public final class TtlStateFactory {
         }
         int offset = 0;
         while (offset < stored.length) {
-            int length = ((stored[offset] & 0xFF) << 24) | ((stored[offset + 1] & 0xFF) << 16)
-                    | ((stored[offset + 2] & 0xFF) << 8) | (stored[offset + 3] & 0xFF);
+            int length = ((stored[offset] & 0xFF) << 24)
+                    | ((stored[offset + 1] & 0xFF) << 16)
+                    | ((stored[offset + 2] & 0xFF) << 8)
+                    | (stored[offset + 3] & 0xFF);
             stamps.add(ValueFormat.stamp(stored, offset + 4, fallback));
             offset += 4 + length;
         }

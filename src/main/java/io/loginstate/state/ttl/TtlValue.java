@@ -1,5 +1,4 @@
 package io.loginstate.state.ttl;
 
 /** A user value with the timestamp its TTL counts from (last access, or event time of the write). */
-public record TtlValue<T>(T value, long stamp) {
-}
+public record TtlValue<T>(T value, long stamp) {}

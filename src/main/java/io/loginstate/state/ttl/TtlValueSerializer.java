@@ -1,7 +1,7 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.api.StateSerializer;
+import io.loginstate.state.plain.ValueFormat;
 
 /**
  * Stores a value with its stamp. A value written while TTL was off has no stamp; it is read as

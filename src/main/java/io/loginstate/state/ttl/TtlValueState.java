@@ -2,9 +2,9 @@ package io.loginstate.state.ttl;
 
 import io.loginstate.state.api.CleanupStrategy;
 import io.loginstate.state.api.TtlConfig;
-import io.loginstate.state.store.ByteTable;
-import io.loginstate.state.plain.PlainValueState;
 import io.loginstate.state.api.ValueState;
+import io.loginstate.state.plain.PlainValueState;
+import io.loginstate.state.store.ByteTable;
 
 /** A value state whose value expires a TTL after its stamp. */
 final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
@@ -15,8 +15,13 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
     private long memoGeneration;
     private TtlValue<T> memo;
 
-    TtlValueState(String stateName, TtlConfig config, TtlContext context, boolean readOnly, long fallbackStamp,
-                  PlainValueState<TtlValue<T>> inner) {
+    TtlValueState(
+            String stateName,
+            TtlConfig config,
+            TtlContext context,
+            boolean readOnly,
+            long fallbackStamp,
+            PlainValueState<TtlValue<T>> inner) {
         super(stateName, config, context, readOnly, fallbackStamp);
         this.inner = inner;
     }

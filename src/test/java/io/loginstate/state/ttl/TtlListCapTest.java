@@ -1,26 +1,25 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.state.api.CleanupStrategy;
-import io.loginstate.state.api.EventTimeClock;
-import io.loginstate.state.plain.PlainListState;
-import io.loginstate.state.api.TimeCharacteristic;
-import io.loginstate.state.api.TtlConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.loginstate.state.Backends;
 import io.loginstate.state.LayeredKeyedStateBackend;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.api.TimeCharacteristic;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.plain.PlainListState;
 import io.loginstate.testing.ManualClock;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** A bounded list ({@code add(element, max)}): newest elements kept, stamps kept, expired ones dropped, late ones filed. */
 class TtlListCapTest {
@@ -36,8 +35,11 @@ class TtlListCapTest {
     void keepsTheNewestElementsWithTheirOwnExpiry(Backends kind) {
         ManualClock wall = new ManualClock(0);
         EventTimeClock time = new EventTimeClock(wall, Duration.ZERO, false, EventTimeClock.UNBOUNDED_SKEW);
-        try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(kind.open(dir, LayeredKeyedStateBackend.tableNames(List.of(RECENT))),
-                List.of(RECENT), time, new TtlCleanupSettings(100, Duration.ofHours(1)))) {
+        try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(
+                kind.open(dir, LayeredKeyedStateBackend.tableNames(List.of(RECENT))),
+                List.of(RECENT),
+                time,
+                new TtlCleanupSettings(100, Duration.ofHours(1)))) {
             state.setCurrentKey("u".getBytes(StandardCharsets.UTF_8));
             ListState<String> recent = state.listState(RECENT);
             for (int i = 0; i < 15; i++) {
@@ -73,7 +75,8 @@ class TtlListCapTest {
             });
             assertThat(state.store().committedTable("recent").get("u".getBytes(StandardCharsets.UTF_8)))
                     .as("the late element is gone from storage, not only hidden")
-                    .satisfies(stored -> assertThat(PlainListState.count(stored)).isEqualTo(10));
+                    .satisfies(
+                            stored -> assertThat(PlainListState.count(stored)).isEqualTo(10));
         }
     }
 }

@@ -1,29 +1,25 @@
 package io.loginstate.state.ttl;
 
-import io.loginstate.support.DaemonThreads;
-import io.loginstate.state.api.TtlMetrics;
-import io.loginstate.state.api.CleanupStrategy;
-import io.loginstate.state.api.EventTimeClock;
-import io.loginstate.state.api.StateVisibility;
-import io.loginstate.state.api.TimeCharacteristic;
-import io.loginstate.state.api.TtlConfig;
-import io.loginstate.state.api.UpdateType;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.loginstate.state.Backends;
 import io.loginstate.state.LayeredKeyedStateBackend;
-import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.KeyedStateStore;
 import io.loginstate.state.api.ListState;
 import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
+import io.loginstate.state.api.StateVisibility;
+import io.loginstate.state.api.TimeCharacteristic;
+import io.loginstate.state.api.TtlConfig;
+import io.loginstate.state.api.TtlMetrics;
+import io.loginstate.state.api.UpdateType;
 import io.loginstate.state.api.ValueState;
+import io.loginstate.state.store.ByteStore;
+import io.loginstate.support.DaemonThreads;
 import io.loginstate.testing.ManualClock;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.MethodSource;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +33,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * TTL semantics of value, list and map states over every update type, visibility, time
@@ -59,7 +58,8 @@ class TtlStateMatrixTest {
     private static final String D = "user-d";
 
     /** Read-view reads run here, as queries run on threads other than the processor's. */
-    private static final ExecutorService QUERY_THREAD = Executors.newSingleThreadExecutor(DaemonThreads.named("ttl-matrix-query-"));
+    private static final ExecutorService QUERY_THREAD =
+            Executors.newSingleThreadExecutor(DaemonThreads.named("ttl-matrix-query-"));
 
     @TempDir
     Path dir;
@@ -73,8 +73,8 @@ class TtlStateMatrixTest {
     // The matrix
 
     /** One combination of the matrix. */
-    record Case(Shape shape, UpdateType updateType, StateVisibility visibility, TimeCharacteristic time,
-                Backends backend) {
+    record Case(
+            Shape shape, UpdateType updateType, StateVisibility visibility, TimeCharacteristic time, Backends backend) {
 
         TtlConfig ttl() {
             return new TtlConfig(TTL, updateType, visibility, time);
@@ -139,16 +139,22 @@ class TtlStateMatrixTest {
 
             h.at(120);
             if (c.updatesOnRead()) {
-                assertThat(h.read(A)).as("the read at 50 moved the expiry to 150").isEqualTo("v1");
+                assertThat(h.read(A))
+                        .as("the read at 50 moved the expiry to 150")
+                        .isEqualTo("v1");
                 h.commit();
                 h.at(219);
-                assertThat(h.read(A)).as("the read at 120 moved the expiry to 220").isEqualTo("v1");
+                assertThat(h.read(A))
+                        .as("the read at 120 moved the expiry to 220")
+                        .isEqualTo("v1");
                 h.commit();
                 h.at(319);
             }
             assertExpiredRead(c, h, A, "v1");
             h.commit();
-            assertThat(h.storedEntries()).as("the expired entry was removed by the read").isZero();
+            assertThat(h.storedEntries())
+                    .as("the expired entry was removed by the read")
+                    .isZero();
             assertThat(h.statistics().removed(CleanupStrategy.ON_ACCESS)).isEqualTo(1);
         }
     }
@@ -164,7 +170,9 @@ class TtlStateMatrixTest {
             h.at(60).snapshotAndRestore();
 
             h.at(120);
-            assertThat(h.read(A)).as("stamped at 50 by the overwrite, so not expired at 120").isEqualTo("v2");
+            assertThat(h.read(A))
+                    .as("stamped at 50 by the overwrite, so not expired at 120")
+                    .isEqualTo("v2");
             h.commit();
             long expiresAt = c.updatesOnRead() ? 220 : 150;
             h.at(expiresAt - 1);
@@ -190,7 +198,9 @@ class TtlStateMatrixTest {
             h.commit();
             assertThat(h.statistics().removed(CleanupStrategy.INCREMENTAL)).isEqualTo(1);
             assertThat(h.storedEntries()).as("only B is left").isEqualTo(1);
-            assertThat(h.read(A)).as("cleaned up, so not returned whatever the visibility").isNull();
+            assertThat(h.read(A))
+                    .as("cleaned up, so not returned whatever the visibility")
+                    .isNull();
             assertThat(h.read(B)).isEqualTo("b");
             assertThat(h.statistics().removed(CleanupStrategy.ON_ACCESS)).isZero();
         }
@@ -212,7 +222,9 @@ class TtlStateMatrixTest {
 
             h.at(120);
             assertThat(h.storedEntries()).as("the snapshot holds B only").isEqualTo(1);
-            assertThat(h.read(A)).as("drained by the snapshot, so not returned whatever the visibility").isNull();
+            assertThat(h.read(A))
+                    .as("drained by the snapshot, so not returned whatever the visibility")
+                    .isNull();
             assertThat(h.read(B)).isEqualTo("b");
             assertThat(h.statistics().removed(CleanupStrategy.ON_ACCESS)).isZero();
         }
@@ -232,7 +244,9 @@ class TtlStateMatrixTest {
             assertThat(h.viewRead(A)).isEqualTo("v1");
             h.at(100);
             String expected = c.returnsExpired() ? "v1" : null;
-            assertThat(h.viewRead(A)).as("stamp 0: the view read at 50 did not refresh it").isEqualTo(expected);
+            assertThat(h.viewRead(A))
+                    .as("stamp 0: the view read at 50 did not refresh it")
+                    .isEqualTo(expected);
             assertThat(h.viewRead(A)).as("the view removes nothing").isEqualTo(expected);
             assertThat(h.storedEntries()).as("the view removes nothing").isEqualTo(1);
 
@@ -257,7 +271,8 @@ class TtlStateMatrixTest {
             h.write(A, "v2");
             assertThat(h.read(A)).isEqualTo("v2");
             h.keyed().abort();
-            assertThat(h.keyed().time().maxEventTimestamp()).as("event time rewound to what is committed")
+            assertThat(h.keyed().time().maxEventTimestamp())
+                    .as("event time rewound to what is committed")
                     .isEqualTo(committedEventTime);
 
             h.at(20);
@@ -300,7 +315,9 @@ class TtlStateMatrixTest {
 
             h.at(150);
             if (c.updatesOnRead()) {
-                assertThat(h.read(A)).as("the read at 100 moved the expiry to 200").isEqualTo("b");
+                assertThat(h.read(A))
+                        .as("the read at 100 moved the expiry to 200")
+                        .isEqualTo("b");
             } else {
                 assertExpiredRead(c, h, A, "b");
                 h.commit();
@@ -349,9 +366,12 @@ class TtlStateMatrixTest {
             assertThat(h.storedEntries()).isEqualTo(2);
 
             h.at(100);
-            assertThat(h.viewEntries(A)).isEqualTo(c.returnsExpired() ? Map.of("k1", "v1", "k2", "v2") : Map.of("k2", "v2"));
+            assertThat(h.viewEntries(A))
+                    .isEqualTo(c.returnsExpired() ? Map.of("k1", "v1", "k2", "v2") : Map.of("k2", "v2"));
             if (c.returnsExpired()) {
-                assertThat(h.get(A, "k1")).as("the expired entry is returned once").isEqualTo("v1");
+                assertThat(h.get(A, "k1"))
+                        .as("the expired entry is returned once")
+                        .isEqualTo("v1");
             }
             assertThat(h.get(A, "k1")).isNull();
             assertThat(h.get(A, "k2")).isEqualTo("v2");
@@ -361,7 +381,9 @@ class TtlStateMatrixTest {
 
             h.at(150);
             if (c.updatesOnRead()) {
-                assertThat(h.get(A, "k2")).as("the reads at 100 moved the expiry to 200").isEqualTo("v2");
+                assertThat(h.get(A, "k2"))
+                        .as("the reads at 100 moved the expiry to 200")
+                        .isEqualTo("v2");
             } else {
                 assertThat(h.entries(A)).isEqualTo(c.returnsExpired() ? Map.of("k2", "v2") : Map.of());
                 assertThat(h.entries(A)).isEmpty();
@@ -386,7 +408,9 @@ class TtlStateMatrixTest {
 
             // A late record: below the restored watermark by more than the TTL.
             h.at(30).write(C, "late");
-            assertThat(h.read(C)).as("already expired by the restored watermark").isNull();
+            assertThat(h.read(C))
+                    .as("already expired by the restored watermark")
+                    .isNull();
             h.at(60).write(D, "d");
             assertThat(h.read(D)).isEqualTo("d");
             h.commit();
@@ -421,14 +445,18 @@ class TtlStateMatrixTest {
             h.at(1099);
             assertThat(h.read(A)).isEqualTo("a");
             h.at(1100);
-            assertThat(h.read(A)).as("expired one TTL after TTL was switched on, not never").isNull();
+            assertThat(h.read(A))
+                    .as("expired one TTL after TTL was switched on, not never")
+                    .isNull();
             assertThat(h.read(B)).isEqualTo("b");
             h.commit();
 
             // TTL switched off: everything stored is visible again, stamped values included.
             h.at(1100).restoreFrom(h.snapshot(), plain);
             h.at(5000);
-            assertThat(h.read(B)).as("stamped at 1050, long past its TTL, but TTL is off").isEqualTo("b");
+            assertThat(h.read(B))
+                    .as("stamped at 1050, long past its TTL, but TTL is off")
+                    .isEqualTo("b");
             assertThat(h.keyed().cleanupIncrementally()).isZero();
             h.write(C, "c");
             h.commit();
@@ -466,7 +494,8 @@ class TtlStateMatrixTest {
      */
     private static void assertExpiredRead(Case c, Harness h, String key, String expiredValue) {
         if (c.returnsExpired()) {
-            assertThat(h.read(key)).as("expired, not yet cleaned up: returned by the read that removes it")
+            assertThat(h.read(key))
+                    .as("expired, not yet cleaned up: returned by the read that removes it")
                     .isEqualTo(expiredValue);
         }
         assertThat(h.read(key)).as("expired").isNull();
@@ -519,7 +548,8 @@ class TtlStateMatrixTest {
      * expires anything. A restored service starts from the watermark stored with the state.
      */
     static final class EventTime implements TimeDriver {
-        private final ManualClock wallClock = new ManualClock(BASE - Duration.ofDays(365).toMillis());
+        private final ManualClock wallClock =
+                new ManualClock(BASE - Duration.ofDays(365).toMillis());
         private EventTimeClock current;
 
         @Override
@@ -593,7 +623,8 @@ class TtlStateMatrixTest {
         MAP {
             @Override
             StateDescriptor<?> descriptor(TtlConfig ttl) {
-                return StateDescriptor.map(STATE, Serializers.STRING, Serializers.STRING).withTtl(ttl);
+                return StateDescriptor.map(STATE, Serializers.STRING, Serializers.STRING)
+                        .withTtl(ttl);
             }
 
             @Override
@@ -730,7 +761,10 @@ class TtlStateMatrixTest {
 
         /** Committed entries of the state's table (list: one per key; map: one per map entry). */
         int storedEntries() {
-            return keyed.store().committedTable(descriptor.name()).scan(new byte[0], null, 1000).size();
+            return keyed.store()
+                    .committedTable(descriptor.name())
+                    .scan(new byte[0], null, 1000)
+                    .size();
         }
 
         /** Commits, then snapshots into a new directory. */
@@ -748,7 +782,9 @@ class TtlStateMatrixTest {
             descriptor = newDescriptor;
             keyed = open(backendKind.restore(snapshot, dir.resolve("restored-" + snapshots), tables()));
             assertThat(keyed.position()).as("restored position").hasValue(position);
-            assertThat(keyed.time().maxEventTimestamp()).as("restored event time").isEqualTo(maxEventTimestamp);
+            assertThat(keyed.time().maxEventTimestamp())
+                    .as("restored event time")
+                    .isEqualTo(maxEventTimestamp);
         }
 
         void snapshotAndRestore() {
