@@ -22,30 +22,17 @@ import org.jboss.logging.Logger;
  * Opens an assigned partition: claims it in the object store for the owner epoch, restores its
  * local state directory from the latest checkpoint unless the local state is as new, opens the
  * state stack over RocksDB, and makes the partition's checkpointer and application handler.
+ * {@code checkpoints} is null when checkpoints are off.
  */
-final class PartitionAssembly implements PartitionOpener {
+record PartitionAssembly(
+        Path stateDir,
+        KeyedStateBackendBuilder states,
+        RocksDBSharedResources rocksResources,
+        PartitionStateHandlerFactory application,
+        CheckpointService checkpoints)
+        implements PartitionOpener {
 
     private static final Logger LOG = Logger.getLogger(PartitionAssembly.class);
-
-    private final Path stateDir;
-    private final KeyedStateBackendBuilder states;
-    private final RocksDBSharedResources rocksResources;
-    private final PartitionStateHandlerFactory application;
-    /** Null when checkpoints are off. */
-    private final CheckpointService checkpoints;
-
-    PartitionAssembly(
-            Path stateDir,
-            KeyedStateBackendBuilder states,
-            RocksDBSharedResources rocksResources,
-            PartitionStateHandlerFactory application,
-            CheckpointService checkpoints) {
-        this.stateDir = stateDir;
-        this.states = states;
-        this.rocksResources = rocksResources;
-        this.application = application;
-        this.checkpoints = checkpoints;
-    }
 
     @Override
     public Opened open(TopicPartition partition, long epoch) {

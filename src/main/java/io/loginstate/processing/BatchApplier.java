@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Applies one batch and commits it: records below the stored position (redelivered after a seek
@@ -13,6 +14,8 @@ import org.apache.kafka.common.TopicPartition;
  * in one atomic write. A batch that is not committed leaves no trace in the state.
  */
 final class BatchApplier {
+
+    private static final Logger LOG = Logger.getLogger(BatchApplier.class);
 
     /** How a batch ended. */
     enum Result {
@@ -67,6 +70,9 @@ final class BatchApplier {
             state.commit(last + 1);
         } catch (AbandonedBatchException e) {
             state.abort();
+            LOG.warnf(
+                    "Partition %s: batch %d..%d not committed (%s); it will be processed again",
+                    partition, first, last, e.getMessage());
             return new Applied(Result.ABANDONED, first, last, 0, e);
         } catch (RuntimeException | Error e) {
             abortQuietly(e);

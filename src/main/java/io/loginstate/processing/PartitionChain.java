@@ -3,6 +3,7 @@ package io.loginstate.processing;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Runs one partition's tasks strictly one after another on a shared pool: each task is chained
@@ -42,5 +43,24 @@ final class PartitionChain {
 
     int maxQueuedBatches() {
         return maxQueuedBatches;
+    }
+
+    /** A task the chain holds at most once at a time (a checkpoint, maintenance): asking again while queued does nothing. */
+    static final class OnceQueued {
+        private final AtomicBoolean queued = new AtomicBoolean();
+        private final Runnable task;
+
+        OnceQueued(Runnable task) {
+            this.task = task;
+        }
+
+        void queueOn(PartitionChain chain) {
+            if (queued.compareAndSet(false, true)) {
+                chain.append(() -> {
+                    queued.set(false);
+                    task.run();
+                });
+            }
+        }
     }
 }

@@ -3,7 +3,6 @@ package io.loginstate.processing;
 import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.KeyedStateStore;
-import io.loginstate.state.api.TtlMetrics;
 import io.loginstate.support.Futures;
 import java.time.Duration;
 import java.util.List;
@@ -43,8 +42,8 @@ public final class PartitionProcessor {
     private volatile Throwable failure;
     private volatile long nextOffset;
     private volatile long appliedRecords;
-    private volatile boolean maintenanceQueued;
-    private volatile boolean checkpointQueued;
+    private final PartitionChain.OnceQueued checkpoint = new PartitionChain.OnceQueued(this::checkpoint);
+    private final PartitionChain.OnceQueued maintenance = new PartitionChain.OnceQueued(this::maintain);
     private CompletableFuture<Void> closed;
 
     /** The parts every processor of the instance shares. */
@@ -70,7 +69,7 @@ public final class PartitionProcessor {
         this.chain = new PartitionChain(shared.executor(), shared.maxQueuedBatches());
         this.gate = new BackPressureGate(
                 checkpointer, shared.maxUnuploadedRecords(), shared.maxQueuedBatches(), nextOffset);
-        this.meters = shared.metrics().forPartition(partition, this);
+        this.meters = shared.metrics().forPartition(partition, this, state);
         this.applier = new BatchApplier(
                 partition,
                 state,
@@ -100,21 +99,6 @@ public final class PartitionProcessor {
     public OptionalLong nextOffset() {
         long next = nextOffset;
         return next < 0 ? OptionalLong.empty() : OptionalLong.of(next);
-    }
-
-    /** Counters and gauges of TTL cleanup; safe from any thread. */
-    public TtlMetrics ttlMetrics() {
-        return state.ttlMetrics();
-    }
-
-    /** Age of the oldest expired entry whose bytes may still be in a local file, in ms. */
-    public long oldestUnpurgedExpiredAgeMillis() {
-        return state.oldestUnpurgedExpiredAgeMillis();
-    }
-
-    /** The partition's event-time watermark, or {@link Long#MIN_VALUE} before the first event. */
-    public long watermark() {
-        return state.time().watermark();
     }
 
     /** Records applied since this processor was opened. */
@@ -183,15 +167,7 @@ public final class PartitionProcessor {
                     trigger.stateChanged();
                 }
             }
-            case ABANDONED -> {
-                moveTo(PartitionLifecycle.ABANDONED);
-                LOG.warnf(
-                        "Partition %s: batch %d..%d not committed (%s); it will be processed again",
-                        partition,
-                        applied.firstOffset(),
-                        applied.lastOffset(),
-                        applied.problem().getMessage());
-            }
+            case ABANDONED -> moveTo(PartitionLifecycle.ABANDONED);
             case FAILED ->
                 fail(applied.problem(), "failed on batch " + applied.firstOffset() + ".." + applied.lastOffset());
         }
@@ -215,15 +191,12 @@ public final class PartitionProcessor {
      * (see {@link CheckpointTrigger} for when it is skipped).
      */
     public synchronized void requestCheckpoint() {
-        if (checkpointer == null || lifecycle != PartitionLifecycle.OPEN || checkpointQueued || checkpointer.busy()) {
-            return;
+        if (checkpointer != null && lifecycle == PartitionLifecycle.OPEN && !checkpointer.busy()) {
+            checkpoint.queueOn(chain);
         }
-        checkpointQueued = true;
-        chain.append(this::checkpoint);
     }
 
     private void checkpoint() {
-        checkpointQueued = false;
         if (lifecycle.applies()) {
             trigger.checkpoint(false, state::snapshotConcurrently);
         }
@@ -251,15 +224,12 @@ public final class PartitionProcessor {
      * the queued batches, unless some is queued already.
      */
     public synchronized void scheduleMaintenance() {
-        if (lifecycle != PartitionLifecycle.OPEN || maintenanceQueued) {
-            return;
+        if (lifecycle == PartitionLifecycle.OPEN) {
+            maintenance.queueOn(chain);
         }
-        maintenanceQueued = true;
-        chain.append(this::maintain);
     }
 
     private void maintain() {
-        maintenanceQueued = false;
         if (lifecycle != PartitionLifecycle.OPEN) {
             return;
         }

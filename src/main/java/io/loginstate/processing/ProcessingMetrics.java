@@ -1,6 +1,7 @@
 package io.loginstate.processing;
 
 import io.loginstate.state.api.CleanupStrategy;
+import io.loginstate.state.api.KeyedStateBackend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -23,8 +24,8 @@ public final class ProcessingMetrics {
         this.registry = registry;
     }
 
-    PartitionMeters forPartition(TopicPartition partition, PartitionProcessor processor) {
-        return new PartitionMeters(partition, processor);
+    PartitionMeters forPartition(TopicPartition partition, PartitionProcessor processor, KeyedStateBackend state) {
+        return new PartitionMeters(partition, processor, state);
     }
 
     /** Counted once per batch, never per record. */
@@ -37,7 +38,7 @@ public final class ProcessingMetrics {
         private final Map<String, Counter> dropped = new HashMap<>();
         private final String partitionTag;
 
-        private PartitionMeters(TopicPartition partition, PartitionProcessor processor) {
+        private PartitionMeters(TopicPartition partition, PartitionProcessor processor, KeyedStateBackend state) {
             this.partitionTag = Integer.toString(partition.partition());
             this.applied = register(Counter.builder("login_state.records.applied")
                     .description("Records applied to state")
@@ -58,31 +59,29 @@ public final class ProcessingMetrics {
             for (CleanupStrategy strategy : CleanupStrategy.values()) {
                 register(FunctionCounter.builder(
                                 "login_state.ttl.expired_removed",
-                                processor,
-                                p -> p.ttlMetrics().removed(strategy))
+                                state,
+                                s -> s.ttlMetrics().removed(strategy))
                         .description("Expired state entries removed, by how they were found")
                         .tag("partition", partitionTag)
                         .tag("strategy", strategy.tag())
                         .register(registry));
             }
             register(FunctionCounter.builder(
-                            "login_state.ttl.purges",
-                            processor,
-                            p -> p.ttlMetrics().purges())
+                            "login_state.ttl.purges", state, s -> s.ttlMetrics().purges())
                     .description("Targeted compactions run to enforce the physical-deletion deadline")
                     .tag("partition", partitionTag)
                     .register(registry));
             register(Gauge.builder(
                             "login_state.ttl.entries_waiting",
-                            processor,
-                            p -> p.ttlMetrics().waitingEntries())
+                            state,
+                            s -> s.ttlMetrics().waitingEntries())
                     .description("Expired entries not yet removed (counted up to 100000)")
                     .tag("partition", partitionTag)
                     .register(registry));
             register(Gauge.builder(
                             "login_state.ttl.oldest_unpurged_expired_age",
-                            processor,
-                            p -> p.oldestUnpurgedExpiredAgeMillis() / 1000.0)
+                            state,
+                            s -> s.oldestUnpurgedExpiredAgeMillis() / 1000.0)
                     .description("Seconds since the oldest expired entry still present in a local file expired; "
                             + "stays below max-deletion-delay")
                     .baseUnit("seconds")
@@ -90,8 +89,10 @@ public final class ProcessingMetrics {
                     .register(registry));
             register(Gauge.builder(
                             "login_state.event_time.watermark",
-                            processor,
-                            p -> p.watermark() == Long.MIN_VALUE ? Double.NaN : p.watermark())
+                            state,
+                            s -> s.time().watermark() == Long.MIN_VALUE
+                                    ? Double.NaN
+                                    : s.time().watermark())
                     .description("Event-time watermark of the partition, epoch milliseconds")
                     .tag("partition", partitionTag)
                     .register(registry));

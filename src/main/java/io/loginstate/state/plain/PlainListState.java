@@ -7,24 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A list per key, stored as one value: {@code (length:int32, element)*}. */
-public final class PlainListState<E> implements ListState<E> {
-
-    private final ByteTable table;
-    private final KeyContext keys;
-    private final StateSerializer<E> serializer;
+public final class PlainListState<E> extends PlainState<E> implements ListState<E> {
 
     public PlainListState(ByteTable table, KeyContext keys, StateSerializer<E> serializer) {
-        this.table = table;
-        this.keys = keys;
-        this.serializer = serializer;
-    }
-
-    public ByteTable table() {
-        return table;
-    }
-
-    public byte[] entryKey() {
-        return keys.currentKey();
+        super(table, keys, serializer);
     }
 
     @Override

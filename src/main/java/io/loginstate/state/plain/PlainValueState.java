@@ -5,24 +5,10 @@ import io.loginstate.state.api.ValueState;
 import io.loginstate.state.store.ByteTable;
 
 /** A value per key in one table; the stored bytes are whatever the serializer writes. */
-public final class PlainValueState<E> implements ValueState<E> {
-
-    private final ByteTable table;
-    private final KeyContext keys;
-    private final StateSerializer<E> serializer;
+public final class PlainValueState<E> extends PlainState<E> implements ValueState<E> {
 
     public PlainValueState(ByteTable table, KeyContext keys, StateSerializer<E> serializer) {
-        this.table = table;
-        this.keys = keys;
-        this.serializer = serializer;
-    }
-
-    public ByteTable table() {
-        return table;
-    }
-
-    public byte[] entryKey() {
-        return keys.currentKey();
+        super(table, keys, serializer);
     }
 
     @Override

@@ -33,15 +33,15 @@ abstract class AbstractTtlState {
     final long granularity;
     final byte[] indexPrefix;
 
-    AbstractTtlState(String stateName, TtlConfig config, TtlContext context, boolean readOnly, long fallbackStamp) {
-        this.stateName = stateName;
-        this.config = config;
-        this.context = context;
+    AbstractTtlState(TtlStateSpec spec) {
+        this.stateName = spec.stateName();
+        this.config = spec.config();
+        this.context = spec.context();
         this.ttlMillis = config.ttlMillis();
         this.updateOnRead = config.updateType() == UpdateType.ON_READ_AND_WRITE;
         this.returnExpired = config.visibility() == StateVisibility.RETURN_EXPIRED_IF_NOT_CLEANED_UP;
-        this.readOnly = readOnly;
-        this.fallbackStamp = fallbackStamp;
+        this.readOnly = spec.readOnly();
+        this.fallbackStamp = spec.fallbackStamp();
         this.granularity = context.granularity(ttlMillis);
         this.indexPrefix = ExpiryIndex.prefix(stateName);
     }

@@ -2,7 +2,6 @@ package io.loginstate.state.ttl;
 
 import io.loginstate.state.api.CleanupStrategy;
 import io.loginstate.state.api.ListState;
-import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.plain.PlainListState;
 import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.store.ByteTable;
@@ -14,14 +13,8 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
 
     private final PlainListState<TtlValue<T>> inner;
 
-    TtlListState(
-            String stateName,
-            TtlConfig config,
-            TtlContext context,
-            boolean readOnly,
-            long fallbackStamp,
-            PlainListState<TtlValue<T>> inner) {
-        super(stateName, config, context, readOnly, fallbackStamp);
+    TtlListState(TtlStateSpec spec, PlainListState<TtlValue<T>> inner) {
+        super(spec);
         this.inner = inner;
     }
 

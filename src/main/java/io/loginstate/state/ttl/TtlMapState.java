@@ -2,7 +2,6 @@ package io.loginstate.state.ttl;
 
 import io.loginstate.state.api.CleanupStrategy;
 import io.loginstate.state.api.MapState;
-import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.plain.PlainMapState;
 import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.store.ByteTable;
@@ -19,14 +18,8 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
     private long memoGeneration;
     private TtlValue<V> memo;
 
-    TtlMapState(
-            String stateName,
-            TtlConfig config,
-            TtlContext context,
-            boolean readOnly,
-            long fallbackStamp,
-            PlainMapState<K, TtlValue<V>> inner) {
-        super(stateName, config, context, readOnly, fallbackStamp);
+    TtlMapState(TtlStateSpec spec, PlainMapState<K, TtlValue<V>> inner) {
+        super(spec);
         this.inner = inner;
     }
 

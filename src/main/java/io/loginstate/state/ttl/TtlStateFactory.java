@@ -2,7 +2,6 @@ package io.loginstate.state.ttl;
 
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.StateSerializer;
-import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.plain.KeyContext;
 import io.loginstate.state.plain.PlainFormatSerializer;
 import io.loginstate.state.plain.PlainListState;
@@ -50,23 +49,13 @@ public final class TtlStateFactory {
                 case MAP -> new PlainMapState(table, keys, descriptor.keySerializer(), plain);
             };
         }
-        TtlConfig config = descriptor.ttl().get();
         long fallback = enabledAt(descriptor, readOnly);
         StateSerializer stamped = new TtlValueSerializer(value, fallback);
-        String name = descriptor.name();
+        TtlStateSpec spec = new TtlStateSpec(descriptor.name(), descriptor.ttl().get(), context, readOnly, fallback);
         return switch (descriptor.kind()) {
-            case VALUE ->
-                new TtlValueState(name, config, context, readOnly, fallback, new PlainValueState(table, keys, stamped));
-            case LIST ->
-                new TtlListState(name, config, context, readOnly, fallback, new PlainListState(table, keys, stamped));
-            case MAP ->
-                new TtlMapState(
-                        name,
-                        config,
-                        context,
-                        readOnly,
-                        fallback,
-                        new PlainMapState(table, keys, descriptor.keySerializer(), stamped));
+            case VALUE -> new TtlValueState(spec, new PlainValueState(table, keys, stamped));
+            case LIST -> new TtlListState(spec, new PlainListState(table, keys, stamped));
+            case MAP -> new TtlMapState(spec, new PlainMapState(table, keys, descriptor.keySerializer(), stamped));
         };
     }
 

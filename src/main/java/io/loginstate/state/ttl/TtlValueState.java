@@ -1,7 +1,6 @@
 package io.loginstate.state.ttl;
 
 import io.loginstate.state.api.CleanupStrategy;
-import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.api.ValueState;
 import io.loginstate.state.plain.PlainValueState;
 import io.loginstate.state.store.ByteTable;
@@ -15,14 +14,8 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
     private long memoGeneration;
     private TtlValue<T> memo;
 
-    TtlValueState(
-            String stateName,
-            TtlConfig config,
-            TtlContext context,
-            boolean readOnly,
-            long fallbackStamp,
-            PlainValueState<TtlValue<T>> inner) {
-        super(stateName, config, context, readOnly, fallbackStamp);
+    TtlValueState(TtlStateSpec spec, PlainValueState<TtlValue<T>> inner) {
+        super(spec);
         this.inner = inner;
     }
 
