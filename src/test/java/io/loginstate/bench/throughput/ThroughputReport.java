@@ -155,7 +155,7 @@ final class ThroughputReport {
     private void failures(StringBuilder text) {
         services.forEach((label, result) -> {
             if (!result.verification().passed()) {
-                text.append("\nFAILED: ").append(titles.get(label)).append(": ").append(result.verification().summary()).append('\n');
+                text.append('\n').append(titles.get(label)).append(": state check ").append(result.verification().summary()).append('\n');
                 result.verification().mismatches().forEach(m -> text.append("  ").append(m).append('\n'));
             }
         });
