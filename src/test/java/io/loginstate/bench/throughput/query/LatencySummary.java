@@ -31,7 +31,9 @@ public record LatencySummary(int scheduled, int answered, int ok, int notFound, 
         return String.format(Locale.ROOT, "%,d requests due over %.1f s (%,.0f/s offered), %,d answered in %.1f s (%,.0f/s): "
                         + "%,d 200, %,d 404, %,d failed; latency p50 %s, p99 %s, p99.9 %s, max %s",
                 scheduled, spanNanos / 1e9, offeredRate(), answered, answerSpanNanos / 1e9, answeredRate(), ok, notFound, failed,
-                millis(p50), millis(p99), millis(p999), millis(max));
+                millis(p50), millis(p99), millis(p999), millis(max))
+                + (answered < scheduled ? String.format(Locale.ROOT, " (%,d still unanswered when the drain ended: the latencies "
+                + "are lower bounds)", scheduled - answered) : "");
     }
 
     public static String millis(long nanos) {
