@@ -76,6 +76,7 @@ public final class ThroughputBenchmark {
         LoginOracle oracle = produce();
         report.rawBefore(ConsumerPerformanceRun.run(bootstrap, TOPIC, settings.events()));
         if (settings.runs(ThroughputSettings.CEILING)) {
+            SmallRyeCeiling.handlerMismatch().ifPresent(report::note);
             report.ceiling(SmallRyeCeiling.measure(bootstrap, settings.events(), settings.jvmOptions(), work,
                     out.resolve("throughput-ceiling.log"), settings.timeout()));
         }

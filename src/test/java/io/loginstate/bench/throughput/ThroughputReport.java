@@ -25,6 +25,7 @@ final class ThroughputReport {
     private final ThroughputSettings settings;
     private final Map<String, ServiceResult> services = new LinkedHashMap<>();
     private final Map<String, String> titles = new LinkedHashMap<>();
+    private final List<String> notes = new ArrayList<>();
     private ConsumerPerformanceRun rawBefore;
     private ConsumerPerformanceRun rawAfter;
     private CeilingResult ceiling;
@@ -51,6 +52,11 @@ final class ThroughputReport {
         titles.put(result.label(), title);
     }
 
+    /** A remark printed with the summary, e.g. why a figure must be read with care. */
+    void note(String note) {
+        notes.add(note);
+    }
+
     void bound(MemoryBound memoryBound) {
         bound = memoryBound;
     }
@@ -74,6 +80,7 @@ final class ThroughputReport {
         memoryBound(text);
         aims(text);
         failures(text);
+        notes.forEach(note -> text.append("\nNOTE: ").append(note).append('\n'));
         text.append("\ncommand: ").append(commandLine).append('\n');
         text.append("parameters: ").append(settings.describe()).append('\n');
         System.out.print(text);

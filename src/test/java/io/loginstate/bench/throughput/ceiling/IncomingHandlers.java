@@ -5,14 +5,19 @@ import org.jboss.jandex.AnnotationTarget;
 import org.jboss.jandex.DotName;
 import org.jboss.jandex.Index;
 import org.jboss.jandex.Indexer;
+import org.jboss.jandex.MethodInfo;
+import org.jboss.jandex.Type;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -28,17 +33,41 @@ final class IncomingHandlers {
     }
 
     static List<String> declaringClasses(Path classes, String channel) {
+        TreeSet<String> handlers = new TreeSet<>();
+        methods(classes, channel).forEach(method -> handlers.add(method.declaringClass().name().toString()));
+        return List.copyOf(handlers);
+    }
+
+    /**
+     * What the handlers of the channel take and return, e.g.
+     * {@code (ConsumerRecords<byte[], byte[]>) -> CompletionStage<Void>}: the ceiling is only the
+     * service's consumption path if its handler has the service's shape.
+     */
+    static Set<String> shapes(Path classes, String channel) {
+        Set<String> shapes = new TreeSet<>();
+        for (MethodInfo method : methods(classes, channel)) {
+            shapes.add(method.parameterTypes().stream().map(IncomingHandlers::simple).collect(Collectors.joining(", ", "(", ")"))
+                    + " -> " + simple(method.returnType()));
+        }
+        return shapes;
+    }
+
+    private static List<MethodInfo> methods(Path classes, String channel) {
         if (!Files.isDirectory(classes)) {
             throw new IllegalStateException("No compiled classes at " + classes.toAbsolutePath());
         }
-        Index index = index(classes);
-        TreeSet<String> handlers = new TreeSet<>();
-        for (AnnotationInstance incoming : index.getAnnotations(INCOMING)) {
+        List<MethodInfo> methods = new ArrayList<>();
+        for (AnnotationInstance incoming : index(classes).getAnnotations(INCOMING)) {
             if (incoming.target().kind() == AnnotationTarget.Kind.METHOD && channel.equals(incoming.value().asString())) {
-                handlers.add(incoming.target().asMethod().declaringClass().name().toString());
+                methods.add(incoming.target().asMethod());
             }
         }
-        return List.copyOf(handlers);
+        return methods;
+    }
+
+    /** A type without package names: {@code java.lang.Void} is {@code Void}. */
+    private static String simple(Type type) {
+        return type.toString().replaceAll("\\b[a-z][a-z0-9_]*\\.", "");
     }
 
     private static Index index(Path classes) {

@@ -3,12 +3,15 @@ package io.loginstate.bench.throughput.ceiling;
 import io.loginstate.testing.TestFiles;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,6 +23,26 @@ import java.util.concurrent.TimeUnit;
 public final class SmallRyeCeiling {
 
     private SmallRyeCeiling() {
+    }
+
+    /**
+     * Empty if the counting handler takes and returns what the service's handlers of the channel
+     * do; otherwise why the ceiling is not the service's consumption path (the service's handler
+     * changed and {@link CountingLoginsConsumer} must follow).
+     */
+    public static Optional<String> handlerMismatch() {
+        Set<String> service = IncomingHandlers.shapes(Path.of(System.getProperty(CeilingProfile.APP_CLASSES, "target/classes")), "logins");
+        Set<String> counting = IncomingHandlers.shapes(testClasses(), "logins");
+        return service.equals(counting) ? Optional.empty() : Optional.of("The service's handlers of channel logins are " + service
+                + ", the counting handler " + counting + ": the SmallRye ceiling does not measure the service's consumption path.");
+    }
+
+    private static Path testClasses() {
+        try {
+            return Path.of(CountingLoginsConsumer.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Counts the whole topic of {@code events} records once, with a new consumer group. */
