@@ -33,6 +33,8 @@ public final class QueryLoad {
     private final URI base;
     private final Settings settings;
     private final int users;
+    /** Built before the start: its table of a million users takes a while, and no request may wait for it. */
+    private final ZipfSampler zipf;
     private final LatencyLog log;
     private final HttpClient http;
     private final LinkedBlockingQueue<Request> due = new LinkedBlockingQueue<>();
@@ -59,6 +61,7 @@ public final class QueryLoad {
         this.base = URI.create("http://127.0.0.1:" + port + "/users/");
         this.settings = settings;
         this.users = users;
+        this.zipf = new ZipfSampler(users, 1.0);
         this.log = new LatencyLog(settings.maxRequests());
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
         this.workers = Executors.newFixedThreadPool(settings.threads(), daemon("query-load-"));
@@ -88,12 +91,13 @@ public final class QueryLoad {
         }
         if (!workers.awaitTermination(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
             workers.shutdownNow();
+            // Interrupted senders give up their request at once: the summary must not race their last writes.
+            workers.awaitTermination(10, TimeUnit.SECONDS);
         }
         return log.summary(scheduled.get(), startNanos, lastDueNanos);
     }
 
     private void schedule() {
-        ZipfSampler zipf = new ZipfSampler(users, 1.0);
         SplittableRandom random = new SplittableRandom(2);
         long maxNanos = settings.maxDuration().toNanos();
         for (int i = 0; i < settings.maxRequests() && !stopping; i++) {
