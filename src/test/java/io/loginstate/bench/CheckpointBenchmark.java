@@ -166,7 +166,7 @@ public final class CheckpointBenchmark {
                     partitions,
                     seconds(System.nanoTime() - produceStart));
 
-            warmUpS3Proxy();
+            S3ProxyWarmUp.run(s3.settings(BUCKET), work);
             IngestRun off1 = runService(broker.bootstrapServers(), false);
             IngestRun on = runService(broker.bootstrapServers(), true);
             IngestRun off2 = runService(broker.bootstrapServers(), false);
@@ -313,36 +313,6 @@ public final class CheckpointBenchmark {
                         "The published counts in the metrics never matched the manifests seen; the byte figures mix checkpoints.");
             }
         }
-    }
-
-    /**
-     * S3Proxy runs in this JVM: its request path is compiled before the measured runs, as a remote
-     * store's would be, so the checkpointed run does not pay for its warm-up.
-     */
-    private void warmUpS3Proxy() throws IOException {
-        long start = System.nanoTime();
-        Path file = work.resolve("warm-up.bin");
-        byte[] bytes = new byte[1 << 20];
-        new SplittableRandom(3).nextBytes(bytes);
-        Files.write(file, bytes);
-        try (ObjectStore store = S3ObjectStore.create(
-                s3.settings(BUCKET).toBuilder().prefix("warm-up").build())) {
-            for (int i = 0; i < 100; i++) {
-                store.put("files/" + i, file);
-                store.putIfAbsent("small/" + i, ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8));
-                String version = store.getVersioned("small/" + i).orElseThrow().version();
-                store.replaceIfMatch("small/" + i, ("{\"m\":" + i + "}").getBytes(StandardCharsets.UTF_8), version);
-                store.download("files/" + i, work.resolve("warm-up.copy"));
-                store.list("files/");
-            }
-            for (ObjectInfo object : store.list("")) {
-                store.delete(object.key());
-            }
-        } finally {
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(work.resolve("warm-up.copy"));
-        }
-        System.out.printf(Locale.ROOT, "S3Proxy warmed up in %.1f s%n", seconds(System.nanoTime() - start));
     }
 
     /** CPU figures in µs per record applied while measured. */

@@ -3,6 +3,7 @@ package io.loginstate.bench;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -10,17 +11,40 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** The benchmarks' input: login events of Zipf-distributed users, the same for a given count and user number. */
-final class LoginEvents {
+/**
+ * The benchmarks' input: login events of Zipf-distributed users ({@code user-1} is the most
+ * frequent), 10% failures, one millisecond apart. For a given count and user number the sequence of
+ * users and outcomes is always the same, and so are the times on a given day: they start two days
+ * before the current UTC day, well inside the service's default 30-day TTL.
+ */
+public final class LoginEvents {
+
+    /** Sees every event as it is sent, e.g. to compute the state it must lead to. */
+    @FunctionalInterface
+    public interface Listener {
+        void sent(int user, long timestampMillis, boolean success);
+    }
 
     private LoginEvents() {}
 
+    /** The id of the user of a rank, as it appears in the record key and value. */
+    public static String userId(int user) {
+        return "user-" + user;
+    }
+
     /** Sends {@code events} login events to {@code topic}, keyed by user; returns the bytes of keys and values sent. */
-    static long produce(String bootstrap, String topic, long events, int users) {
+    public static long produce(String bootstrap, String topic, long events, int users) {
+        return produce(bootstrap, topic, events, users, (user, timestamp, success) -> {});
+    }
+
+    /** As {@link #produce(String, String, long, int)}, telling {@code listener} about every event. */
+    public static long produce(String bootstrap, String topic, long events, int users, Listener listener) {
         ZipfSampler zipf = new ZipfSampler(users, 1.0);
         SplittableRandom random = new SplittableRandom(1);
-        // Recent events, so none is past the service's default 30-day TTL.
-        long base = Instant.now().minus(Duration.ofDays(2)).toEpochMilli();
+        long base = Instant.now()
+                .truncatedTo(ChronoUnit.DAYS)
+                .minus(Duration.ofDays(2))
+                .toEpochMilli();
         long bytes = 0;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
                 Map.of(
@@ -37,16 +61,19 @@ final class LoginEvents {
                 new ByteArraySerializer(),
                 new ByteArraySerializer())) {
             for (long i = 0; i < events; i++) {
-                String user = "user-" + zipf.sample(random);
-                String outcome = random.nextInt(10) == 0 ? "FAILURE" : "SUCCESS";
-                String value = "{\"userId\":\"" + user + "\",\"timestamp\":\"" + Instant.ofEpochMilli(base + i)
+                int rank = zipf.sample(random);
+                String user = userId(rank);
+                boolean success = random.nextInt(10) != 0;
+                long timestamp = base + i;
+                String value = "{\"userId\":\"" + user + "\",\"timestamp\":\"" + Instant.ofEpochMilli(timestamp)
                         + "\",\"ip\":\"203.0.113." + (i & 0xff)
                         + "\",\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"outcome\":\""
-                        + outcome + "\"}";
+                        + (success ? "SUCCESS" : "FAILURE") + "\"}";
                 byte[] key = user.getBytes(StandardCharsets.UTF_8);
                 byte[] payload = value.getBytes(StandardCharsets.UTF_8);
                 bytes += key.length + payload.length;
                 producer.send(new ProducerRecord<>(topic, key, payload));
+                listener.sent(rank, timestamp, success);
             }
             producer.flush();
         }

@@ -4,8 +4,6 @@ import io.loginstate.embedded.EmbeddedKafkaBroker;
 import io.loginstate.support.Directories;
 import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceProcess;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,9 +48,11 @@ public final class PipelineBenchmark {
                     partitions,
                     seconds(System.nanoTime() - produceStart));
 
-            double rawBefore = rawConsumerRate(broker.bootstrapServers(), events);
+            double rawBefore = ConsumerPerformanceRun.run(broker.bootstrapServers(), TOPIC, events)
+                    .rate();
             double service = serviceRate(broker.bootstrapServers(), events, work.resolve("state"), profile, out);
-            double rawAfter = rawConsumerRate(broker.bootstrapServers(), events);
+            double rawAfter = ConsumerPerformanceRun.run(broker.bootstrapServers(), TOPIC, events)
+                    .rate();
             double raw = (rawBefore + rawAfter) / 2;
             System.out.println();
             System.out.printf(
@@ -66,41 +66,6 @@ public final class PipelineBenchmark {
         } finally {
             Directories.deleteRecursively(work);
         }
-    }
-
-    /** Kafka's ConsumerPerformance in its own JVM; its fetch-phase rate (group join excluded). */
-    private static double rawConsumerRate(String bootstrap, long events) throws IOException, InterruptedException {
-        List<String> command = List.of(
-                javaBin(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                "org.apache.kafka.tools.ConsumerPerformance",
-                "--bootstrap-server",
-                bootstrap,
-                "--topic",
-                TOPIC,
-                "--messages",
-                Long.toString(events),
-                "--group",
-                "raw-" + System.nanoTime(),
-                "--timeout",
-                "60000");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        process.waitFor();
-        String last = null;
-        for (String line : output.split("\n")) {
-            if (!line.isBlank() && Character.isDigit(line.trim().charAt(0))) {
-                last = line;
-            }
-        }
-        if (last == null) {
-            throw new IllegalStateException("ConsumerPerformance printed no result:\n" + output);
-        }
-        String[] fields = last.split(",");
-        double rate = Double.parseDouble(fields[fields.length - 1].trim());
-        System.out.printf(Locale.ROOT, "ConsumerPerformance: %s%n", last.trim());
-        return rate;
     }
 
     /** The packaged service from a fresh state directory; rate from first to last applied record. */
@@ -173,10 +138,6 @@ public final class PipelineBenchmark {
                 applySeconds * 1e6 / records,
                 applySeconds,
                 wallSeconds);
-    }
-
-    private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private static double seconds(long nanos) {

@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /** Draws ranks 1..n with probability proportional to 1/rank^s, by binary search over the CDF. */
-final class ZipfSampler {
+public final class ZipfSampler {
 
     private final double[] cdf;
 
-    ZipfSampler(int n, double s) {
+    public ZipfSampler(int n, double s) {
         cdf = new double[n];
         double sum = 0;
         for (int rank = 1; rank <= n; rank++) {
@@ -20,7 +20,7 @@ final class ZipfSampler {
         }
     }
 
-    int sample(SplittableRandom random) {
+    public int sample(SplittableRandom random) {
         int index = Arrays.binarySearch(cdf, random.nextDouble());
         return (index >= 0 ? index : -index - 1) + 1;
     }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -78,6 +79,21 @@ public record PrometheusScrape(List<Sample> samples) {
 
     public double sum(String name) {
         return sum(name, Map.of());
+    }
+
+    /** Sum over the samples of {@code name} with these labels (NaN ones left out); empty if there is none. */
+    public OptionalDouble total(String name, Map<String, String> labels) {
+        List<Double> values =
+                values(name, labels).stream().filter(v -> !Double.isNaN(v)).toList();
+        return values.isEmpty()
+                ? OptionalDouble.empty()
+                : OptionalDouble.of(
+                        values.stream().mapToDouble(Double::doubleValue).sum());
+    }
+
+    /** How many samples {@code name} has (several: the metric is broken down by labels). */
+    public int count(String name) {
+        return values(name, Map.of()).size();
     }
 
     /** The one sample's value, or NaN if there is not exactly one. */

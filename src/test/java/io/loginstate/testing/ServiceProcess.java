@@ -67,6 +67,11 @@ public final class ServiceProcess implements AutoCloseable {
         return httpPort;
     }
 
+    /** Operating-system id of the service's JVM, e.g. to read its memory from {@code /proc}. */
+    public long pid() {
+        return process.pid();
+    }
+
     public Path log() {
         return log;
     }

@@ -1,0 +1,37 @@
+package io.loginstate.bench.throughput.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** Latencies are measured from each request's due time, and percentiles are exact. */
+class LatencyLogTest {
+
+    @Test
+    void percentilesAreNearestRankOverTheAnsweredRequests() {
+        LatencyLog log = new LatencyLog(200);
+        long start = System.nanoTime();
+        for (int i = 0; i < 100; i++) {
+            // Due i ms ago: its latency is at least i ms, whatever the time of recording.
+            log.record(i, i % 10 == 0 ? 404 : 200, System.nanoTime() - i * 1_000_000L);
+        }
+
+        LatencySummary summary = log.summary(150, start, start);
+
+        assertThat(summary.scheduled()).isEqualTo(150);
+        assertThat(summary.answered()).isEqualTo(100);
+        assertThat(summary.ok()).isEqualTo(90);
+        assertThat(summary.notFound()).isEqualTo(10);
+        assertThat(summary.p50()).isBetween(49_000_000L, 60_000_000L);
+        assertThat(summary.p99()).isBetween(98_000_000L, summary.max());
+        assertThat(summary.max()).isGreaterThanOrEqualTo(99_000_000L);
+    }
+
+    @Test
+    void nothingAnsweredHasNoLatencies() {
+        LatencySummary summary = new LatencyLog(10).summary(0, 0, 0);
+
+        assertThat(summary.p50()).isEqualTo(-1);
+        assertThat(LatencySummary.millis(summary.max())).isEqualTo("n/a");
+    }
+}
