@@ -73,7 +73,9 @@ final class ConfigValues {
                 processing.closeTimeout(),
                 config.ttl().cleanupInterval(),
                 checkpoints,
-                maxUnuploaded);
+                maxUnuploaded,
+                processing.commitMaxRecords(),
+                processing.commitInterval());
     }
 
     /** The constant of {@code type} named by a setting (case and '-' or '_' do not matter). */

@@ -88,7 +88,7 @@ public class ServiceComposition {
                 .clock(clock)
                 .eventTime(ttl.allowedLateness(), ttl.wallClockBackstop(), ttl.maxFutureSkew())
                 .cleanup(ConfigValues.cleanup(ttl))
-                .cacheEntries(config.processing().cacheEntriesPerPartition());
+                .cacheBytes(config.processing().cacheBytesPerPartition());
         if (config.checkpoint().enabled()) {
             checkpoints = new CheckpointService(
                     objectStore.get(),

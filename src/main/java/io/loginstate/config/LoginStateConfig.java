@@ -207,12 +207,26 @@ public interface LoginStateConfig {
         int maxQueuedBatches();
 
         /**
-         * Recently read state entries kept on the heap per partition, in front of RocksDB; 0 turns
-         * the read cache off. Writes reach RocksDB once per key per batch either way.
+         * Heap bytes per partition for recently used state entries in front of RocksDB (evicted by
+         * CLOCK); 0 keeps only the writes waiting for the next commit. Writes reach RocksDB once
+         * per key per commit either way.
          */
-        @WithName("cache-entries-per-partition")
-        @WithDefault("0")
-        int cacheEntriesPerPartition();
+        @WithName("cache-bytes-per-partition")
+        @WithDefault("67108864")
+        long cacheBytesPerPartition();
+
+        /**
+         * Longest time applied batches wait for their commit while more batches are queued; a
+         * partition with nothing queued commits at once.
+         */
+        @WithName("commit-interval")
+        @WithDefault("500ms")
+        Duration commitInterval();
+
+        /** Most records applied between two commits. */
+        @WithName("commit-max-records")
+        @WithDefault("50000")
+        long commitMaxRecords();
 
         /** Upper bound for closing a partition on revocation or shutdown. */
         @WithName("close-timeout")

@@ -15,7 +15,12 @@ final class IsoInstants {
     private IsoInstants() {}
 
     static long parseUtcMillis(String text) {
-        int length = text.length();
+        return parseUtcMillis(text.toCharArray(), 0, text.length());
+    }
+
+    /** As {@link #parseUtcMillis(String)}, for the characters {@code [offset, offset + length)} of {@code chars}. */
+    static long parseUtcMillis(char[] chars, int offset, int length) {
+        CharView text = new CharView(chars, offset);
         if (length < 20
                 || text.charAt(length - 1) != 'Z'
                 || text.charAt(4) != '-'
@@ -72,7 +77,7 @@ final class IsoInstants {
     }
 
     /** Digits at [from, from+count) as a number, or -1 if any is not a digit. */
-    private static int digits(String text, int from, int count) {
+    private static int digits(CharView text, int from, int count) {
         int value = 0;
         for (int i = from; i < from + count; i++) {
             char c = text.charAt(i);
@@ -96,5 +101,12 @@ final class IsoInstants {
         int dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
         int dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
         return era * 146_097L + dayOfEra - 719_468L;
+    }
+
+    /** Characters of an array from an offset, read by index as in a string. */
+    private record CharView(char[] chars, int offset) {
+        char charAt(int index) {
+            return chars[offset + index];
+        }
     }
 }

@@ -1,7 +1,8 @@
 package io.loginstate.login;
 
 /**
- * A parsed, valid login event. {@code timestamp} is in epoch milliseconds; {@code userAgent} is
- * null when the event has none.
+ * A parsed, valid login event (its user is the record key). {@code timestamp} is in epoch
+ * milliseconds; {@code device} is the hash of the user agent ({@link UserAgents#hash}), when
+ * {@code hasDevice}.
  */
-public record LoginEvent(String userId, long timestamp, boolean success, String userAgent) {}
+public record LoginEvent(long timestamp, boolean success, boolean hasDevice, long device) {}

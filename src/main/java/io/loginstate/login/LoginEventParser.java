@@ -36,10 +36,12 @@ public final class LoginEventParser {
             throw new InvalidEventException(
                     RejectReason.TOO_LARGE, "value has " + value.length + " bytes, the limit is " + maxValueBytes);
         }
-        String userId = null;
+        String userIdProblem = "userId is missing or blank";
+        boolean keyMatches = false;
         long timestamp = Long.MIN_VALUE;
         boolean success = true;
-        String userAgent = null;
+        boolean hasDevice = false;
+        long device = 0;
         try (JsonParser parser = JSON.createParser(value)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidEventException(RejectReason.NOT_JSON, "value is not a JSON object");
@@ -49,11 +51,27 @@ public final class LoginEventParser {
                 String field = parser.currentName();
                 JsonToken valueToken = parser.nextToken();
                 switch (field) {
-                    case "userId" ->
-                        userId = valueToken == JsonToken.VALUE_STRING ? parser.getText() : invalidUserId(valueToken);
+                    case "userId" -> {
+                        if (valueToken == JsonToken.VALUE_STRING) {
+                            char[] chars = parser.getTextCharacters();
+                            int offset = parser.getTextOffset();
+                            int length = parser.getTextLength();
+                            userIdProblem = UserIds.problem(chars, offset, length);
+                            keyMatches = key != null && keyEquals(key, chars, offset, length);
+                        } else {
+                            invalidUserId(valueToken);
+                            userIdProblem = "userId is missing or blank";
+                        }
+                    }
                     case "timestamp" -> timestamp = timestamp(parser, valueToken);
                     case "outcome" -> success = outcome(parser, valueToken);
-                    case "userAgent" -> userAgent = userAgent(parser, valueToken);
+                    case "userAgent" -> {
+                        hasDevice = userAgent(parser, valueToken);
+                        if (hasDevice) {
+                            device = UserAgents.hash(
+                                    parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
+                        }
+                    }
                     default -> parser.skipChildren();
                 }
             }
@@ -64,19 +82,18 @@ public final class LoginEventParser {
             throw new InvalidEventException(
                     RejectReason.NOT_JSON, "value is not valid JSON: " + firstLine(e.getMessage()));
         }
-        if (userId == null || userId.isBlank()) {
-            throw new InvalidEventException(RejectReason.MISSING_USER_ID, "userId is missing or blank");
-        }
-        String problem = UserIds.problem(userId);
-        if (problem != null) {
-            throw new InvalidEventException(RejectReason.INVALID_USER_ID, problem);
+        if (userIdProblem != null) {
+            throw new InvalidEventException(
+                    userIdProblem.startsWith("userId is missing")
+                            ? RejectReason.MISSING_USER_ID
+                            : RejectReason.INVALID_USER_ID,
+                    userIdProblem);
         }
         if (key == null) {
             throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record has no key; the key must be the userId");
         }
-        if (!keyEquals(key, userId)) {
-            throw new InvalidEventException(
-                    RejectReason.KEY_MISMATCH, "record key does not equal userId '" + userId + "'");
+        if (!keyMatches) {
+            throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record key does not equal the userId");
         }
         if (timestamp == Long.MIN_VALUE) {
             if (recordTimestamp < 0) {
@@ -85,16 +102,15 @@ public final class LoginEventParser {
             }
             timestamp = recordTimestamp;
         }
-        return new LoginEvent(userId, timestamp, success, userAgent);
+        return new LoginEvent(timestamp, success, hasDevice, device);
     }
 
     /** Key bytes equal the id's UTF-8 encoding; no allocation for ASCII ids. */
-    private static boolean keyEquals(byte[] key, String userId) {
-        int length = userId.length();
+    private static boolean keyEquals(byte[] key, char[] chars, int offset, int length) {
         if (key.length == length) {
             boolean ascii = true;
             for (int i = 0; i < length; i++) {
-                char c = userId.charAt(i);
+                char c = chars[offset + i];
                 if (c >= 0x80) {
                     ascii = false;
                     break;
@@ -107,14 +123,13 @@ public final class LoginEventParser {
                 return true;
             }
         }
-        return Arrays.equals(key, userId.getBytes(StandardCharsets.UTF_8));
+        return Arrays.equals(key, new String(chars, offset, length).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static String invalidUserId(JsonToken token) throws InvalidEventException {
-        if (token == JsonToken.VALUE_NULL) {
-            return null;
+    private static void invalidUserId(JsonToken token) throws InvalidEventException {
+        if (token != JsonToken.VALUE_NULL) {
+            throw new InvalidEventException(RejectReason.INVALID_USER_ID, "userId is not a string");
         }
-        throw new InvalidEventException(RejectReason.INVALID_USER_ID, "userId is not a string");
     }
 
     /** The timestamp field's value; {@code Long.MIN_VALUE} (never a valid time) for null. */
@@ -129,7 +144,7 @@ public final class LoginEventParser {
             }
             value = parser.getLongValue();
         } else if (token == JsonToken.VALUE_STRING) {
-            value = parseTimestamp(parser.getText());
+            value = parseTimestamp(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
         } else {
             throw new InvalidEventException(
                     RejectReason.INVALID_TIMESTAMP, "timestamp is neither a string nor an integer");
@@ -143,18 +158,29 @@ public final class LoginEventParser {
 
     /** ISO-8601 instant (with Z or an offset) or epoch milliseconds as digits. */
     static long parseTimestamp(String text) throws InvalidEventException {
-        if (!text.isEmpty() && isDigits(text)) {
-            try {
-                return Long.parseLong(text);
-            } catch (NumberFormatException e) {
-                throw new InvalidEventException(
-                        RejectReason.INVALID_TIMESTAMP, "timestamp '" + text + "' is out of range");
+        return parseTimestamp(text.toCharArray(), 0, text.length());
+    }
+
+    /** As {@link #parseTimestamp(String)}, for {@code [offset, offset + length)} of {@code chars}. */
+    static long parseTimestamp(char[] chars, int offset, int length) throws InvalidEventException {
+        if (length > 0 && isDigits(chars, offset, length)) {
+            long millis = 0;
+            for (int i = offset; i < offset + length; i++) {
+                int digit = chars[i] - '0';
+                if (millis > (Long.MAX_VALUE - digit) / 10) {
+                    throw new InvalidEventException(
+                            RejectReason.INVALID_TIMESTAMP,
+                            "timestamp '" + abbreviate(new String(chars, offset, length)) + "' is out of range");
+                }
+                millis = millis * 10 + digit;
             }
+            return millis;
         }
-        long fast = IsoInstants.parseUtcMillis(text);
+        long fast = IsoInstants.parseUtcMillis(chars, offset, length);
         if (fast != IsoInstants.NOT_HANDLED) {
             return fast;
         }
+        String text = new String(chars, offset, length);
         try {
             return Instant.parse(text).toEpochMilli();
         } catch (DateTimeParseException e) {
@@ -176,33 +202,50 @@ public final class LoginEventParser {
             return true;
         }
         if (token == JsonToken.VALUE_STRING) {
-            String text = parser.getText();
-            if ("SUCCESS".equalsIgnoreCase(text)) {
+            char[] chars = parser.getTextCharacters();
+            int offset = parser.getTextOffset();
+            int length = parser.getTextLength();
+            if (equalsIgnoreCase(chars, offset, length, "SUCCESS")) {
                 return true;
             }
-            if ("FAILURE".equalsIgnoreCase(text)) {
+            if (equalsIgnoreCase(chars, offset, length, "FAILURE")) {
                 return false;
             }
             throw new InvalidEventException(
-                    RejectReason.INVALID_OUTCOME, "outcome '" + abbreviate(text) + "' is neither SUCCESS nor FAILURE");
+                    RejectReason.INVALID_OUTCOME,
+                    "outcome '" + abbreviate(new String(chars, offset, length)) + "' is neither SUCCESS nor FAILURE");
         }
         throw new InvalidEventException(RejectReason.INVALID_OUTCOME, "outcome is not a string");
     }
 
-    private static String userAgent(JsonParser parser, JsonToken token) throws IOException, InvalidEventException {
+    /** As {@link String#equalsIgnoreCase}, against an upper-case {@code word}. */
+    private static boolean equalsIgnoreCase(char[] chars, int offset, int length, String word) {
+        if (length != word.length()) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = chars[offset + i];
+            if (c != word.charAt(i) && Character.toUpperCase(c) != word.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True if the field holds a user agent; a null user agent is none. */
+    private static boolean userAgent(JsonParser parser, JsonToken token) throws InvalidEventException {
         if (token == JsonToken.VALUE_NULL) {
-            return null;
+            return false;
         }
         if (token == JsonToken.VALUE_STRING) {
-            return parser.getText();
+            return true;
         }
         throw new InvalidEventException(RejectReason.INVALID_USER_AGENT, "userAgent is not a string");
     }
 
-    private static boolean isDigits(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c < '0' || c > '9') {
+    private static boolean isDigits(char[] chars, int offset, int length) {
+        for (int i = offset; i < offset + length; i++) {
+            if (chars[i] < '0' || chars[i] > '9') {
                 return false;
             }
         }

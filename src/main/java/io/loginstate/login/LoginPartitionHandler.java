@@ -82,8 +82,8 @@ final class LoginPartitionHandler implements PartitionStateHandler {
         current.apply(event.timestamp(), event.success());
         user.update(current);
         recentLogins.add(new RecentLogin(event.timestamp(), event.success()), LoginStates.RECENT_LOGINS);
-        if (event.userAgent() != null) {
-            long device = UserAgents.hash(event.userAgent());
+        if (event.hasDevice()) {
+            long device = event.device();
             Long lastSeen = devices.get(device);
             if (lastSeen == null || event.timestamp() > lastSeen) {
                 devices.put(device, event.timestamp());

@@ -28,6 +28,16 @@ public final class LoginStates {
         public UserLoginState deserialize(byte[] bytes, int offset, int length) {
             return UserLoginState.decode(bytes, offset, length);
         }
+
+        @Override
+        public int serializedSize(UserLoginState value) {
+            return UserLoginState.ENCODED_SIZE;
+        }
+
+        @Override
+        public void serializeInto(UserLoginState value, byte[] target, int offset) {
+            value.encodeInto(target, offset);
+        }
     };
 
     final StateDescriptor<ValueState<UserLoginState>> user;

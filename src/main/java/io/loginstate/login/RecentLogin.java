@@ -10,9 +10,19 @@ public record RecentLogin(long timestamp, boolean success) {
         @Override
         public byte[] serialize(RecentLogin value) {
             byte[] bytes = new byte[Long.BYTES + 1];
-            Bytes.putLong(bytes, 0, value.timestamp());
-            bytes[Long.BYTES] = (byte) (value.success() ? 1 : 0);
+            serializeInto(value, bytes, 0);
             return bytes;
+        }
+
+        @Override
+        public int serializedSize(RecentLogin value) {
+            return Long.BYTES + 1;
+        }
+
+        @Override
+        public void serializeInto(RecentLogin value, byte[] target, int offset) {
+            Bytes.putLong(target, offset, value.timestamp());
+            target[offset + Long.BYTES] = (byte) (value.success() ? 1 : 0);
         }
 
         @Override

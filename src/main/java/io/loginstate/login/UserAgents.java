@@ -20,6 +20,20 @@ public final class UserAgents {
         return hash;
     }
 
+    /** As {@link #hash(String)}, for {@code [offset, offset + length)} of {@code chars}; no allocation for ASCII. */
+    public static long hash(char[] chars, int offset, int length) {
+        long hash = FNV_OFFSET;
+        for (int i = offset; i < offset + length; i++) {
+            char c = chars[i];
+            if (c >= 0x80) {
+                return hash(new String(chars, offset, length));
+            }
+            hash ^= c;
+            hash *= FNV_PRIME;
+        }
+        return hash;
+    }
+
     public static String hex(long hash) {
         return String.format("%016x", hash);
     }

@@ -1,7 +1,6 @@
 package io.loginstate.login;
 
 import io.loginstate.state.api.Bytes;
-import java.nio.ByteBuffer;
 
 /**
  * Per-user login aggregate and its rules: {@code lastLogin} is the latest successful login (an
@@ -50,13 +49,18 @@ public final class UserLoginState {
     }
 
     public byte[] encode() {
-        return ByteBuffer.allocate(ENCODED_SIZE)
-                .put(FORMAT_V1)
-                .putLong(lastLogin)
-                .putLong(firstSeen)
-                .putLong(loginCount)
-                .putLong(failedLoginCount)
-                .array();
+        byte[] bytes = new byte[ENCODED_SIZE];
+        encodeInto(bytes, 0);
+        return bytes;
+    }
+
+    /** Writes the {@link #ENCODED_SIZE} bytes of the state at {@code offset}. */
+    void encodeInto(byte[] target, int offset) {
+        target[offset] = FORMAT_V1;
+        Bytes.putLong(target, offset + 1, lastLogin);
+        Bytes.putLong(target, offset + 9, firstSeen);
+        Bytes.putLong(target, offset + 17, loginCount);
+        Bytes.putLong(target, offset + 25, failedLoginCount);
     }
 
     public static UserLoginState decode(byte[] bytes) {

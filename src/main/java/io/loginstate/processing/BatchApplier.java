@@ -1,6 +1,7 @@
 package io.loginstate.processing;
 
 import io.loginstate.state.api.KeyedStateBackend;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -8,25 +9,32 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * Applies one batch and commits it: records below the stored position (redelivered after a seek
- * or rebalance) are skipped, the rest go through the handler in offset order, a bounded TTL
- * cleanup follows, rejected records are dead-lettered, and the state commits with the next offset
- * in one atomic write. A batch that is not committed leaves no trace in the state.
+ * Applies batches to the partition's state and commits them. Records below the next offset
+ * (redelivered after a seek or rebalance) are skipped, the rest go through the handler in offset
+ * order. A commit covers every batch applied since the last one: the rejected records are stored
+ * in the dead-letter topic first, a bounded TTL cleanup runs, and the state commits with the next
+ * offset in one atomic write. What is not committed leaves no trace in the state.
  */
 final class BatchApplier {
 
     private static final Logger LOG = Logger.getLogger(BatchApplier.class);
 
-    /** How a batch ended. */
+    /** How a step ended. */
     enum Result {
         NOTHING_NEW,
+        APPLIED,
         COMMITTED,
         ABANDONED,
         FAILED
     }
 
     /** The result, the records applied, and what went wrong for ABANDONED and FAILED. */
-    record Applied(Result result, long firstOffset, long lastOffset, int appliedRecords, Throwable problem) {}
+    record Step(Result result, long firstOffset, long lastOffset, int appliedRecords, Throwable problem) {
+
+        static Step of(Result result) {
+            return new Step(result, -1, -1, 0, null);
+        }
+    }
 
     private final TopicPartition partition;
     private final KeyedStateBackend state;
@@ -34,6 +42,8 @@ final class BatchApplier {
     private final DeadLetterDelivery deadLetters;
     private final ProcessingObserver observer;
     private final ProcessingMetrics.PartitionMeters meters;
+    /** Records rejected since the last commit, stored in the dead-letter topic before it. */
+    private final List<Rejection> rejected = new ArrayList<>();
 
     BatchApplier(
             TopicPartition partition,
@@ -50,11 +60,11 @@ final class BatchApplier {
         this.meters = meters;
     }
 
-    /** @param open whether the partition is still open (dead letters are retried only then) */
-    Applied apply(List<ConsumerRecord<byte[], byte[]>> batch, long nextOffset, BooleanSupplier open) {
+    /** Applies the records from {@code nextOffset} on, without committing them. */
+    Step apply(List<ConsumerRecord<byte[], byte[]>> batch, long nextOffset) {
         List<ConsumerRecord<byte[], byte[]>> records = unapplied(batch, nextOffset);
         if (records.isEmpty()) {
-            return new Applied(Result.NOTHING_NEW, -1, -1, 0, null);
+            return Step.of(Result.NOTHING_NEW);
         }
         long first = records.get(0).offset();
         long last = records.get(records.size() - 1).offset();
@@ -63,25 +73,53 @@ final class BatchApplier {
         BatchOutcome outcome = new BatchOutcome();
         try {
             handler.applyBatch(records, outcome);
-            state.cleanupIncrementally();
-            if (!outcome.rejections().isEmpty()) {
-                deadLetters.deliver(outcome.rejections(), open);
-            }
-            state.commit(last + 1);
-        } catch (AbandonedBatchException e) {
-            state.abort();
-            LOG.warnf(
-                    "Partition %s: batch %d..%d not committed (%s); it will be processed again",
-                    partition, first, last, e.getMessage());
-            return new Applied(Result.ABANDONED, first, last, 0, e);
         } catch (RuntimeException | Error e) {
-            abortQuietly(e);
-            return new Applied(Result.FAILED, first, last, 0, e);
+            return failed(first, last, e);
         }
+        rejected.addAll(outcome.rejections());
         int applied = records.size() - outcome.notApplied();
         meters.batch(applied, outcome, System.nanoTime() - started);
-        observer.batchCommitted(partition, first, last);
-        return new Applied(Result.COMMITTED, first, last, applied, null);
+        observer.batchApplied(partition, first, last);
+        return new Step(Result.APPLIED, first, last, applied, null);
+    }
+
+    /**
+     * Commits what was applied, with {@code endOffset} as the next offset.
+     *
+     * @param open whether the partition is still open (dead letters are retried only then)
+     */
+    Step commit(long firstOffset, long endOffset, BooleanSupplier open) {
+        long started = System.nanoTime();
+        try {
+            if (!rejected.isEmpty()) {
+                deadLetters.deliver(rejected, open);
+            }
+            state.cleanupIncrementally();
+            state.commit(endOffset);
+        } catch (AbandonedBatchException e) {
+            rejected.clear();
+            state.abort();
+            LOG.warnf(
+                    "Partition %s: records %d..%d not committed (%s); they will be processed again",
+                    partition, firstOffset, endOffset - 1, e.getMessage());
+            return new Step(Result.ABANDONED, firstOffset, endOffset - 1, 0, e);
+        } catch (RuntimeException | Error e) {
+            return failed(firstOffset, endOffset - 1, e);
+        }
+        rejected.clear();
+        meters.committed(System.nanoTime() - started);
+        observer.batchCommitted(partition, firstOffset, endOffset - 1);
+        return new Step(Result.COMMITTED, firstOffset, endOffset - 1, 0, null);
+    }
+
+    private Step failed(long first, long last, Throwable problem) {
+        rejected.clear();
+        try {
+            state.abort();
+        } catch (RuntimeException e) {
+            problem.addSuppressed(e);
+        }
+        return new Step(Result.FAILED, first, last, 0, problem);
     }
 
     private List<ConsumerRecord<byte[], byte[]>> unapplied(List<ConsumerRecord<byte[], byte[]>> batch, long next) {
@@ -94,13 +132,5 @@ final class BatchApplier {
         }
         meters.skipped(from);
         return batch.subList(from, batch.size());
-    }
-
-    private void abortQuietly(Throwable cause) {
-        try {
-            state.abort();
-        } catch (RuntimeException e) {
-            cause.addSuppressed(e);
-        }
     }
 }

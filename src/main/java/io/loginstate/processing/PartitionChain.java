@@ -4,6 +4,7 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Runs one partition's tasks strictly one after another on a shared pool: each task is chained
@@ -17,6 +18,8 @@ final class PartitionChain {
     private final int maxQueuedBatches;
     private final ArrayDeque<CompletableFuture<Void>> queuedBatches = new ArrayDeque<>();
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+    /** Batches queued that have not started yet. */
+    private final AtomicInteger waitingBatches = new AtomicInteger();
 
     PartitionChain(Executor executor, int maxQueuedBatches) {
         this.executor = executor;
@@ -25,7 +28,11 @@ final class PartitionChain {
 
     /** Queues a batch's task; the result completes when fewer than the maximum batches are queued. */
     synchronized CompletableFuture<Void> enqueueBatch(Runnable task) {
-        CompletableFuture<Void> done = append(task);
+        waitingBatches.incrementAndGet();
+        CompletableFuture<Void> done = append(() -> {
+            waitingBatches.decrementAndGet();
+            task.run();
+        });
         queuedBatches.addLast(done);
         while (!queuedBatches.isEmpty() && queuedBatches.peekFirst().isDone()) {
             queuedBatches.removeFirst();
@@ -41,8 +48,9 @@ final class PartitionChain {
         return tail;
     }
 
-    int maxQueuedBatches() {
-        return maxQueuedBatches;
+    /** Batches queued behind the running task. */
+    int waitingBatches() {
+        return waitingBatches.get();
     }
 
     /** A task the chain holds at most once at a time (a checkpoint, maintenance): asking again while queued does nothing. */

@@ -40,7 +40,12 @@ public final class PartitionProcessor {
     private final CheckpointTrigger trigger;
     private volatile PartitionLifecycle lifecycle = PartitionLifecycle.OPEN;
     private volatile Throwable failure;
+    /** Next offset of the committed state: what {@link #nextOffset} reports. */
     private volatile long nextOffset;
+    /** Next offset to apply: ahead of {@link #nextOffset} while applied batches wait for a commit. */
+    private long appliedEnd;
+
+    private final CommitPolicy commits;
     private volatile long appliedRecords;
     private final PartitionChain.OnceQueued checkpoint = new PartitionChain.OnceQueued(this::checkpoint);
     private final PartitionChain.OnceQueued maintenance = new PartitionChain.OnceQueued(this::maintain);
@@ -53,7 +58,9 @@ public final class PartitionProcessor {
             ProcessingObserver observer,
             ProcessingMetrics metrics,
             int maxQueuedBatches,
-            long maxUnuploadedRecords) {}
+            long maxUnuploadedRecords,
+            long commitMaxRecords,
+            Duration commitInterval) {}
 
     /** @param checkpointer null when checkpoints are off */
     PartitionProcessor(
@@ -66,6 +73,8 @@ public final class PartitionProcessor {
         this.state = state;
         this.checkpointer = checkpointer;
         this.nextOffset = state.position().orElse(-1);
+        this.appliedEnd = nextOffset;
+        this.commits = new CommitPolicy(shared.commitMaxRecords(), shared.commitInterval());
         this.chain = new PartitionChain(shared.executor(), shared.maxQueuedBatches());
         this.gate = new BackPressureGate(
                 checkpointer, shared.maxUnuploadedRecords(), shared.maxQueuedBatches(), nextOffset);
@@ -157,19 +166,39 @@ public final class PartitionProcessor {
         if (!lifecycle.applies()) {
             return;
         }
-        BatchApplier.Applied applied = applier.apply(batch, nextOffset, () -> lifecycle == PartitionLifecycle.OPEN);
-        switch (applied.result()) {
-            case NOTHING_NEW -> {}
+        BatchApplier.Step step = applier.apply(batch, appliedEnd);
+        switch (step.result()) {
+            case APPLIED -> {
+                appliedEnd = step.lastOffset() + 1;
+                appliedRecords += step.appliedRecords();
+                commits.applied(step.appliedRecords());
+                if (commits.due(chain.waitingBatches())) {
+                    commitApplied();
+                }
+            }
+            case FAILED -> fail(step.problem(), "failed on batch " + step.firstOffset() + ".." + step.lastOffset());
+            default -> {}
+        }
+    }
+
+    /** Commits the batches applied since the last commit; on the chain, before anything else touches the state. */
+    private void commitApplied() {
+        if (appliedEnd <= nextOffset || !lifecycle.applies()) {
+            return;
+        }
+        BatchApplier.Step step = applier.commit(nextOffset, appliedEnd, () -> lifecycle == PartitionLifecycle.OPEN);
+        switch (step.result()) {
             case COMMITTED -> {
-                nextOffset = applied.lastOffset() + 1;
-                appliedRecords += applied.appliedRecords();
+                nextOffset = appliedEnd;
+                commits.committed();
                 if (trigger != null) {
                     trigger.stateChanged();
                 }
             }
             case ABANDONED -> moveTo(PartitionLifecycle.ABANDONED);
             case FAILED ->
-                fail(applied.problem(), "failed on batch " + applied.firstOffset() + ".." + applied.lastOffset());
+                fail(step.problem(), "failed to commit records " + step.firstOffset() + ".." + step.lastOffset());
+            default -> {}
         }
     }
 
@@ -197,6 +226,7 @@ public final class PartitionProcessor {
     }
 
     private void checkpoint() {
+        commitApplied();
         if (lifecycle.applies()) {
             trigger.checkpoint(false, state::snapshotConcurrently);
         }
@@ -230,6 +260,7 @@ public final class PartitionProcessor {
     }
 
     private void maintain() {
+        commitApplied();
         if (lifecycle != PartitionLifecycle.OPEN) {
             return;
         }
@@ -298,6 +329,7 @@ public final class PartitionProcessor {
     private void finish(
             boolean finalCheckpoint, long deadline, CompletableFuture<CompletableFuture<Boolean>> lastCheckpoint) {
         try {
+            commitApplied();
             if (finalCheckpoint && trigger != null && lifecycle == PartitionLifecycle.CLOSING) {
                 lastCheckpoint.complete(trigger.finalCheckpoint(deadline));
             }

@@ -35,6 +35,7 @@ public final class ProcessingMetrics {
         private final Counter skipped;
         private final Counter failures;
         private final Timer batchTime;
+        private final Timer commitTime;
         private final Map<String, Counter> dropped = new HashMap<>();
         private final String partitionTag;
 
@@ -53,7 +54,12 @@ public final class ProcessingMetrics {
                     .tag("partition", partitionTag)
                     .register(registry));
             this.batchTime = register(Timer.builder("login_state.batch.apply")
-                    .description("Time to apply and commit one batch")
+                    .description("Time to apply one batch (without its commit)")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            this.commitTime = register(Timer.builder("login_state.commit")
+                    .description("Time to commit the batches applied since the last commit: dead letters, "
+                            + "TTL cleanup, one atomic write of state and offset")
                     .tag("partition", partitionTag)
                     .register(registry));
             for (CleanupStrategy strategy : CleanupStrategy.values()) {
@@ -131,6 +137,10 @@ public final class ProcessingMetrics {
                         .increment();
             }
             batchTime.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        void committed(long nanos) {
+            commitTime.record(nanos, TimeUnit.NANOSECONDS);
         }
 
         void skipped(int count) {

@@ -41,7 +41,9 @@ public final class ProcessorRegistry {
             Duration closeTimeout,
             Duration maintenanceInterval,
             Optional<Duration> checkpointInterval,
-            long maxUnuploadedRecords) {}
+            long maxUnuploadedRecords,
+            long commitMaxRecords,
+            Duration commitInterval) {}
 
     private final Map<TopicPartition, PartitionProcessor> processors = new ConcurrentHashMap<>();
     /** Processors whose close outlived the timeout; their state must be closed before reopening. */
@@ -66,7 +68,14 @@ public final class ProcessorRegistry {
         this.settings = settings;
         this.pool = Executors.newFixedThreadPool(settings.threads(), DaemonThreads.named("partition-apply-"));
         this.shared = new PartitionProcessor.Shared(
-                pool, deadLetters, observer, metrics, settings.maxQueuedBatches(), settings.maxUnuploadedRecords());
+                pool,
+                deadLetters,
+                observer,
+                metrics,
+                settings.maxQueuedBatches(),
+                settings.maxUnuploadedRecords(),
+                settings.commitMaxRecords(),
+                settings.commitInterval());
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("state-maintenance-"));
         long maintenance = settings.maintenanceInterval().toMillis();
         timers.scheduleWithFixedDelay(

@@ -21,7 +21,7 @@ public final class KeyedStateBackendBuilder {
     private boolean wallClockBackstop = true;
     private Duration maxFutureSkew = Duration.ofMinutes(5);
     private TtlCleanupSettings cleanup = TtlCleanupSettings.DEFAULTS;
-    private int cacheEntries;
+    private long cacheBytes;
 
     private KeyedStateBackendBuilder(List<StateDescriptor<?>> descriptors) {
         this.descriptors = List.copyOf(descriptors);
@@ -53,9 +53,9 @@ public final class KeyedStateBackendBuilder {
         return this;
     }
 
-    /** Recently read entries kept on the heap in front of the store; 0 keeps only a transaction's writes. */
-    public KeyedStateBackendBuilder cacheEntries(int value) {
-        this.cacheEntries = value;
+    /** Heap bytes of recently used entries kept in front of the store; 0 keeps only a transaction's writes. */
+    public KeyedStateBackendBuilder cacheBytes(long value) {
+        this.cacheBytes = value;
         return this;
     }
 
@@ -63,7 +63,7 @@ public final class KeyedStateBackendBuilder {
     public LayeredKeyedStateBackend build(ByteStore store) {
         try {
             return new LayeredKeyedStateBackend(
-                    new CachingStore(store, cacheEntries),
+                    new CachingStore(store, cacheBytes),
                     descriptors,
                     new EventTimeClock(clock, allowedLateness, wallClockBackstop, maxFutureSkew),
                     cleanup);

@@ -47,7 +47,14 @@ class StateReadinessCheckTest {
         ProcessorRegistry registry = new ProcessorRegistry(
                 opener,
                 new ProcessorRegistry.Settings(
-                        1, 2, Duration.ofSeconds(5), Duration.ofSeconds(1), Optional.empty(), Long.MAX_VALUE),
+                        1,
+                        2,
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(1),
+                        Optional.empty(),
+                        Long.MAX_VALUE,
+                        50_000,
+                        Duration.ofMillis(500)),
                 rejection -> CompletableFuture.completedFuture(null),
                 new ProcessingObserver() {},
                 new ProcessingMetrics(new SimpleMeterRegistry()));

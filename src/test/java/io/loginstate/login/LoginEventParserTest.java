@@ -29,7 +29,10 @@ class LoginEventParserTest {
                         + "\"userAgent\":\"curl/8\",\"outcome\":\"SUCCESS\"}");
         assertThat(event)
                 .isEqualTo(new LoginEvent(
-                        "u123", Instant.parse("2026-11-21T10:00:00.123Z").toEpochMilli(), true, "curl/8"));
+                        Instant.parse("2026-11-21T10:00:00.123Z").toEpochMilli(),
+                        true,
+                        true,
+                        UserAgents.hash("curl/8")));
     }
 
     @ParameterizedTest
@@ -101,6 +104,20 @@ class LoginEventParserTest {
         assertThatThrownBy(() -> parse("u", big))
                 .isInstanceOfSatisfying(
                         InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.TOO_LARGE));
+    }
+
+    @Test
+    void nonAsciiIdsAndUserAgentsAreReadAsTheirUtf8Bytes() throws Exception {
+        LoginEvent event =
+                parse("jürgen-山田", "{\"userId\":\"jürgen-山田\",\"timestamp\":5,\"userAgent\":\"Navigateur/1 (é)\"}");
+        assertThat(event.device()).isEqualTo(UserAgents.hash("Navigateur/1 (é)"));
+        assertThat(UserAgents.hash("Mozilla/5.0".toCharArray(), 0, 11)).isEqualTo(UserAgents.hash("Mozilla/5.0"));
+        assertThatThrownBy(() -> parse("jurgen", "{\"userId\":\"jürgen\"}"))
+                .isInstanceOfSatisfying(
+                        InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(RejectReason.KEY_MISMATCH));
+        assertThat(parse("u", "{\"userId\":\"u\",\"outcome\":\"faıluRE\"}").success())
+                .as("the same case folding as String.equalsIgnoreCase")
+                .isFalse();
     }
 
     @Test

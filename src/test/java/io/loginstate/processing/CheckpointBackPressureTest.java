@@ -105,7 +105,9 @@ class CheckpointBackPressureTest {
                         new ProcessingObserver() {},
                         new ProcessingMetrics(new SimpleMeterRegistry()),
                         2,
-                        BOUND));
+                        BOUND,
+                        50_000,
+                        Duration.ofMillis(500)));
 
         store.down(true);
         int batches = 20;

@@ -67,7 +67,7 @@ public class RecordingObserver implements ProcessingObserver {
     }
 
     @Override
-    public void batchCommitted(TopicPartition partition, long firstOffset, long lastOffset) {
+    public void batchApplied(TopicPartition partition, long firstOffset, long lastOffset) {
         active.remove(partition.partition());
     }
 }

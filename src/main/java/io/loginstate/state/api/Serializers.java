@@ -1,6 +1,5 @@
 package io.loginstate.state.api;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -22,12 +21,27 @@ public final class Serializers {
     public static final StateSerializer<Long> LONG = new StateSerializer<>() {
         @Override
         public byte[] serialize(Long value) {
-            return ByteBuffer.allocate(Long.BYTES).putLong(value).array();
+            byte[] bytes = new byte[Long.BYTES];
+            Bytes.putLong(bytes, 0, value);
+            return bytes;
         }
 
         @Override
         public Long deserialize(byte[] bytes, int offset, int length) {
-            return ByteBuffer.wrap(bytes, offset, length).getLong();
+            if (length != Long.BYTES) {
+                throw new IllegalArgumentException("A long has " + Long.BYTES + " bytes, not " + length);
+            }
+            return Bytes.getLong(bytes, offset);
+        }
+
+        @Override
+        public int serializedSize(Long value) {
+            return Long.BYTES;
+        }
+
+        @Override
+        public void serializeInto(Long value, byte[] target, int offset) {
+            Bytes.putLong(target, offset, value);
         }
     };
 

@@ -22,6 +22,12 @@ public final class ValueFormat {
         return stored;
     }
 
+    /** Writes the stamped tag and {@code stamp} at {@code offset} ({@link #STAMP_BYTES} bytes). */
+    public static void writeStamp(byte[] target, int offset, long stamp) {
+        target[offset] = STAMPED;
+        putLong(target, offset + 1, stamp);
+    }
+
     public static byte[] stamped(long stamp, byte[] payload) {
         byte[] stored = new byte[STAMP_BYTES + payload.length];
         stored[0] = STAMPED;

@@ -28,6 +28,7 @@ import org.rocksdb.Options;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteBatchWithIndex;
 
 /**
@@ -184,6 +185,48 @@ public final class RocksDBStore implements ByteStore {
             throw new StateStoreException(name, "commit a batch at position " + newPosition, e);
         } finally {
             abort();
+        }
+    }
+
+    /**
+     * A plain write batch, without the index a staged transaction needs so that reads see it: the
+     * caller holds its writes itself (the write-back cache) and hands them over only here.
+     */
+    @Override
+    public void commit(long newPosition, Changes changes) {
+        if (batch != null) {
+            // Writes were staged as well: keep one atomic write by adding the changes to them.
+            ByteStore.super.commit(newPosition, changes);
+            return;
+        }
+        try (WriteBatch writes = new WriteBatch()) {
+            RocksDBException[] failure = {null};
+            changes.forEach((table, key, value) -> {
+                if (failure[0] != null) {
+                    return;
+                }
+                try {
+                    ColumnFamilyHandle handle = require(tables.get(table), table).handle;
+                    if (value == null) {
+                        writes.delete(handle, key);
+                    } else {
+                        writes.put(handle, key, value);
+                    }
+                } catch (RocksDBException e) {
+                    failure[0] = e;
+                }
+            });
+            if (failure[0] != null) {
+                throw failure[0];
+            }
+            writes.put(
+                    meta.handle,
+                    POSITION_KEY,
+                    ByteBuffer.allocate(Long.BYTES).putLong(newPosition).array());
+            db.write(options.write, writes);
+            position = newPosition;
+        } catch (RocksDBException e) {
+            throw new StateStoreException(name, "commit a batch at position " + newPosition, e);
         }
     }
 

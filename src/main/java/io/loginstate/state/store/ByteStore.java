@@ -30,6 +30,33 @@ public interface ByteStore extends AutoCloseable {
     /** Makes staged writes durable-on-flush and visible, recording {@code position}. */
     void commit(long position);
 
+    /** Changes handed over in one piece: each a value, or null for a delete. */
+    @FunctionalInterface
+    interface Changes {
+        void forEach(ChangeSink sink);
+    }
+
+    @FunctionalInterface
+    interface ChangeSink {
+        void change(String table, byte[] key, byte[] valueOrNull);
+    }
+
+    /**
+     * Writes {@code changes} (on top of anything staged) and the position in one atomic commit,
+     * for a caller that kept its writes itself. Stores that can write them without staging them
+     * first (RocksDB: a plain write batch) override this.
+     */
+    default void commit(long position, Changes changes) {
+        changes.forEach((table, key, value) -> {
+            if (value == null) {
+                table(table).delete(key);
+            } else {
+                table(table).put(key, value);
+            }
+        });
+        commit(position);
+    }
+
     /** Drops staged writes. */
     void abort();
 

@@ -1,45 +1,44 @@
 package io.loginstate.state.store;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.TreeMap;
 
 /**
- * A write-back cache in front of another backend, for the processing thread: reads of recently
- * used keys and every write of a transaction stay on the Java heap, and reach the inner backend
- * once per key per transaction, at {@link #commit}. The cache holds committed values only (absent
- * keys too), so {@link #abort} just drops the transaction's writes. A scan first hands the table's
- * pending writes to the inner backend, whose own transaction makes them visible to the scan.
- * Readers on other threads use {@link #committedTable}, which bypasses the cache.
+ * A write-back cache in front of another store, for the writer thread. Every write of a
+ * transaction stays on the heap and reaches the inner store once per key, at {@link #commit}, as
+ * one plain write batch; recently read committed values (and absent keys) stay cached up to a
+ * byte budget, evicted by CLOCK. So a key read and written many times between two commits costs
+ * one read of the inner store at most, and one write. Scans merge the transaction's writes over
+ * the inner store's committed data. Readers on other threads use {@link #committedTable}, which
+ * bypasses the cache.
  */
 public final class CachingStore implements ByteStore {
 
-    /** Marks a deleted key in the pending writes and an absent key in the cache. */
+    /** Marks a deleted key among the writes and an absent key among the cached values. */
     private static final byte[] ABSENT = new byte[0];
+    /** Heap bytes of one entry besides its key and value: slot arrays, array headers. */
+    private static final int ENTRY_OVERHEAD = 56;
 
     private final ByteStore inner;
+    private final long budgetBytes;
     private final Map<String, CachingTable> tables = new LinkedHashMap<>();
-    private final LinkedHashMap<CacheKey, byte[]> cache;
-    private final boolean caching;
+    private long cachedBytes;
+    /** The part of {@link #cachedBytes} held by this transaction's writes, which cannot be evicted. */
+    private long writtenBytes;
 
-    /** With {@code maxCachedEntries == 0} only the transaction's writes are kept (no read cache). */
-    public CachingStore(ByteStore inner, int maxCachedEntries) {
+    /** With {@code budgetBytes == 0} only the transaction's writes are kept (no read cache). */
+    public CachingStore(ByteStore inner, long budgetBytes) {
         this.inner = inner;
-        this.caching = maxCachedEntries > 0;
-        this.cache = new LinkedHashMap<>(Math.min(maxCachedEntries, 1 << 16), 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<CacheKey, byte[]> eldest) {
-                return size() > maxCachedEntries;
-            }
-        };
-        int id = 0;
+        this.budgetBytes = Math.max(0, budgetBytes);
         for (String name : inner.tableNames()) {
-            tables.put(name, new CachingTable(id++, inner.table(name)));
+            tables.put(name, new CachingTable(inner.table(name)));
         }
     }
 
@@ -72,22 +71,28 @@ public final class CachingStore implements ByteStore {
         return inner.position();
     }
 
+    /** Heap bytes held by cached values and pending writes (approximate). */
+    public long cachedBytes() {
+        return cachedBytes;
+    }
+
     @Override
     public void commit(long position) {
-        for (CachingTable table : tables.values()) {
-            table.handOver();
-        }
-        inner.commit(position);
-        for (CachingTable table : tables.values()) {
-            table.committed();
-        }
+        inner.commit(position, sink -> tables.values().forEach(table -> table.handOver(sink)));
+        tables.values().forEach(CachingTable::committed);
+        writtenBytes = 0;
+        evict(budgetBytes);
+    }
+
+    @Override
+    public void commit(long position, Changes changes) {
+        throw new UnsupportedOperationException(name() + ": the write-back cache stages all writes itself");
     }
 
     @Override
     public void abort() {
-        for (CachingTable table : tables.values()) {
-            table.pending.clear();
-        }
+        tables.values().forEach(CachingTable::dropWrites);
+        writtenBytes = 0;
         inner.abort();
     }
 
@@ -101,7 +106,7 @@ public final class CachingStore implements ByteStore {
         inner.snapshot(target);
     }
 
-    /** The inner backend holds exactly the committed batches: buffered writes reach it at commit. */
+    /** The inner store holds exactly the committed batches: buffered writes reach it at commit. */
     @Override
     public StoreSnapshot snapshotConcurrently(Path target) {
         return inner.snapshotConcurrently(target);
@@ -115,41 +120,42 @@ public final class CachingStore implements ByteStore {
     @Override
     public void close() {
         abort();
-        cache.clear();
+        tables.values().forEach(table -> table.map.clear());
+        cachedBytes = 0;
         inner.close();
     }
 
-    /** A table's key, with its hash computed once. */
-    private static final class CacheKey {
-        final int table;
-        final byte[] bytes;
-        final int hash;
-
-        CacheKey(int table, byte[] bytes) {
-            this.table = table;
-            this.bytes = bytes;
-            this.hash = 31 * table + Arrays.hashCode(bytes);
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof CacheKey key && key.table == table && Arrays.equals(key.bytes, bytes);
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
+    /** Drops clean entries, by CLOCK across the tables, until the cache holds at most {@code target} bytes. */
+    private void evict(long target) {
+        while (cachedBytes > target && cachedBytes > writtenBytes) {
+            boolean evicted = false;
+            for (CachingTable table : tables.values()) {
+                int slot = table.map.nextVictim();
+                if (slot >= 0) {
+                    table.remove(slot);
+                    evicted = true;
+                }
+            }
+            if (!evicted) {
+                return; // only pending writes left
+            }
         }
     }
 
-    private final class CachingTable implements ByteTable {
-        final int id;
-        final ByteTable backing;
-        /** This transaction's writes: key to value, or {@link #ABSENT} for a delete. */
-        final Map<CacheKey, byte[]> pending = new HashMap<>();
+    /** Entries of the cache, for tests. */
+    int cachedEntries() {
+        return tables.values().stream().mapToInt(table -> table.map.size()).sum();
+    }
 
-        CachingTable(int id, ByteTable backing) {
-            this.id = id;
+    private final class CachingTable implements ByteTable {
+        final ByteTable backing;
+        final ByteKeyMap map = new ByteKeyMap();
+        /** Keys written in this transaction, each once, and their hashes. */
+        final List<byte[]> written = new ArrayList<>();
+
+        final IntList writtenHashes = new IntList();
+
+        CachingTable(ByteTable backing) {
             this.backing = backing;
         }
 
@@ -160,65 +166,105 @@ public final class CachingStore implements ByteStore {
 
         @Override
         public byte[] get(byte[] key) {
-            CacheKey cacheKey = new CacheKey(id, key);
-            byte[] value = pending.get(cacheKey);
-            if (value == null && caching) {
-                value = cache.get(cacheKey);
+            int hash = ByteKeyMap.hash(key);
+            int slot = map.find(key, hash);
+            if (slot >= 0) {
+                map.referenced(slot);
+                byte[] value = map.value(slot);
+                return value == ABSENT ? null : value;
             }
-            if (value == null) {
-                // Not written in this transaction, so the backing table answers with the committed value.
-                byte[] stored = backing.get(key);
-                if (caching) {
-                    cache.put(cacheKey, stored == null ? ABSENT : stored);
-                }
-                return stored;
-            }
-            return value == ABSENT ? null : value;
+            // Not written in this transaction, so the backing table answers with the committed value.
+            byte[] stored = backing.get(key);
+            store(key, hash, -1, stored == null ? ABSENT : stored, false);
+            return stored;
         }
 
         @Override
         public void put(byte[] key, byte[] value) {
-            pending.put(new CacheKey(id, key), value);
+            int hash = ByteKeyMap.hash(key);
+            store(key, hash, map.find(key, hash), value, true);
         }
 
         @Override
         public void delete(byte[] key) {
-            pending.put(new CacheKey(id, key), ABSENT);
+            int hash = ByteKeyMap.hash(key);
+            store(key, hash, map.find(key, hash), ABSENT, true);
         }
 
+        /** Stores {@code value} for {@code key}, found at {@code slot} (-1: absent). */
+        private void store(byte[] key, int hash, int slot, byte[] value, boolean write) {
+            boolean wasWritten = slot >= 0 && map.dirty(slot);
+            long before = slot >= 0 ? size(map.key(slot), map.value(slot)) : 0;
+            long after = size(key, value);
+            cachedBytes += after - before;
+            if (wasWritten) {
+                writtenBytes += after - before;
+            } else if (write) {
+                writtenBytes += after;
+                written.add(key);
+                writtenHashes.add(hash);
+            }
+            if (slot >= 0) {
+                map.setValue(slot, value, write);
+            } else {
+                map.put(key, hash, value, write);
+            }
+            // Cached reads beyond the budget go at once; the rest waits for the commit.
+            if (budgetBytes > 0 && cachedBytes - writtenBytes > budgetBytes) {
+                evict(writtenBytes + budgetBytes);
+            }
+        }
+
+        private static long size(byte[] key, byte[] value) {
+            return key.length + value.length + ENTRY_OVERHEAD;
+        }
+
+        void remove(int slot) {
+            cachedBytes -= size(map.key(slot), map.value(slot));
+            map.removeAt(slot);
+        }
+
+        /** This transaction's writes over the committed entries of {@code from <= key < to}. */
         @Override
         public List<Map.Entry<byte[], byte[]>> scan(byte[] from, byte[] to, int limit) {
-            handOver();
-            return backing.scan(from, to, limit);
-        }
-
-        /** Stages the pending writes in the backing table's transaction (they stay pending here too). */
-        void handOver() {
-            if (pending.isEmpty()) {
-                return;
-            }
-            for (Map.Entry<CacheKey, byte[]> write : pending.entrySet()) {
-                if (write.getValue() == ABSENT) {
-                    backing.delete(write.getKey().bytes);
-                } else {
-                    backing.put(write.getKey().bytes, write.getValue());
+            TreeMap<byte[], byte[]> writes = new TreeMap<>(Arrays::compareUnsigned);
+            for (int i = 0; i < written.size(); i++) {
+                byte[] key = written.get(i);
+                if (Arrays.compareUnsigned(key, from) >= 0 && (to == null || Arrays.compareUnsigned(key, to) < 0)) {
+                    writes.put(key, map.value(map.find(key, writtenHashes.get(i))));
                 }
             }
+            if (writes.isEmpty()) {
+                return backing.scan(from, to, limit);
+            }
+            return ScanMerge.merge(backing, from, to, limit, writes, ABSENT);
         }
 
-        /** After the backing transaction committed: pending writes become cached committed values. */
+        void handOver(ChangeSink sink) {
+            String name = backing.name();
+            for (int i = 0; i < written.size(); i++) {
+                byte[] key = written.get(i);
+                byte[] value = map.value(map.find(key, writtenHashes.get(i)));
+                sink.change(name, key, value == ABSENT ? null : value);
+            }
+        }
+
+        /** After the inner store committed: the writes are now cached committed values. */
         void committed() {
-            if (caching) {
-                for (Map.Entry<CacheKey, byte[]> write : pending.entrySet()) {
-                    cache.put(write.getKey(), write.getValue());
-                }
+            for (int i = 0; i < written.size(); i++) {
+                map.clean(map.find(written.get(i), writtenHashes.get(i)));
             }
-            pending.clear();
+            written.clear();
+            writtenHashes.clear();
         }
-    }
 
-    /** Entries of the cache, for tests. */
-    int cachedEntries() {
-        return cache.size();
+        /** Forgets the transaction's writes; the committed values are read again when needed. */
+        void dropWrites() {
+            for (int i = 0; i < written.size(); i++) {
+                remove(map.find(written.get(i), writtenHashes.get(i)));
+            }
+            written.clear();
+            writtenHashes.clear();
+        }
     }
 }

@@ -20,7 +20,14 @@ final class TtlValueSerializer<T> implements StateSerializer<TtlValue<T>> {
 
     @Override
     public byte[] serialize(TtlValue<T> value) {
-        return ValueFormat.stamped(value.stamp(), inner.serialize(value.value()));
+        int size = inner.serializedSize(value.value());
+        if (size < 0) {
+            return ValueFormat.stamped(value.stamp(), inner.serialize(value.value()));
+        }
+        byte[] stored = new byte[ValueFormat.STAMP_BYTES + size];
+        ValueFormat.writeStamp(stored, 0, value.stamp());
+        inner.serializeInto(value.value(), stored, ValueFormat.STAMP_BYTES);
+        return stored;
     }
 
     @Override
