@@ -2,6 +2,7 @@ package io.loginstate.app;
 
 import io.loginstate.checkpoint.CheckpointSettings;
 import io.loginstate.config.LoginStateConfig;
+import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.ProcessorRegistry;
 import io.loginstate.state.api.StateVisibility;
 import io.loginstate.state.api.TimeCharacteristic;
@@ -75,7 +76,9 @@ final class ConfigValues {
                 checkpoints,
                 maxUnuploaded,
                 processing.commitMaxRecords(),
-                processing.commitInterval());
+                processing.commitInterval(),
+                config.checkpoint().downloadThreads(),
+                KeyPartitioner.named(config.partitioner()));
     }
 
     /** The constant of {@code type} named by a setting (case and '-' or '_' do not matter). */

@@ -4,6 +4,7 @@ import io.loginstate.checkpoint.CheckpointMetrics;
 import io.loginstate.checkpoint.CheckpointService;
 import io.loginstate.checkpoint.OffsetCommitter;
 import io.loginstate.config.LoginStateConfig;
+import io.loginstate.ingest.FleetMember;
 import io.loginstate.login.LoginApplication;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.processing.DeadLetterSink;
@@ -22,6 +23,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.time.InstantSource;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -69,6 +71,18 @@ public class ServiceComposition {
 
     void closeObjectStore(@Disposes ObjectStore store) {
         store.close();
+    }
+
+    @Produces
+    @Singleton
+    FleetMember localMember(@ConfigProperty(name = "quarkus.http.port", defaultValue = "8080") int httpPort) {
+        FleetMember self = InstanceIdentity.resolve(config.instance(), httpPort, System.getenv());
+        LOG.infof(
+                "Instance %s, reachable at %s%s",
+                self.id(),
+                self.url(),
+                config.instance().staticMembership() ? ", static member of the consumer group" : "");
+        return self;
     }
 
     @Produces

@@ -6,6 +6,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -15,7 +16,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * What this instance knows of the Kafka cluster: whether it is reachable and how many partitions a
@@ -36,6 +40,8 @@ public class KafkaClusterView {
     private volatile long reachableCheckedAt;
     private volatile boolean reachable;
     private final Map<String, long[]> partitionCounts = new ConcurrentHashMap<>();
+    private final Map<String, CachedOffsets> endOffsets = new ConcurrentHashMap<>();
+    private static final long END_OFFSETS_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     @PostConstruct
     void start() {
@@ -87,6 +93,35 @@ public class KafkaClusterView {
             return cached == null ? OptionalInt.empty() : OptionalInt.of((int) cached[0]);
         }
     }
+
+    /** The end offset of each partition of {@code topic} (cached for a second), empty if Kafka does not answer. */
+    public Map<Integer, Long> endOffsets(String topic, int partitions) {
+        long now = System.nanoTime();
+        CachedOffsets cached = endOffsets.get(topic);
+        if (cached != null && now - cached.at() < END_OFFSETS_TTL_NANOS) {
+            return cached.offsets();
+        }
+        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+        for (int partition = 0; partition < partitions; partition++) {
+            request.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+        }
+        try {
+            Map<Integer, Long> offsets = new HashMap<>();
+            admin.listOffsets(request, new ListOffsetsOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
+                    .all()
+                    .get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .forEach((partition, info) -> offsets.put(partition.partition(), info.offset()));
+            endOffsets.put(topic, new CachedOffsets(now, Map.copyOf(offsets)));
+            return offsets;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Map.of();
+        } catch (Exception e) {
+            return cached == null ? Map.of() : cached.offsets();
+        }
+    }
+
+    private record CachedOffsets(long at, Map<Integer, Long> offsets) {}
 
     @PreDestroy
     void stop() {

@@ -3,6 +3,8 @@ package io.loginstate.ingest;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
 import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -13,10 +15,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
 /**
- * Opens a partition's state when it is assigned (claiming it and restoring its latest checkpoint)
- * and positions the consumer at the offset that state reflects (the beginning for new state);
- * closes the state when the partition is revoked (after a final checkpoint) or lost (without one). Runs on the polling thread, so the seek happens before any record of the partition is
- * fetched.
+ * Opens a partition when it is assigned without holding the polling thread: the partition is
+ * paused, its claim and restore run on the opening pool, and once its state is open the consumer
+ * is positioned at the offset that state reflects (the beginning for new state) and resumed, on
+ * the polling thread. So a long restore stalls neither the other partitions nor the group.
+ * Closes the state when the partition is revoked (after a final checkpoint) or lost (without one).
  */
 @ApplicationScoped
 @Identifier(PartitionAssignmentListener.NAME)
@@ -28,21 +31,62 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
     @Inject
     ProcessorRegistry registry;
 
+    @Inject
+    KafkaClientService clients;
+
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         // The group generation is the owner epoch: every assignment of a partition gets a higher one,
         // so a checkpoint of an instance that lost the partition can never be published over ours.
         long epoch = Math.max(0, consumer.groupMetadata().generationId());
-        for (PartitionProcessor processor : registry.open(partitions, epoch)) {
-            TopicPartition partition = processor.partition();
-            if (processor.nextOffset().isPresent()) {
-                consumer.seek(partition, processor.nextOffset().getAsLong());
-            } else {
-                consumer.seekToBeginning(List.of(partition));
-            }
+        if (partitions.isEmpty()) {
+            registry.openAsync(partitions, epoch, 0);
+            return;
         }
-        if (!partitions.isEmpty()) {
-            LOG.infof("Assigned %s", partitions);
+        int partitionCount =
+                consumer.partitionsFor(partitions.iterator().next().topic()).size();
+        consumer.pause(partitions);
+        registry.openAsync(partitions, epoch, partitionCount)
+                .forEach((partition, opened) -> opened.whenComplete((processor, failure) -> {
+                    if (failure == null) {
+                        KafkaConsumer<Object, Object> channel = clients.getConsumer(FleetConsumerCustomizer.CHANNEL);
+                        channel.runOnPollingThread((java.util.function.Consumer<Consumer<Object, Object>>)
+                                        polling -> position(polling, processor))
+                                .subscribe()
+                                .with(
+                                        done -> {},
+                                        error -> LOG.errorf(error, "Partition %s could not be positioned", partition));
+                    }
+                }));
+        LOG.infof("Assigned %s; opening them", partitions);
+    }
+
+    /** On the polling thread: seeks to where the state is, lets it receive batches, resumes the partition. */
+    private void position(Consumer<?, ?> consumer, PartitionProcessor processor) {
+        TopicPartition partition = processor.partition();
+        if (!consumer.assignment().contains(partition)) {
+            registry.activate(processor, 0); // revoked meanwhile: closes it
+            return;
+        }
+        long logStart = consumer.beginningOffsets(List.of(partition)).get(partition);
+        long first = logStart;
+        if (processor.nextOffset().isPresent()) {
+            long next = processor.nextOffset().getAsLong();
+            consumer.seek(partition, next);
+            if (next < logStart) {
+                LOG.warnf(
+                        "Partition %s: its state ends at offset %d, but the topic starts at %d (retention "
+                                + "deleted records never applied); continuing at %d",
+                        partition, next, logStart, logStart);
+            } else {
+                first = next;
+            }
+        } else {
+            consumer.seekToBeginning(List.of(partition));
+        }
+        if (registry.activate(processor, first)) {
+            consumer.resume(List.of(partition));
+            LOG.infof("Partition %s: processing from offset %d", partition, first);
         }
     }
 

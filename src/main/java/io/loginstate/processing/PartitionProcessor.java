@@ -46,6 +46,10 @@ public final class PartitionProcessor {
     private long appliedEnd;
 
     private final CommitPolicy commits;
+    private final PlacementCheck placement;
+    /** Until the first batch arrives: the offset the consumer was positioned at; -1 afterwards. */
+    private volatile long firstBatchAt = -1;
+
     private volatile long appliedRecords;
     private final PartitionChain.OnceQueued checkpoint = new PartitionChain.OnceQueued(this::checkpoint);
     private final PartitionChain.OnceQueued maintenance = new PartitionChain.OnceQueued(this::maintain);
@@ -60,7 +64,8 @@ public final class PartitionProcessor {
             int maxQueuedBatches,
             long maxUnuploadedRecords,
             long commitMaxRecords,
-            Duration commitInterval) {}
+            Duration commitInterval,
+            KeyPartitioner partitioner) {}
 
     /** @param checkpointer null when checkpoints are off */
     PartitionProcessor(
@@ -68,7 +73,8 @@ public final class PartitionProcessor {
             KeyedStateBackend state,
             PartitionStateHandler handler,
             Checkpointer checkpointer,
-            Shared shared) {
+            Shared shared,
+            int partitionCount) {
         this.partition = partition;
         this.state = state;
         this.checkpointer = checkpointer;
@@ -79,6 +85,7 @@ public final class PartitionProcessor {
         this.gate = new BackPressureGate(
                 checkpointer, shared.maxUnuploadedRecords(), shared.maxQueuedBatches(), nextOffset);
         this.meters = shared.metrics().forPartition(partition, this, state);
+        this.placement = new PlacementCheck(partition, shared.partitioner(), partitionCount, meters);
         this.applier = new BatchApplier(
                 partition,
                 state,
@@ -125,6 +132,11 @@ public final class PartitionProcessor {
         return gate.pressured(nextOffset);
     }
 
+    /** Drops batches starting past {@code offset} until one does not (see {@link ProcessorRegistry#activate}). */
+    void expectFirstBatchAt(long offset) {
+        firstBatchAt = offset;
+    }
+
     /** The partition's checkpointer, if checkpoints are on. */
     public Optional<Checkpointer> checkpointer() {
         return Optional.ofNullable(checkpointer);
@@ -142,6 +154,14 @@ public final class PartitionProcessor {
     public synchronized CompletableFuture<Void> submit(List<ConsumerRecord<byte[], byte[]>> records) {
         if (lifecycle != PartitionLifecycle.OPEN || records.isEmpty()) {
             return CompletableFuture.completedFuture(null);
+        }
+        if (firstBatchAt >= 0) {
+            if (records.get(0).offset() > firstBatchAt) {
+                // Polled before the consumer was positioned at this state: the positioned ones follow.
+                meters.skipped(records.size());
+                return CompletableFuture.completedFuture(null);
+            }
+            firstBatchAt = -1;
         }
         gate.seen(records.get(0).offset());
         if (gate.holding() || gate.pressured(nextOffset)) {
@@ -166,6 +186,7 @@ public final class PartitionProcessor {
         if (!lifecycle.applies()) {
             return;
         }
+        placement.check(batch, appliedEnd);
         BatchApplier.Step step = applier.apply(batch, appliedEnd);
         switch (step.result()) {
             case APPLIED -> {

@@ -36,6 +36,7 @@ public final class ProcessingMetrics {
         private final Counter failures;
         private final Timer batchTime;
         private final Timer commitTime;
+        private final Counter misplaced;
         private final Map<String, Counter> dropped = new HashMap<>();
         private final String partitionTag;
 
@@ -60,6 +61,11 @@ public final class ProcessingMetrics {
             this.commitTime = register(Timer.builder("login_state.commit")
                     .description("Time to commit the batches applied since the last commit: dead letters, "
                             + "TTL cleanup, one atomic write of state and offset")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            this.misplaced = register(Counter.builder("login_state.records.misplaced")
+                    .description("Records whose key login-state.partitioner places on another partition "
+                            + "(the producers use another partitioner)")
                     .tag("partition", partitionTag)
                     .register(registry));
             for (CleanupStrategy strategy : CleanupStrategy.values()) {
@@ -141,6 +147,10 @@ public final class ProcessingMetrics {
 
         void committed(long nanos) {
             commitTime.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        void misplaced(int count) {
+            misplaced.increment(count);
         }
 
         void skipped(int count) {

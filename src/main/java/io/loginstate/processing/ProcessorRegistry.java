@@ -1,13 +1,14 @@
 package io.loginstate.processing;
 
 import io.loginstate.support.DaemonThreads;
+import io.loginstate.support.Futures;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,13 +44,18 @@ public final class ProcessorRegistry {
             Optional<Duration> checkpointInterval,
             long maxUnuploadedRecords,
             long commitMaxRecords,
-            Duration commitInterval) {}
+            Duration commitInterval,
+            int openThreads,
+            KeyPartitioner partitioner) {}
 
     private final Map<TopicPartition, PartitionProcessor> processors = new ConcurrentHashMap<>();
     /** Processors whose close outlived the timeout; their state must be closed before reopening. */
     private final Map<TopicPartition, PartitionProcessor> closing = new ConcurrentHashMap<>();
 
-    private final Set<TopicPartition> restoring = ConcurrentHashMap.newKeySet();
+    /** Partitions revoked while opening: their processors close once open. */
+    private final Map<TopicPartition, CompletableFuture<PartitionProcessor>> cancelledOpens = new ConcurrentHashMap<>();
+
+    private final PartitionOpening opening;
     private final PartitionOpener opener;
     private final Settings settings;
     private final ExecutorService pool;
@@ -66,6 +72,7 @@ public final class ProcessorRegistry {
             ProcessingMetrics metrics) {
         this.opener = opener;
         this.settings = settings;
+        this.opening = new PartitionOpening(settings.openThreads());
         this.pool = Executors.newFixedThreadPool(settings.threads(), DaemonThreads.named("partition-apply-"));
         this.shared = new PartitionProcessor.Shared(
                 pool,
@@ -75,7 +82,8 @@ public final class ProcessorRegistry {
                 settings.maxQueuedBatches(),
                 settings.maxUnuploadedRecords(),
                 settings.commitMaxRecords(),
-                settings.commitInterval());
+                settings.commitInterval(),
+                settings.partitioner());
         this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("state-maintenance-"));
         long maintenance = settings.maintenanceInterval().toMillis();
         timers.scheduleWithFixedDelay(
@@ -92,41 +100,74 @@ public final class ProcessorRegistry {
     }
 
     /**
-     * Opens the processors of newly assigned partitions for owner {@code epoch} (the consumer
-     * group generation); returns them for seeking.
+     * Starts opening newly assigned partitions for owner {@code epoch} (the consumer group
+     * generation), off the caller's thread; each future yields a processor to {@link #activate}
+     * once the consumer is positioned at it.
+     *
+     * @param partitionCount the input topic's partitions, to tell records the producers' partitioner
+     *     placed elsewhere; 0 if unknown
      */
-    public synchronized List<PartitionProcessor> open(Collection<TopicPartition> partitions, long epoch) {
+    public synchronized Map<TopicPartition, CompletableFuture<PartitionProcessor>> openAsync(
+            Collection<TopicPartition> partitions, long epoch, int partitionCount) {
         assignmentReceived = true;
-        List<PartitionProcessor> opened = new ArrayList<>(partitions.size());
+        Map<TopicPartition, CompletableFuture<PartitionProcessor>> opened = new LinkedHashMap<>();
         for (TopicPartition partition : partitions) {
             if (stopped) {
                 throw new IllegalStateException("Processing is stopped; not opening " + partition);
             }
-            PartitionProcessor processor = processors.get(partition);
-            if (processor == null) {
-                processor = openOne(partition, epoch);
-                processors.put(partition, processor);
-            }
-            opened.add(processor);
+            PartitionProcessor active = processors.get(partition);
+            opened.put(
+                    partition,
+                    active != null
+                            ? CompletableFuture.completedFuture(active)
+                            : opening.start(partition, p -> openOne(p, epoch, partitionCount)));
         }
         return opened;
     }
 
-    private PartitionProcessor openOne(TopicPartition partition, long epoch) {
+    /**
+     * Lets an opened processor receive its partition's batches; its first batch must start at or
+     * below {@code firstOffset} (where the consumer was positioned), earlier polled ones are dropped.
+     * Returns false, and closes the processor, if the partition was revoked while it opened.
+     */
+    public synchronized boolean activate(PartitionProcessor processor, long firstOffset) {
+        TopicPartition partition = processor.partition();
+        if (processors.get(partition) == processor) {
+            return true;
+        }
+        if (stopped || !opening.finish(partition, processor)) {
+            processor.close(settings.closeTimeout(), false);
+            return false;
+        }
+        processor.expectFirstBatchAt(firstOffset);
+        processors.put(partition, processor);
+        return true;
+    }
+
+    /** Opens and activates the partitions on the calling thread, positioned at their stored offsets. */
+    public List<PartitionProcessor> open(Collection<TopicPartition> partitions, long epoch) {
+        List<PartitionProcessor> opened = new ArrayList<>();
+        openAsync(partitions, epoch, 0).values().forEach(future -> {
+            PartitionProcessor processor = future.join();
+            activate(processor, processor.nextOffset().orElse(0));
+            opened.add(processor);
+        });
+        return opened;
+    }
+
+    private PartitionProcessor openOne(TopicPartition partition, long epoch, int partitionCount) {
+        CompletableFuture<PartitionProcessor> cancelledOpen = cancelledOpens.remove(partition);
+        if (cancelledOpen != null) {
+            Futures.await(cancelledOpen, settings.closeTimeout());
+        }
         PartitionProcessor previous = closing.remove(partition);
         if (previous != null && !previous.awaitClosed(settings.closeTimeout())) {
             throw new IllegalStateException("Partition " + partition + " is still closing; cannot reopen it yet");
         }
         long started = System.nanoTime();
-        restoring.add(partition);
-        PartitionOpener.Opened parts;
-        try {
-            parts = opener.open(partition, epoch);
-        } finally {
-            restoring.remove(partition);
-        }
-        PartitionProcessor processor =
-                new PartitionProcessor(partition, parts.state(), parts.handler(), parts.checkpointer(), shared);
+        PartitionOpener.Opened parts = opener.open(partition, epoch);
+        PartitionProcessor processor = new PartitionProcessor(
+                partition, parts.state(), parts.handler(), parts.checkpointer(), shared, partitionCount);
         LOG.infof(
                 "Partition %s opened in %d ms at offset %s",
                 partition,
@@ -135,9 +176,14 @@ public final class ProcessorRegistry {
         return processor;
     }
 
-    /** True while some assigned partition is being restored. */
+    /** True while some assigned partition is being opened (claimed and restored). */
     public boolean restoring() {
-        return !restoring.isEmpty();
+        return opening.any();
+    }
+
+    /** True while this partition is being opened (claimed and restored) here. */
+    public boolean restoring(TopicPartition partition) {
+        return opening.contains(partition);
     }
 
     /** Applies queued batches, takes a final checkpoint, then closes the partitions (bounded wait). */
@@ -155,6 +201,14 @@ public final class ProcessorRegistry {
         List<PartitionProcessor> closed = new ArrayList<>();
         List<CompletableFuture<Void>> closes = new ArrayList<>();
         for (TopicPartition partition : partitions) {
+            CompletableFuture<PartitionProcessor> stillOpening = opening.cancel(partition);
+            if (stillOpening != null) {
+                // It never processed anything: close it once open, without a checkpoint.
+                cancelledOpens.put(partition, stillOpening.thenApply(opened -> {
+                    opened.close(settings.closeTimeout(), false);
+                    return opened;
+                }));
+            }
             PartitionProcessor processor = processors.remove(partition);
             if (processor != null) {
                 closed.add(processor);
@@ -219,6 +273,7 @@ public final class ProcessorRegistry {
             stopped = true;
             close(List.copyOf(processors.keySet()));
         }
+        opening.stop();
         timers.shutdownNow();
         pool.shutdown();
         try {

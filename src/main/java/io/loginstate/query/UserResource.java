@@ -1,14 +1,20 @@
 package io.loginstate.query;
 
 import io.loginstate.config.LoginStateConfig;
+import io.loginstate.ingest.FleetDirectory;
+import io.loginstate.ingest.FleetMember;
 import io.loginstate.ingest.KafkaClusterView;
 import io.loginstate.login.LoginApplication;
 import io.loginstate.login.UserIds;
 import io.loginstate.login.UserStateReader.UserSnapshot;
+import io.loginstate.processing.KeyPartitioner;
+import io.loginstate.processing.PartitionLifecycle;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
+import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -17,13 +23,16 @@ import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.utils.Utils;
 
 /**
- * {@code GET /users/{userId}}: the user's state from the partition that Kafka's default
- * partitioner assigns the id to. Producers with another partitioner (librdkafka's CRC32 default)
- * place keys elsewhere, so a miss there also looks in the other partitions this instance holds.
+ * {@code GET /users/{userId}}, the same answer on every instance: the user's partition follows
+ * from {@code login-state.partitioner}; a partition held here answers from its state, one owned by
+ * another instance is forwarded once to it (the fleet directory says which, without asking
+ * Kafka), and while a partition is restored, moves or has no owner the answer is 503 with
+ * Retry-After, never a false 404.
  */
 @Path("/users")
 @Produces(MediaType.APPLICATION_JSON)
@@ -31,6 +40,8 @@ public class UserResource {
 
     /** 421 Misdirected Request: the user's partition lives on another instance. */
     static final int MISDIRECTED = 421;
+
+    static final String RETRY_AFTER_SECONDS = "1";
 
     @Inject
     LoginStateConfig config;
@@ -44,59 +55,103 @@ public class UserResource {
     @Inject
     LoginApplication login;
 
+    @Inject
+    FleetDirectory directory;
+
+    @Inject
+    FleetMember self;
+
+    @Inject
+    QueryForwarder forwarder;
+
+    private KeyPartitioner partitioner;
+
+    @PostConstruct
+    void init() {
+        partitioner = KeyPartitioner.named(config.partitioner());
+    }
+
     @GET
     @Path("/{userId}")
-    public Response get(@PathParam("userId") String userId) {
+    public CompletionStage<Response> get(
+            @PathParam("userId") String userId, @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy) {
         String problem = UserIds.problem(userId);
         if (problem != null) {
-            return error(Response.Status.BAD_REQUEST.getStatusCode(), ApiError.of("INVALID_USER_ID", problem));
+            return done(error(Response.Status.BAD_REQUEST.getStatusCode(), ApiError.of("INVALID_USER_ID", problem)));
         }
         OptionalInt partitions = cluster.partitionCount(config.topic());
         if (partitions.isEmpty()) {
-            return error(
+            return done(error(
                     Response.Status.SERVICE_UNAVAILABLE.getStatusCode(),
                     ApiError.of(
                             "TOPIC_UNKNOWN",
-                            "the partitions of topic '" + config.topic() + "' cannot be learned from Kafka right now"));
+                            "the partitions of topic '" + config.topic()
+                                    + "' cannot be learned from Kafka right now")));
         }
-        int partition = partitionOf(userId, partitions.getAsInt());
-        Optional<PartitionProcessor> home = registry.processor(new TopicPartition(config.topic(), partition));
+        int partition = partitioner.partition(userId.getBytes(StandardCharsets.UTF_8), partitions.getAsInt());
+        TopicPartition topicPartition = new TopicPartition(config.topic(), partition);
+        Optional<PartitionProcessor> home = registry.processor(topicPartition);
         if (home.isPresent()) {
-            Optional<UserSnapshot> state = login.reader().read(home.get(), userId);
-            if (state.isPresent()) {
-                return Response.ok(UserView.of(userId, state.get(), partition)).build();
-            }
+            return done(local(home.get(), userId, partition));
         }
-        for (PartitionProcessor other : registry.processors()) {
-            if (other.partition().partition() != partition) {
-                Optional<UserSnapshot> state = login.reader().read(other, userId);
-                if (state.isPresent()) {
-                    return Response.ok(UserView.of(
-                                    userId, state.get(), other.partition().partition()))
-                            .build();
-                }
-            }
+        if (registry.restoring(topicPartition)) {
+            return done(unavailable(
+                    "PARTITION_RESTORING", "partition " + partition + " is being restored here", partition));
         }
-        if (home.isEmpty()) {
-            return error(
+        if (!config.query().forwarding()) {
+            return done(error(
                     MISDIRECTED,
                     new ApiError(
                             "PARTITION_NOT_ASSIGNED",
-                            "user '" + userId + "' belongs to partition " + partition + " of topic '" + config.topic()
+                            "the user belongs to partition " + partition + " of topic '" + config.topic()
                                     + "', which is not assigned to this instance",
-                            partition));
+                            partition)));
         }
-        return error(
-                Response.Status.NOT_FOUND.getStatusCode(),
-                new ApiError(
-                        "USER_NOT_FOUND",
-                        "no login state for user '" + userId + "' (never seen, or expired)",
+        if (forwardedBy != null) {
+            return done(unavailable(
+                    "PARTITION_MOVING",
+                    "partition " + partition + " is not owned by the instance the query was forwarded to; it is moving",
+                    partition));
+        }
+        Optional<FleetMember> owner =
+                directory.owner(partition).filter(member -> !member.id().equals(self.id()));
+        if (owner.isEmpty()) {
+            return done(
+                    unavailable("PARTITION_UNOWNED", "partition " + partition + " has no owner right now", partition));
+        }
+        return forwarder
+                .forward(owner.get(), "/users/" + QueryForwarder.segment(userId))
+                .exceptionally(failure -> unavailable(
+                        "OWNER_UNREACHABLE",
+                        "instance " + owner.get().id() + ", the owner of partition " + partition
+                                + ", did not answer in time",
                         partition));
     }
 
-    /** Kafka's default partitioner for a keyed record: murmur2 of the key bytes. */
-    static int partitionOf(String userId, int partitionCount) {
-        return Utils.toPositive(Utils.murmur2(userId.getBytes(StandardCharsets.UTF_8))) % partitionCount;
+    private Response local(PartitionProcessor processor, String userId, int partition) {
+        Optional<UserSnapshot> state = login.reader().read(processor, userId);
+        if (state.isPresent()) {
+            return Response.ok(UserView.of(userId, state.get(), partition)).build();
+        }
+        if (processor.lifecycle() != PartitionLifecycle.OPEN) {
+            return unavailable("PARTITION_MOVING", "partition " + partition + " is closing here", partition);
+        }
+        return error(
+                Response.Status.NOT_FOUND.getStatusCode(),
+                new ApiError("USER_NOT_FOUND", "no login state for the user (never seen, or expired)", partition));
+    }
+
+    /** 503 with Retry-After: the answer exists, but not here and not now. */
+    private static Response unavailable(String code, String message, int partition) {
+        return Response.status(Response.Status.SERVICE_UNAVAILABLE)
+                .header("Retry-After", RETRY_AFTER_SECONDS)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(new ApiError(code, message, partition))
+                .build();
+    }
+
+    private static CompletionStage<Response> done(Response response) {
+        return CompletableFuture.completedFuture(response);
     }
 
     private static Response error(int status, ApiError body) {

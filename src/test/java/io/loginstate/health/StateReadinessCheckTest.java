@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.loginstate.ingest.KafkaClusterView;
+import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionOpener;
 import io.loginstate.processing.ProcessingMetrics;
 import io.loginstate.processing.ProcessingObserver;
@@ -54,7 +55,9 @@ class StateReadinessCheckTest {
                         Optional.empty(),
                         Long.MAX_VALUE,
                         50_000,
-                        Duration.ofMillis(500)),
+                        Duration.ofMillis(500),
+                        1,
+                        KeyPartitioner.MURMUR2),
                 rejection -> CompletableFuture.completedFuture(null),
                 new ProcessingObserver() {},
                 new ProcessingMetrics(new SimpleMeterRegistry()));

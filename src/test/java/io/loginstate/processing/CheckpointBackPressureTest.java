@@ -107,7 +107,9 @@ class CheckpointBackPressureTest {
                         2,
                         BOUND,
                         50_000,
-                        Duration.ofMillis(500)));
+                        Duration.ofMillis(500),
+                        KeyPartitioner.MURMUR2),
+                0);
 
         store.down(true);
         int batches = 20;

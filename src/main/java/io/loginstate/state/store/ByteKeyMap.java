@@ -4,10 +4,12 @@ import java.util.Arrays;
 
 /**
  * An open-addressing hash map from byte-array keys to byte-array values, for one writer thread:
- * linear probing over parallel arrays (no entry objects), the hash of each key kept, deletion by
+ * linear probing over parallel arrays (no entry objects), the mixed hash of each key kept (0 marks
+ * an empty slot, so a probe reads only the hash array until it finds its key), deletion by
  * backward shift (no tombstones). Each slot also carries two flags, dirty and referenced, which
  * {@link CachingStore} uses for write-back and CLOCK eviction. Keys and values are kept as given,
- * never copied: callers must not modify them afterwards.
+ * never copied: callers must not modify them afterwards. Slots move only when an entry is removed
+ * or the map grows; {@link #layoutVersion} counts those moves.
  */
 final class ByteKeyMap {
 
@@ -22,6 +24,7 @@ final class ByteKeyMap {
     private int size;
     private int mask;
     private int clockHand;
+    private int layoutVersion;
 
     ByteKeyMap() {
         allocate(MIN_CAPACITY);
@@ -39,9 +42,14 @@ final class ByteKeyMap {
         return size;
     }
 
+    /** Changes whenever entries may have moved to other slots. */
+    int layoutVersion() {
+        return layoutVersion;
+    }
+
     /**
      * The key's hash, mixed so that keys differing only in their last bytes (user-1, user-2, ...)
-     * land far apart: linear probing clusters on sequential hashes.
+     * land far apart (linear probing clusters on sequential hashes); never 0.
      */
     static int hash(byte[] key) {
         int h = 1;
@@ -52,7 +60,8 @@ final class ByteKeyMap {
         h *= 0x85ebca6b;
         h ^= h >>> 13;
         h *= 0xc2b2ae35;
-        return h ^ (h >>> 16);
+        h ^= h >>> 16;
+        return h == 0 ? 1 : h;
     }
 
     /** The slot holding {@code key}, or -1. */
@@ -63,11 +72,11 @@ final class ByteKeyMap {
     /** As {@link #find(byte[])}, with the key's {@link #hash} already computed. */
     int find(byte[] key, int hash) {
         for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
-            byte[] stored = keys[slot];
-            if (stored == null) {
+            int stored = hashes[slot];
+            if (stored == 0) {
                 return -1;
             }
-            if (hashes[slot] == hash && Arrays.equals(stored, key)) {
+            if (stored == hash && Arrays.equals(keys[slot], key)) {
                 return slot;
             }
         }
@@ -79,16 +88,6 @@ final class ByteKeyMap {
 
     byte[] value(int slot) {
         return values[slot];
-    }
-
-    int hashAt(int slot) {
-        return hashes[slot];
-    }
-
-    /** Replaces the value of an occupied slot, marking it referenced (and dirty if {@code dirty}). */
-    void setValue(int slot, byte[] value, boolean dirty) {
-        values[slot] = value;
-        flags[slot] = (byte) (REFERENCED | (dirty || dirty(slot) ? DIRTY : 0));
     }
 
     boolean dirty(int slot) {
@@ -103,24 +102,27 @@ final class ByteKeyMap {
         flags[slot] &= ~DIRTY;
     }
 
-    /**
-     * Sets the value of {@code key} (adding it if absent) and returns its slot; the previous value
-     * is returned through {@link #value(int)} before the call, if needed. Marks it referenced.
-     */
+    /** Replaces the value of an occupied slot, marking it referenced (and dirty if {@code dirty}). */
+    void setValue(int slot, byte[] value, boolean dirty) {
+        values[slot] = value;
+        flags[slot] = (byte) (REFERENCED | (dirty || dirty(slot) ? DIRTY : 0));
+    }
+
+    /** Sets the value of {@code key}, adding it if absent; returns its slot. Marks it referenced. */
     int put(byte[] key, byte[] value, boolean dirty) {
         return put(key, hash(key), value, dirty);
     }
 
     /** As {@link #put(byte[], byte[], boolean)}, with the key's {@link #hash} already computed. */
     int put(byte[] key, int hash, byte[] value, boolean dirty) {
-        if ((size + 1) * 4 > keys.length * 3) {
+        // At most half full: a lookup of an absent key (every new user) probes 2.5 slots on average, not 8.5.
+        if ((size + 1) * 2 > hashes.length) {
             grow();
         }
         int slot = hash & mask;
-        while (keys[slot] != null) {
+        while (hashes[slot] != 0) {
             if (hashes[slot] == hash && Arrays.equals(keys[slot], key)) {
-                values[slot] = value;
-                flags[slot] = (byte) (REFERENCED | (dirty || dirty(slot) ? DIRTY : 0));
+                setValue(slot, value, dirty);
                 return slot;
             }
             slot = (slot + 1) & mask;
@@ -136,7 +138,7 @@ final class ByteKeyMap {
     /** Removes the entry of a slot, shifting back the entries probed past it. */
     void removeAt(int slot) {
         int hole = slot;
-        for (int next = (hole + 1) & mask; keys[next] != null; next = (next + 1) & mask) {
+        for (int next = (hole + 1) & mask; hashes[next] != 0; next = (next + 1) & mask) {
             int home = hashes[next] & mask;
             // The entry at next may fill the hole if its home is not cyclically within (hole, next].
             boolean movable = hole <= next ? (home <= hole || home > next) : (home <= hole && home > next);
@@ -150,8 +152,10 @@ final class ByteKeyMap {
         }
         keys[hole] = null;
         values[hole] = null;
+        hashes[hole] = 0;
         flags[hole] = 0;
         size--;
+        layoutVersion++;
     }
 
     /**
@@ -163,10 +167,10 @@ final class ByteKeyMap {
             return -1;
         }
         // Two sweeps clear every referenced flag; a third finds only dirty entries left.
-        for (int visited = 0; visited < keys.length * 3; visited++) {
+        for (int visited = 0; visited < hashes.length * 3; visited++) {
             int slot = clockHand;
             clockHand = (clockHand + 1) & mask;
-            if (keys[slot] == null || dirty(slot)) {
+            if (hashes[slot] == 0 || dirty(slot)) {
                 continue;
             }
             if ((flags[slot] & REFERENCED) != 0) {
@@ -181,8 +185,10 @@ final class ByteKeyMap {
     void clear() {
         Arrays.fill(keys, null);
         Arrays.fill(values, null);
+        Arrays.fill(hashes, 0);
         Arrays.fill(flags, (byte) 0);
         size = 0;
+        layoutVersion++;
     }
 
     private void grow() {
@@ -190,11 +196,11 @@ final class ByteKeyMap {
         byte[][] oldValues = values;
         int[] oldHashes = hashes;
         byte[] oldFlags = flags;
-        allocate(keys.length * 2);
-        for (int i = 0; i < oldKeys.length; i++) {
-            if (oldKeys[i] != null) {
+        allocate(hashes.length * 2);
+        for (int i = 0; i < oldHashes.length; i++) {
+            if (oldHashes[i] != 0) {
                 int slot = oldHashes[i] & mask;
-                while (keys[slot] != null) {
+                while (hashes[slot] != 0) {
                     slot = (slot + 1) & mask;
                 }
                 keys[slot] = oldKeys[i];
@@ -204,5 +210,6 @@ final class ByteKeyMap {
             }
         }
         clockHand = 0;
+        layoutVersion++;
     }
 }

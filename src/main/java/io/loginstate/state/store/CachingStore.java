@@ -154,6 +154,13 @@ public final class CachingStore implements ByteStore {
         final List<byte[]> written = new ArrayList<>();
 
         final IntList writtenHashes = new IntList();
+        /** Slots of the written keys, found by {@link #handOver} and used by {@link #committed}. */
+        final IntList writtenSlots = new IntList();
+
+        private byte[] lastKey;
+        private int lastHash;
+        private int lastSlot;
+        private int lastLayout;
 
         CachingTable(ByteTable backing) {
             this.backing = backing;
@@ -166,8 +173,7 @@ public final class CachingStore implements ByteStore {
 
         @Override
         public byte[] get(byte[] key) {
-            int hash = ByteKeyMap.hash(key);
-            int slot = map.find(key, hash);
+            int slot = locate(key);
             if (slot >= 0) {
                 map.referenced(slot);
                 byte[] value = map.value(slot);
@@ -175,20 +181,47 @@ public final class CachingStore implements ByteStore {
             }
             // Not written in this transaction, so the backing table answers with the committed value.
             byte[] stored = backing.get(key);
-            store(key, hash, -1, stored == null ? ABSENT : stored, false);
+            store(key, lastHash, -1, stored == null ? ABSENT : stored, false);
             return stored;
         }
 
         @Override
         public void put(byte[] key, byte[] value) {
-            int hash = ByteKeyMap.hash(key);
-            store(key, hash, map.find(key, hash), value, true);
+            int slot = locate(key);
+            store(key, lastHash, slot, value, true);
         }
 
         @Override
         public void delete(byte[] key) {
+            int slot = locate(key);
+            store(key, lastHash, slot, ABSENT, true);
+        }
+
+        /**
+         * The slot of {@code key} (-1: absent), leaving its hash in {@link #lastHash}. A read and
+         * the write that follows it (read-modify-write) find the key once: the last lookup is
+         * remembered until entries move.
+         */
+        private int locate(byte[] key) {
+            if (key == lastKey && lastLayout == map.layoutVersion()) {
+                return lastSlot;
+            }
             int hash = ByteKeyMap.hash(key);
-            store(key, hash, map.find(key, hash), ABSENT, true);
+            int slot = lastKey != null
+                            && hash == lastHash
+                            && lastLayout == map.layoutVersion()
+                            && Arrays.equals(lastKey, key)
+                    ? lastSlot
+                    : map.find(key, hash);
+            remember(key, hash, slot);
+            return slot;
+        }
+
+        private void remember(byte[] key, int hash, int slot) {
+            lastKey = key;
+            lastHash = hash;
+            lastSlot = slot;
+            lastLayout = map.layoutVersion();
         }
 
         /** Stores {@code value} for {@code key}, found at {@code slot} (-1: absent). */
@@ -207,7 +240,7 @@ public final class CachingStore implements ByteStore {
             if (slot >= 0) {
                 map.setValue(slot, value, write);
             } else {
-                map.put(key, hash, value, write);
+                remember(key, hash, map.put(key, hash, value, write));
             }
             // Cached reads beyond the budget go at once; the rest waits for the commit.
             if (budgetBytes > 0 && cachedBytes - writtenBytes > budgetBytes) {
@@ -222,6 +255,7 @@ public final class CachingStore implements ByteStore {
         void remove(int slot) {
             cachedBytes -= size(map.key(slot), map.value(slot));
             map.removeAt(slot);
+            lastKey = null;
         }
 
         /** This transaction's writes over the committed entries of {@code from <= key < to}. */
@@ -242,20 +276,24 @@ public final class CachingStore implements ByteStore {
 
         void handOver(ChangeSink sink) {
             String name = backing.name();
+            writtenSlots.clear();
             for (int i = 0; i < written.size(); i++) {
                 byte[] key = written.get(i);
-                byte[] value = map.value(map.find(key, writtenHashes.get(i)));
+                int slot = map.find(key, writtenHashes.get(i));
+                writtenSlots.add(slot);
+                byte[] value = map.value(slot);
                 sink.change(name, key, value == ABSENT ? null : value);
             }
         }
 
-        /** After the inner store committed: the writes are now cached committed values. */
+        /** After the inner store committed (the map unchanged since the hand-over): the writes are now cached committed values. */
         void committed() {
-            for (int i = 0; i < written.size(); i++) {
-                map.clean(map.find(written.get(i), writtenHashes.get(i)));
+            for (int i = 0; i < writtenSlots.size(); i++) {
+                map.clean(writtenSlots.get(i));
             }
             written.clear();
             writtenHashes.clear();
+            writtenSlots.clear();
         }
 
         /** Forgets the transaction's writes; the committed values are read again when needed. */

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Wraps plain states in TTL decorators when their descriptor has a TTL, and keeps the stored
@@ -30,6 +31,11 @@ public final class TtlStateFactory {
 
     private final ByteStore backend;
     private final TtlContext context;
+    /**
+     * When TTL was switched on, per state, as the writer's states use it: set when the partition
+     * opens and fixed afterwards, so the read views of queries need not read it again.
+     */
+    private final Map<String, Long> enabledAt = new ConcurrentHashMap<>();
 
     public TtlStateFactory(ByteStore backend, TtlContext context) {
         this.backend = backend;
@@ -78,15 +84,22 @@ public final class TtlStateFactory {
 
     /** When TTL was switched on for the state; read-only callers never record it. */
     private long enabledAt(StateDescriptor<?> descriptor, boolean readOnly) {
+        Long known = enabledAt.get(descriptor.name());
+        if (known != null) {
+            return known;
+        }
         byte[] stored = backend.committedTable(ByteStore.META_TABLE).get(markerKey(descriptor.name()));
         if (stored != null) {
-            return ValueFormat.getLong(stored, 0);
+            long value = ValueFormat.getLong(stored, 0);
+            enabledAt.put(descriptor.name(), value);
+            return value;
         }
         long now = context.time.stamp(descriptor.ttl().get().timeCharacteristic());
         if (!readOnly) {
             byte[] value = new byte[Long.BYTES];
             ValueFormat.putLong(value, 0, now);
             backend.table(ByteStore.META_TABLE).put(markerKey(descriptor.name()), value);
+            enabledAt.put(descriptor.name(), now);
         }
         return now;
     }

@@ -2,6 +2,7 @@ package io.loginstate.bench.throughput;
 
 import io.loginstate.bench.throughput.query.QueryLoad;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -79,8 +80,21 @@ record ThroughputSettings(
         return Long.parseLong(digits) * unit;
     }
 
+    /**
+     * The heap bound and the collector the container image runs with (src/main/docker/Dockerfile.jvm:
+     * the parallel collector), then {@code bench.throughput.service-options} (space-separated JVM
+     * options and -D settings).
+     */
     List<String> jvmOptions() {
-        return List.of("-Xmx" + heap);
+        List<String> options = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseParallelGC"));
+        for (String option : System.getProperty("bench.throughput.service-options", "")
+                .trim()
+                .split("\\s+")) {
+            if (!option.isEmpty()) {
+                options.add(option);
+            }
+        }
+        return options;
     }
 
     Map<String, String> asProperties() {
@@ -92,6 +106,7 @@ record ThroughputSettings(
                 "runs",
                 String.join(",", ALL_RUNS.stream().filter(runs::contains).toList()));
         all.put("heap", heap);
+        all.put("service-options", System.getProperty("bench.throughput.service-options", ""));
         all.put("verify-users", Integer.toString(verifyUsers));
         all.put("verify-hottest", Integer.toString(verifyHottest));
         all.put("query-rate", Integer.toString(queryLoad.rate()));
