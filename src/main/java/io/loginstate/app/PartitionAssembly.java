@@ -3,6 +3,7 @@ package io.loginstate.app;
 import io.loginstate.checkpoint.CheckpointRestorer;
 import io.loginstate.checkpoint.CheckpointService;
 import io.loginstate.checkpoint.Checkpointer;
+import io.loginstate.checkpoint.OwnershipFence;
 import io.loginstate.processing.PartitionOpener;
 import io.loginstate.processing.PartitionStateHandlerFactory;
 import io.loginstate.state.KeyedStateBackendBuilder;
@@ -40,10 +41,10 @@ record PartitionAssembly(
             LayeredKeyedStateBackend state = openState(partition);
             return new Opened(state, application.create(partition, state), null);
         }
-        long latest = checkpoints.claim(partition, epoch);
+        OwnershipFence.Claim claim = checkpoints.claim(partition, epoch);
         LayeredKeyedStateBackend[] state = {openLocalOrEmpty(partition)};
         long local = state[0].position().orElse(-1);
-        CheckpointRestorer.Outcome outcome = checkpoints.restore(partition, latest, local, directory(partition), () -> {
+        CheckpointRestorer.Outcome outcome = checkpoints.restore(partition, claim, local, directory(partition), () -> {
             state[0].close();
             state[0] = null;
         });
@@ -51,7 +52,7 @@ record PartitionAssembly(
             state[0] = openState(partition);
         }
         try {
-            Checkpointer checkpointer = checkpoints.checkpointer(partition, epoch, latest, outcome.offset());
+            Checkpointer checkpointer = checkpoints.checkpointer(partition, claim, outcome.offset());
             return new Opened(state[0], application.create(partition, state[0]), checkpointer);
         } catch (RuntimeException e) {
             state[0].close();

@@ -25,7 +25,7 @@ public final class CheckpointMetrics {
         return new PartitionMeters(Integer.toString(partition.partition()));
     }
 
-    void restored(TopicPartition partition, String source, long bytes, long nanos) {
+    void restored(TopicPartition partition, String source, long bytes, long reusedBytes, long nanos) {
         String tag = Integer.toString(partition.partition());
         Timer.builder("login_state.restore.duration")
                 .description("Time to restore a partition's state on assignment, by where it came from")
@@ -39,6 +39,12 @@ public final class CheckpointMetrics {
                 .tag("partition", tag)
                 .register(registry)
                 .increment(bytes);
+        Counter.builder("login_state.restore.reused.bytes")
+                .baseUnit("bytes")
+                .description("Bytes of checkpoint files found in the local state and linked instead of downloaded")
+                .tag("partition", tag)
+                .register(registry)
+                .increment(reusedBytes);
     }
 
     /** A no-op registry-free instance, for tests and tools. */

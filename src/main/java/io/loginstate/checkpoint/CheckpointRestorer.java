@@ -25,7 +25,10 @@ import org.jboss.logging.Logger;
  * Brings a partition's state directory up to its latest checkpoint when the partition is assigned.
  * Local state that is at least as new as the latest manifest is kept (a restart on the same volume
  * costs nothing); otherwise the checkpoint's files are downloaded in parallel into a fresh directory,
- * each one's size and CRC-32C verified, and the directory replaces the local one. A missing or
+ * each one's size and CRC-32C verified, and the directory replaces the local one. A file the older
+ * local state already holds with the same name, size and CRC-32C (RocksDB never rewrites a table
+ * file) is hard-linked instead of downloaded, so an instance that was away briefly fetches only
+ * what changed. A missing or
  * corrupt file falls back to the previous checkpoint; if none is usable the local state (or nothing)
  * stays, and processing replays the topic from its position.
  */
@@ -56,12 +59,17 @@ public final class CheckpointRestorer {
     /**
      * @param checkpointId the checkpoint restored, or the one the local state was found as new as; -1 if none
      * @param offset       that checkpoint's next offset (durable progress in the store), or -1
+     * @param bytes        bytes downloaded
+     * @param reusedBytes  bytes of files taken from the local state instead of downloaded
      */
-    public record Outcome(Source source, long checkpointId, long offset, long bytes, long nanos) {}
+    public record Outcome(Source source, long checkpointId, long offset, long bytes, long reusedBytes, long nanos) {}
 
     /**
      * Restores {@code target} to the newest usable checkpoint up to {@code latestId}.
      *
+     * @param published     the published checkpoints to try, newest first (from {@code LATEST});
+     *                      null for a record that predates the list: then every manifest below
+     *                      {@code latestId} is a fallback
      * @param localPosition the local state's next offset, or -1 if there is none
      * @param releaseLocal  closes the local state; called before {@code target} is replaced
      */
@@ -69,24 +77,29 @@ public final class CheckpointRestorer {
             TopicPartition partition,
             CheckpointLayout layout,
             long latestId,
+            List<Long> published,
             long localPosition,
             Path target,
             Runnable releaseLocal) {
         long started = System.nanoTime();
         if (latestId < 0) {
-            return new Outcome(Source.NONE, -1, -1, 0, System.nanoTime() - started);
+            return new Outcome(Source.NONE, -1, -1, 0, 0, System.nanoTime() - started);
         }
         List<Long> candidates = new ArrayList<>();
         candidates.add(latestId);
-        store.list(layout.checkpointsPrefix()).stream()
-                .map(ObjectInfo::key)
-                .filter(layout::isManifest)
-                .map(layout::checkpointIdOf)
-                .filter(OptionalLong::isPresent)
-                .map(OptionalLong::getAsLong)
-                .filter(id -> id < latestId)
-                .sorted(Comparator.reverseOrder())
-                .forEach(candidates::add);
+        if (published != null) {
+            published.stream().filter(id -> id < latestId).forEach(candidates::add);
+        } else {
+            store.list(layout.checkpointsPrefix()).stream()
+                    .map(ObjectInfo::key)
+                    .filter(layout::isManifest)
+                    .map(layout::checkpointIdOf)
+                    .filter(OptionalLong::isPresent)
+                    .map(OptionalLong::getAsLong)
+                    .filter(id -> id < latestId)
+                    .sorted(Comparator.reverseOrder())
+                    .forEach(candidates::add);
+        }
         boolean released = false;
         for (long id : candidates) {
             Optional<CheckpointManifest> manifest = readManifest(partition, layout, id);
@@ -98,7 +111,7 @@ public final class CheckpointRestorer {
                 LOG.infof(
                         "Partition %s: local state at offset %d is at least as new as checkpoint %s (offset %d); keeping it",
                         partition, localPosition, CheckpointIds.text(id), m.offset());
-                return new Outcome(Source.LOCAL, id, m.offset(), 0, System.nanoTime() - started);
+                return new Outcome(Source.LOCAL, id, m.offset(), 0, 0, System.nanoTime() - started);
             }
             if (!released) {
                 releaseLocal.run();
@@ -108,19 +121,24 @@ public final class CheckpointRestorer {
                     "Partition %s: restoring checkpoint %s at offset %d: %d files, %d bytes",
                     partition, CheckpointIds.text(id), m.offset(), m.files().size(), m.totalBytes());
             try {
-                long bytes = download(m, target);
+                Fetched fetched = download(m, target);
+                long bytes = fetched.downloaded();
                 long nanos = System.nanoTime() - started;
-                metrics.restored(partition, Source.REMOTE.name().toLowerCase(Locale.ROOT), bytes, nanos);
+                metrics.restored(
+                        partition, Source.REMOTE.name().toLowerCase(Locale.ROOT), bytes, fetched.reused(), nanos);
                 LOG.infof(
-                        "Partition %s: restored checkpoint %s at offset %d: %d files, %d bytes in %d ms (%.1f MB/s)",
+                        "Partition %s: restored checkpoint %s at offset %d: %d files, %d bytes downloaded, %d files"
+                                + " (%d bytes) reused from the local state, in %d ms (%.1f MB/s)",
                         partition,
                         CheckpointIds.text(id),
                         m.offset(),
                         m.files().size(),
                         bytes,
+                        fetched.reusedFiles(),
+                        fetched.reused(),
                         nanos / 1_000_000,
                         bytes / 1e6 / Math.max(1e-9, nanos / 1e9));
-                return new Outcome(Source.REMOTE, id, m.offset(), bytes, nanos);
+                return new Outcome(Source.REMOTE, id, m.offset(), bytes, fetched.reused(), nanos);
             } catch (RuntimeException e) {
                 LOG.errorf(
                         "Partition %s: checkpoint %s cannot be restored (%s); trying the previous one",
@@ -133,7 +151,7 @@ public final class CheckpointRestorer {
                 localPosition >= 0
                         ? "keeping the local state at offset " + localPosition + " and replaying from there"
                         : "rebuilding the state from the beginning of the topic");
-        return new Outcome(Source.NONE, -1, -1, 0, System.nanoTime() - started);
+        return new Outcome(Source.NONE, -1, -1, 0, 0, System.nanoTime() - started);
     }
 
     private Optional<CheckpointManifest> readManifest(TopicPartition partition, CheckpointLayout layout, long id) {
@@ -152,8 +170,14 @@ public final class CheckpointRestorer {
         }
     }
 
-    /** Downloads every file, verified, into a fresh directory that then replaces {@code target}. */
-    private long download(CheckpointManifest manifest, Path target) {
+    /** Bytes downloaded, and files and bytes reused from the local state. */
+    private record Fetched(long downloaded, int reusedFiles, long reused) {}
+
+    /**
+     * Downloads every file the local state lacks, verified, into a fresh directory that then
+     * replaces {@code target}.
+     */
+    private Fetched download(CheckpointManifest manifest, Path target) {
         Path staging = target.resolveSibling(target.getFileName() + ".restoring");
         Path discarded = target.resolveSibling(target.getFileName() + ".discarded");
         try {
@@ -162,8 +186,16 @@ public final class CheckpointRestorer {
             Files.createDirectories(staging);
             List<CompletableFuture<Long>> files =
                     new ArrayList<>(manifest.files().size());
+            int reusedFiles = 0;
+            long reused = 0;
             for (FileEntry file : manifest.files()) {
-                files.add(CompletableFuture.supplyAsync(() -> fetch(file, staging), downloads));
+                checkName(file);
+                if (reuse(file, target, staging)) {
+                    reusedFiles++;
+                    reused += file.size();
+                } else {
+                    files.add(CompletableFuture.supplyAsync(() -> fetch(file, staging), downloads));
+                }
             }
             CompletableFuture.allOf(files.toArray(CompletableFuture[]::new)).join();
             long bytes = files.stream().mapToLong(CompletableFuture::join).sum();
@@ -174,7 +206,7 @@ public final class CheckpointRestorer {
             }
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             Directories.deleteRecursively(discarded);
-            return bytes;
+            return new Fetched(bytes, reusedFiles, reused);
         } catch (IOException e) {
             deleteQuietly(staging);
             throw new UncheckedIOException("Cannot restore into " + target, e);
@@ -184,10 +216,37 @@ public final class CheckpointRestorer {
         }
     }
 
-    private Long fetch(FileEntry file, Path directory) {
-        if (file.name().contains("/") || file.name().startsWith(".")) {
+    private static void checkName(FileEntry file) {
+        if (file.name().contains("/")
+                || file.name().contains("\\")
+                || file.name().startsWith(".")) {
             throw new IllegalArgumentException("Unsafe file name in manifest: " + file.name());
         }
+    }
+
+    /**
+     * Links a table file of the local state into {@code staging} if it is the manifest's file: same
+     * name, size and CRC-32C. Only table files: RocksDB rewrites the others under the same name.
+     */
+    private static boolean reuse(FileEntry file, Path local, Path staging) {
+        if (!file.name().endsWith(".sst")) {
+            return false;
+        }
+        Path candidate = local.resolve(file.name());
+        try {
+            if (!Files.isRegularFile(candidate)
+                    || Files.size(candidate) != file.size()
+                    || !FileChecksums.crc32c(candidate).equals(file.crc32c())) {
+                return false;
+            }
+            Files.createLink(staging.resolve(file.name()), candidate);
+            return true;
+        } catch (IOException | UncheckedIOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private Long fetch(FileEntry file, Path directory) {
         Path local = directory.resolve(file.name());
         store.download(file.key(), local);
         try {

@@ -63,18 +63,18 @@ public final class CheckpointService {
     }
 
     /**
-     * Makes {@code epoch} the partition's owner in the store before anything is processed; an
-     * unreachable store is retried for up to a minute. Returns the checkpoint to restore, or -1.
+     * Makes {@code epoch} the partition's owner in the store, with a new claim, before anything is
+     * processed; an unreachable store is retried for up to a minute.
      *
      * @throws FencedException if a higher epoch claimed it already
      */
-    public long claim(TopicPartition partition, long epoch) {
+    public OwnershipFence.Claim claim(TopicPartition partition, long epoch) {
         OwnershipFence fence = new OwnershipFence(store, layout(partition).partitionPrefix());
         long deadline = System.nanoTime() + CLAIM_TIMEOUT.toNanos();
         Backoff backoff = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(10));
         while (true) {
             try {
-                return fence.claim(epoch).orElse(-1);
+                return fence.claim(epoch);
             } catch (ObjectStoreException e) {
                 long wait = backoff.nextMillis();
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) > deadline) {
@@ -95,25 +95,32 @@ public final class CheckpointService {
 
     /** Restores the partition's state directory; see {@link CheckpointRestorer#restore}. */
     public CheckpointRestorer.Outcome restore(
-            TopicPartition partition, long latestId, long localPosition, Path target, Runnable releaseLocal) {
+            TopicPartition partition,
+            OwnershipFence.Claim claim,
+            long localPosition,
+            Path target,
+            Runnable releaseLocal) {
         return new CheckpointRestorer(store, downloads, metrics)
-                .restore(partition, layout(partition), latestId, localPosition, target, releaseLocal);
+                .restore(
+                        partition,
+                        layout(partition),
+                        claim.checkpointId(),
+                        claim.restoreCandidates(),
+                        localPosition,
+                        target,
+                        releaseLocal);
     }
 
     /**
-     * The checkpointer of a partition just opened by owner {@code epoch}.
+     * The checkpointer of a partition just opened under {@code claim}.
      *
      * @param durableOffset the next offset of the latest checkpoint in the store, or -1
      */
-    public Checkpointer checkpointer(TopicPartition partition, long epoch, long latestId, long durableOffset) {
+    public Checkpointer checkpointer(TopicPartition partition, OwnershipFence.Claim claim, long durableOffset) {
         Path localRoot = localRoots.resolve(partition.topic() + "-" + partition.partition());
         Directories.deleteRecursively(localRoot);
-        ObjectStoreCheckpointer checkpointer = new ObjectStoreCheckpointer(
-                partition, layout(partition), epoch, durableOffset, localRoot, shared, metrics.forPartition(partition));
-        if (latestId >= 0 && CheckpointIds.epoch(latestId) == epoch) {
-            checkpointer.continueSequence(CheckpointIds.sequence(latestId));
-        }
-        return checkpointer;
+        return new ObjectStoreCheckpointer(
+                partition, layout(partition), claim, durableOffset, localRoot, shared, metrics.forPartition(partition));
     }
 
     private static CheckpointLayout layout(TopicPartition partition) {

@@ -32,10 +32,14 @@ final class ManifestPublisher {
         this.committer = committer;
     }
 
-    /** @throws FencedException if a higher epoch owns the partition: the checkpoint is not named */
-    void publish(CheckpointManifest manifest) {
+    /**
+     * @throws FencedException if another claim was made since {@code claim}: the checkpoint is not
+     *     named, and its manifest not even written when that claim came before
+     */
+    void publish(OwnershipFence.Claim claim, CheckpointManifest manifest) {
         byte[] json = manifest.toJson();
         long id = manifest.checkpointId();
+        fence.checkStillOwner(claim);
         if (!store.putIfAbsent(layout.manifest(id), json)
                 && !store.get(layout.manifest(id))
                         .map(stored -> Arrays.equals(stored, json))
@@ -43,15 +47,13 @@ final class ManifestPublisher {
             throw new IllegalStateException("Another manifest exists for checkpoint " + CheckpointIds.text(id));
         }
         manifests.put(id, manifest);
-        fence.publish(manifest.ownerEpoch(), id);
+        fence.publish(claim, id);
         committer.commit(partition, manifest.offset());
     }
 
-    /** @throws FencedException if an epoch above {@code epoch} has claimed the partition */
-    void checkStillOwner(long epoch) {
-        fence.read().filter(latest -> latest.epoch() > epoch).ifPresent(latest -> {
-            throw new FencedException(layout.partitionPrefix(), epoch, latest.epoch());
-        });
+    /** @throws FencedException if another claim was made since {@code claim} */
+    void checkStillOwner(OwnershipFence.Claim claim) {
+        fence.checkStillOwner(claim);
     }
 
     /** The manifest of a checkpoint, from memory or the store; empty if missing or unreadable. */

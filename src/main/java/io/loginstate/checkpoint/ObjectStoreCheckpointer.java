@@ -33,7 +33,7 @@ final class ObjectStoreCheckpointer implements Checkpointer {
     private final TopicPartition partition;
     private final ObjectStore store;
     private final CheckpointLayout layout;
-    private final long epoch;
+    private final OwnershipFence.Claim claim;
     private final LocalSnapshots snapshots;
     private final CheckpointSettings settings;
     private final Map<String, String> stateConfig;
@@ -66,7 +66,7 @@ final class ObjectStoreCheckpointer implements Checkpointer {
     ObjectStoreCheckpointer(
             TopicPartition partition,
             CheckpointLayout layout,
-            long epoch,
+            OwnershipFence.Claim claim,
             long durableOffset,
             Path localRoot,
             Shared shared,
@@ -74,7 +74,7 @@ final class ObjectStoreCheckpointer implements Checkpointer {
         this.partition = partition;
         this.store = shared.store();
         this.layout = layout;
-        this.epoch = epoch;
+        this.claim = claim;
         this.durableOffset = durableOffset;
         this.snapshots = new LocalSnapshots(partition, localRoot);
         this.settings = shared.settings();
@@ -92,11 +92,6 @@ final class ObjectStoreCheckpointer implements Checkpointer {
     @Override
     public int retained() {
         return settings.retained();
-    }
-
-    /** Continues the numbering of this epoch's checkpoints after {@code sequence}. */
-    void continueSequence(long sequence) {
-        this.sequence = Math.max(this.sequence, sequence);
     }
 
     @Override
@@ -190,7 +185,7 @@ final class ObjectStoreCheckpointer implements Checkpointer {
     }
 
     private long nextId() {
-        return CheckpointIds.of(epoch, ++sequence);
+        return CheckpointIds.of(claim.number(), ++sequence);
     }
 
     private Backoff newBackoff() {
@@ -262,13 +257,13 @@ final class ObjectStoreCheckpointer implements Checkpointer {
                 partition.topic(),
                 partition.partition(),
                 id,
-                epoch,
+                claim.epoch(),
                 snapshot.position(),
                 watermark,
                 stateConfig,
                 Instant.ofEpochMilli(clock.millis()),
                 uploaded.files());
-        publisher.publish(manifest);
+        publisher.publish(claim, manifest);
         durableOffset = snapshot.position();
         lastSuccessMillis = clock.millis();
         meters.published(manifest.totalBytes(), uploaded.uploadedBytes(), uploaded.uploaded(), uploaded.reused());
@@ -293,7 +288,7 @@ final class ObjectStoreCheckpointer implements Checkpointer {
         if (plan.isEmpty()) {
             return;
         }
-        publisher.checkStillOwner(epoch);
+        publisher.checkStillOwner(claim);
         for (String key : plan.manifests()) {
             store.delete(key);
             layout.checkpointIdOf(key).ifPresent(publisher::forget);

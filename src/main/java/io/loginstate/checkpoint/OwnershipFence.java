@@ -1,22 +1,40 @@
 package io.loginstate.checkpoint;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.ObjectStoreException;
 import io.loginstate.objectstore.Versioned;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 
 /**
- * The {@code LATEST} object of one partition: which checkpoint to restore, and the highest owner
- * epoch so far. Every change is a compare-and-swap ({@code putIfAbsent} or {@code replaceIfMatch})
- * that first checks the stored epoch, so an owner that lost the partition (after a rebalance or a
- * long pause) can never point {@code LATEST} at its checkpoint once a newer owner has claimed it.
- * The owner epoch is the consumer group generation at which the partition was assigned.
+ * The {@code LATEST} object of one partition: which checkpoint to restore, the ones published
+ * before it, the highest owner epoch so far and the claim counter. Every change is a
+ * compare-and-swap ({@code putIfAbsent} or {@code replaceIfMatch}).
+ *
+ * <p>The owner epoch is the consumer group generation at which the partition was assigned: a
+ * lower one can never claim again. The claim counter grows by one on every claim, so it also tells
+ * apart two processes of the same generation (with static membership a replacement keeps its
+ * predecessor's generation): a publication must carry the claim that is still stored, so once a
+ * replacement has claimed the partition, nothing its predecessor uploads is ever named in
+ * {@code LATEST} and thus never restored.
  */
 public final class OwnershipFence {
 
     static final int MAX_ATTEMPTS = 16;
+    /** Published checkpoints remembered behind the latest, the fallbacks of a restore. */
+    static final int HISTORY = 8;
+
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .serializationInclusion(JsonInclude.Include.NON_NULL)
+            .build();
 
     private final ObjectStore store;
     private final String key;
@@ -28,20 +46,71 @@ public final class OwnershipFence {
         this.partition = partitionPrefix;
     }
 
-    /** The stored pointer: owner epoch and checkpoint id ({@code -1} before any checkpoint). */
-    public record Latest(long epoch, long checkpointId) {
+    /**
+     * The stored pointer.
+     *
+     * @param epoch      the highest owner epoch that claimed the partition
+     * @param claim      the number of the last claim (0 in records written before claims were counted)
+     * @param checkpoint the checkpoint to restore, {@code -1} before any
+     * @param previous   checkpoints published before it, newest first; null in records written before
+     *                   they were kept
+     */
+    public record Latest(long epoch, long claim, long checkpoint, List<Long> previous) {
+
+        public Latest {
+            previous = previous == null ? null : List.copyOf(previous);
+        }
 
         byte[] encode() {
-            return ("{\"epoch\":" + epoch + ",\"checkpoint\":" + checkpointId + "}").getBytes(StandardCharsets.UTF_8);
+            try {
+                return JSON.writeValueAsBytes(this);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
         }
 
         static Latest decode(byte[] bytes) {
-            String text = new String(bytes, StandardCharsets.UTF_8).replaceAll("\\s", "");
-            if (!text.matches("\\{\"epoch\":-?\\d+,\"checkpoint\":-?\\d+}")) {
-                throw new IllegalArgumentException("Not a LATEST record: " + text);
+            try {
+                Latest latest = JSON.readValue(bytes, Latest.class);
+                if (latest.epoch() < 0 || latest.claim() < 0) {
+                    throw new IllegalArgumentException("Not a LATEST record: negative epoch or claim");
+                }
+                return latest;
+            } catch (IOException e) {
+                throw new IllegalArgumentException("Not a LATEST record: " + e.getMessage(), e);
             }
-            String[] parts = text.substring(1, text.length() - 1).split(",");
-            return new Latest(Long.parseLong(parts[0].split(":")[1]), Long.parseLong(parts[1].split(":")[1]));
+        }
+
+        /** The published checkpoints, newest first: the latest, then the previous ones. */
+        public List<Long> published() {
+            List<Long> ids = new ArrayList<>();
+            if (checkpoint >= 0) {
+                ids.add(checkpoint);
+            }
+            if (previous != null) {
+                ids.addAll(previous);
+            }
+            return ids;
+        }
+    }
+
+    /**
+     * One owner's claim on the partition: what it must carry to publish, and what it restores.
+     *
+     * @param epoch  the owner epoch (group generation)
+     * @param number the claim counter after this claim; the upper half of this owner's checkpoint ids
+     * @param latest the pointer as this claim left it
+     */
+    public record Claim(long epoch, long number, Latest latest) {
+
+        /** The checkpoint to restore, or {@code -1}. */
+        public long checkpointId() {
+            return latest.checkpoint();
+        }
+
+        /** The checkpoint ids to try on restore, newest first; null if the record predates the list. */
+        public List<Long> restoreCandidates() {
+            return latest.previous() == null ? null : latest.published();
         }
     }
 
@@ -51,32 +120,18 @@ public final class OwnershipFence {
     }
 
     /**
-     * Makes {@code epoch} the partition's owner before it processes anything: from now on no lower
-     * epoch can publish. Returns the checkpoint to restore, if there is one.
+     * Makes {@code epoch} the partition's owner before it processes anything, with a new claim
+     * number: from now on no lower epoch, and no earlier claim of this epoch, can publish.
      *
      * @throws FencedException if a higher epoch has claimed the partition already
      */
-    public OptionalLong claim(long epoch) {
-        Latest result = swap(epoch, OptionalLong.empty());
-        return result.checkpointId() < 0 ? OptionalLong.empty() : OptionalLong.of(result.checkpointId());
-    }
-
-    /**
-     * Points {@code LATEST} at a checkpoint whose manifest is durable.
-     *
-     * @throws FencedException if a higher epoch owns the partition
-     */
-    public void publish(long epoch, long checkpointId) {
-        swap(epoch, OptionalLong.of(checkpointId));
-    }
-
-    private Latest swap(long epoch, OptionalLong checkpointId) {
+    public Claim claim(long epoch) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<Versioned> current = store.getVersioned(key);
             if (current.isEmpty()) {
-                Latest next = new Latest(epoch, checkpointId.orElse(-1));
-                if (store.putIfAbsent(key, next.encode()) || next.equals(read().orElse(null))) {
-                    return next;
+                Latest next = new Latest(epoch, 1, -1, List.of());
+                if (store.putIfAbsent(key, next.encode())) {
+                    return new Claim(epoch, 1, next);
                 }
                 continue;
             }
@@ -84,15 +139,72 @@ public final class OwnershipFence {
             if (stored.epoch() > epoch) {
                 throw new FencedException(partition, epoch, stored.epoch());
             }
-            Latest next = new Latest(epoch, checkpointId.orElse(stored.checkpointId()));
-            if (next.equals(stored)) {
-                return stored;
-            }
-            if (store.replaceIfMatch(key, next.encode(), current.get().version()) || next.equals(read().orElse(null))) {
-                return next;
+            // Checkpoint ids carry the claim number, so the next one must lie above every id so far,
+            // including ids of records written before claims were counted.
+            long number = Math.max(stored.claim(), CheckpointIds.claim(stored.checkpoint())) + 1;
+            Latest next = new Latest(epoch, number, stored.checkpoint(), stored.previous());
+            if (store.replaceIfMatch(key, next.encode(), current.get().version())) {
+                return new Claim(epoch, number, next);
             }
         }
-        throw new ObjectStoreException(
+        throw contended();
+    }
+
+    /**
+     * Points {@code LATEST} at a checkpoint whose manifest is durable; the one it replaces joins
+     * the previous ones.
+     *
+     * @throws FencedException if another claim was made since {@code claim}
+     */
+    public void publish(Claim claim, long checkpointId) {
+        for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+            Optional<Versioned> current = store.getVersioned(key);
+            Latest stored = current.map(v -> Latest.decode(v.bytes())).orElse(null);
+            checkOwner(claim, stored);
+            if (stored.checkpoint() == checkpointId) {
+                return;
+            }
+            List<Long> previous = new ArrayList<>(HISTORY);
+            if (stored.checkpoint() >= 0) {
+                previous.add(stored.checkpoint());
+            }
+            if (stored.previous() != null) {
+                for (long id : stored.previous()) {
+                    if (previous.size() < HISTORY && id != checkpointId) {
+                        previous.add(id);
+                    }
+                }
+            }
+            Latest next = new Latest(stored.epoch(), stored.claim(), checkpointId, previous);
+            if (store.replaceIfMatch(key, next.encode(), current.get().version())) {
+                return;
+            }
+        }
+        throw contended();
+    }
+
+    /** @throws FencedException if another claim was made since {@code claim} */
+    public void checkStillOwner(Claim claim) {
+        checkOwner(claim, read().orElse(null));
+    }
+
+    private void checkOwner(Claim claim, Latest stored) {
+        if (stored == null) {
+            throw new FencedException(partition + ": LATEST is gone");
+        }
+        if (stored.epoch() != claim.epoch()) {
+            throw new FencedException(partition, claim.epoch(), stored.epoch());
+        }
+        if (stored.claim() != claim.number()) {
+            throw new FencedException(
+                    "Partition " + partition + ": claim " + claim.number() + " of epoch " + claim.epoch()
+                            + " is fenced off by claim " + stored.claim() + " (another process of the same"
+                            + " instance id took the partition over)");
+        }
+    }
+
+    private ObjectStoreException contended() {
+        return new ObjectStoreException(
                 store.name(),
                 "update",
                 key,

@@ -623,7 +623,7 @@ public final class CheckpointBenchmark {
                     latestId = new OwnershipFence(store, layout.partitionPrefix())
                             .read()
                             .orElseThrow()
-                            .checkpointId();
+                            .checkpoint();
                     System.out.printf(
                             Locale.ROOT,
                             "[restore] checkpoint taken in %.0f ms, uploaded in %.1f s%n",
@@ -747,7 +747,8 @@ public final class CheckpointBenchmark {
             Path target) {
         CheckpointRestorer restorer = TestCheckpointers.restorer(store, downloads);
         long start = System.nanoTime();
-        CheckpointRestorer.Outcome outcome = restorer.restore(partition, layout, latestId, -1, target, () -> {});
+        CheckpointRestorer.Outcome outcome =
+                restorer.restore(partition, layout, latestId, List.of(latestId), -1, target, () -> {});
         long nanos = System.nanoTime() - start;
         if (outcome.source() != CheckpointRestorer.Source.REMOTE || outcome.bytes() != manifest.totalBytes()) {
             throw new IllegalStateException("Restore did not download the checkpoint: " + outcome);

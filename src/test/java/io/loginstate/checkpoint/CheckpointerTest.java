@@ -126,11 +126,14 @@ class CheckpointerTest {
                 store.get(TestCheckpointers.layout(PARTITION).manifest(id)).orElseThrow());
     }
 
-    private static long latestId(ObjectStore store) {
+    private static OwnershipFence.Latest latest(ObjectStore store) {
         return new OwnershipFence(store, TestCheckpointers.layout(PARTITION).partitionPrefix())
                 .read()
-                .orElseThrow()
-                .checkpointId();
+                .orElseThrow();
+    }
+
+    private static long latestId(ObjectStore store) {
+        return latest(store).checkpoint();
     }
 
     @ParameterizedTest
@@ -170,6 +173,7 @@ class CheckpointerTest {
                         PARTITION,
                         TestCheckpointers.layout(PARTITION),
                         latestId(store),
+                        latest(store).published(),
                         -1,
                         restored,
                         () -> released.set(true));
@@ -223,7 +227,7 @@ class CheckpointerTest {
             CheckpointManifest manifest = manifest(store, id);
             Path restored = dir.resolve("restored-" + id);
             TestCheckpointers.restorer(store, downloads)
-                    .restore(PARTITION, TestCheckpointers.layout(PARTITION), id, -1, restored, () -> {});
+                    .restore(PARTITION, TestCheckpointers.layout(PARTITION), id, List.of(id), -1, restored, () -> {});
             try (LayeredKeyedStateBackend state = state(restored)) {
                 assertThat(state.position()).hasValue(manifest.offset());
                 for (int key = 0; key < 50; key++) {
@@ -251,6 +255,7 @@ class CheckpointerTest {
                         PARTITION,
                         TestCheckpointers.layout(PARTITION),
                         latestId(store),
+                        latest(store).published(),
                         12,
                         dir.resolve("db"),
                         () -> released.set(true));
@@ -263,6 +268,66 @@ class CheckpointerTest {
         CORRUPT_SST,
         MISSING_SST,
         MISSING_MANIFEST_FILE
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void anOlderLocalStateDownloadsOnlyTheFilesItLacks(Kind kind) throws Exception {
+        ObjectStore store = open(kind);
+        Checkpointer checkpointer = checkpointer(store, 3, 3);
+        Path local = dir.resolve("local-state");
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
+            write(state, 0, 2_000, "a", 100);
+            assertThat(publish(checkpointer, state)).isTrue();
+            // This instance's local state is the first checkpoint, as if it had been away since.
+            CheckpointRestorer.Outcome first = TestCheckpointers.restorer(store, downloads)
+                    .restore(
+                            PARTITION,
+                            TestCheckpointers.layout(PARTITION),
+                            latestId(store),
+                            latest(store).published(),
+                            -1,
+                            local,
+                            () -> {});
+            assertThat(first.reusedBytes()).isZero();
+            write(state, 2_000, 2_100, "b", 150);
+            assertThat(publish(checkpointer, state)).isTrue();
+        }
+        CheckpointManifest second = manifest(store, latestId(store));
+        AtomicBoolean released = new AtomicBoolean();
+        CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
+                .restore(
+                        PARTITION,
+                        TestCheckpointers.layout(PARTITION),
+                        latestId(store),
+                        latest(store).published(),
+                        100,
+                        local,
+                        () -> released.set(true));
+        assertThat(outcome.source()).isEqualTo(CheckpointRestorer.Source.REMOTE);
+        assertThat(released).isTrue();
+        long sharedSstBytes = second.files().stream()
+                .filter(f -> f.name().endsWith(".sst"))
+                .filter(f -> manifestOfFirst(store).files().contains(f))
+                .mapToLong(CheckpointManifest.FileEntry::size)
+                .sum();
+        assertThat(sharedSstBytes).as("the checkpoints share table files").isPositive();
+        assertThat(outcome.reusedBytes())
+                .as("table files the local state holds are linked, not downloaded")
+                .isEqualTo(sharedSstBytes);
+        assertThat(outcome.bytes()).isEqualTo(second.totalBytes() - sharedSstBytes);
+        try (LayeredKeyedStateBackend state = state(local)) {
+            assertThat(state.position()).hasValue(150);
+            for (int user : new int[] {0, 1_999, 2_000, 2_099}) {
+                state.setCurrentKey(("user-" + user).getBytes(StandardCharsets.UTF_8));
+                assertThat(state.valueState(PROFILE).value())
+                        .isEqualTo("profile " + user + " " + (user < 2_000 ? "a" : "b"));
+            }
+        }
+    }
+
+    private static CheckpointManifest manifestOfFirst(ObjectStore store) {
+        return manifest(store, latest(store).previous().get(0));
     }
 
     @ParameterizedTest
@@ -306,7 +371,14 @@ class CheckpointerTest {
             Files.createDirectories(restored);
             Files.writeString(restored.resolve("OLD-STATE"), "older local state");
             CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
-                    .restore(partition, TestCheckpointers.layout(partition), latestId(store), -1, restored, () -> {});
+                    .restore(
+                            partition,
+                            TestCheckpointers.layout(partition),
+                            latestId(store),
+                            latest(store).published(),
+                            -1,
+                            restored,
+                            () -> {});
             assertThat(outcome.source()).as(damage.name()).isEqualTo(CheckpointRestorer.Source.REMOTE);
             assertThat(outcome.offset())
                     .as(damage + ": the previous checkpoint")
@@ -367,6 +439,49 @@ class CheckpointerTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void aStaleProcessWithTheSameGenerationPublishesNothingOnceItsReplacementHasClaimed(Kind kind) throws Exception {
+        // Static membership: the replacement of a process that was not dead (a long GC pause, a
+        // partitioned network) joins with the same instance id and keeps the same group generation.
+        ObjectStore store = open(kind);
+        Checkpointer stale = checkpointer(store, 4, 3);
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
+            write(state, 0, 100, "a", 10);
+            assertThat(publish(stale, state)).isTrue();
+            long published = latestId(store);
+
+            OwnershipFence replacement = new OwnershipFence(
+                    store, TestCheckpointers.layout(PARTITION).partitionPrefix());
+            OwnershipFence.Claim claim = replacement.claim(4);
+            assertThat(claim.checkpointId()).isEqualTo(published);
+
+            write(state, 100, 200, "b", 20);
+            assertThat(publish(stale, state))
+                    .as("the stale process's checkpoint is not published")
+                    .isFalse();
+            assertThat(stale.fenced()).isTrue();
+            assertThat(latestId(store)).isEqualTo(published);
+            assertThat(store.list(TestCheckpointers.layout(PARTITION).checkpointsPrefix()).stream()
+                            .filter(o -> TestCheckpointers.layout(PARTITION).isManifest(o.key())))
+                    .as("the stale process wrote no manifest a restore could fall back to")
+                    .hasSize(1);
+
+            Path restored = dir.resolve("restored");
+            CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
+                    .restore(
+                            PARTITION,
+                            TestCheckpointers.layout(PARTITION),
+                            claim.checkpointId(),
+                            claim.restoreCandidates(),
+                            -1,
+                            restored,
+                            () -> {});
+            assertThat(outcome.checkpointId()).isEqualTo(published);
+            assertThat(outcome.offset()).isEqualTo(10);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void aStaleOwnerPublishesNothingOnceANewOwnerHasClaimed(Kind kind) throws Exception {
         ObjectStore store = open(kind);
         Checkpointer stale = checkpointer(store, 4, 3);
@@ -377,14 +492,16 @@ class CheckpointerTest {
 
             OwnershipFence newOwner = new OwnershipFence(
                     store, TestCheckpointers.layout(PARTITION).partitionPrefix());
-            assertThat(newOwner.claim(6)).hasValue(published);
+            assertThat(newOwner.claim(6).checkpointId()).isEqualTo(published);
 
             write(state, 100, 200, "b", 20);
             assertThat(publish(stale, state))
                     .as("the stale owner's checkpoint is not published")
                     .isFalse();
             assertThat(stale.fenced()).isTrue();
-            assertThat(newOwner.read()).hasValue(new OwnershipFence.Latest(6, published));
+            assertThat(newOwner.read().orElseThrow())
+                    .extracting(OwnershipFence.Latest::epoch, OwnershipFence.Latest::checkpoint)
+                    .containsExactly(6L, published);
             assertThat(stale.checkpointNow(state))
                     .as("a fenced checkpointer takes no more checkpoints")
                     .isNull();
@@ -449,7 +566,14 @@ class CheckpointerTest {
                 .isEmpty();
         Path restored = dir.resolve("restored");
         TestCheckpointers.restorer(store, downloads)
-                .restore(PARTITION, TestCheckpointers.layout(PARTITION), latestId(store), -1, restored, () -> {});
+                .restore(
+                        PARTITION,
+                        TestCheckpointers.layout(PARTITION),
+                        latestId(store),
+                        latest(store).published(),
+                        -1,
+                        restored,
+                        () -> {});
         try (LayeredKeyedStateBackend state = state(restored)) {
             state.setCurrentKey("user-299".getBytes(StandardCharsets.UTF_8));
             assertThat(state.valueState(PROFILE).value())

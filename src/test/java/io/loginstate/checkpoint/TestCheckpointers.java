@@ -19,7 +19,7 @@ public final class TestCheckpointers {
         return new CheckpointSettings(retained, orphanMinAge, Duration.ofMillis(20), Duration.ofMillis(200), 2, 4);
     }
 
-    /** A checkpointer of {@code partition} for owner {@code epoch}; nothing durable yet. */
+    /** A checkpointer of {@code partition} for owner {@code epoch}, which claims it first; nothing durable yet. */
     public static Checkpointer checkpointer(
             TopicPartition partition,
             ObjectStore store,
@@ -31,14 +31,10 @@ public final class TestCheckpointers {
             InstantSource clock) {
         ObjectStoreCheckpointer.Shared shared = new ObjectStoreCheckpointer.Shared(
                 store, uploads, retries, OffsetCommitter.NONE, clock, settings, Map.of("test", "true"));
+        CheckpointLayout layout = CheckpointLayout.of(partition.topic(), partition.partition());
+        OwnershipFence.Claim claim = new OwnershipFence(store, layout.partitionPrefix()).claim(epoch);
         return new ObjectStoreCheckpointer(
-                partition,
-                CheckpointLayout.of(partition.topic(), partition.partition()),
-                epoch,
-                -1,
-                localRoot,
-                shared,
-                CheckpointMetrics.unregistered());
+                partition, layout, claim, -1, localRoot, shared, CheckpointMetrics.unregistered());
     }
 
     public static CheckpointRestorer restorer(ObjectStore store, Executor downloads) {

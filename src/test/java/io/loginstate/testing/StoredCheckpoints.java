@@ -35,10 +35,10 @@ public final class StoredCheckpoints {
     public Optional<JsonNode> latestManifest(int partition) {
         String prefix = CheckpointLayout.of(topic, partition).partitionPrefix();
         Optional<OwnershipFence.Latest> latest = new OwnershipFence(store, prefix).read();
-        if (latest.isEmpty() || latest.get().checkpointId() < 0) {
+        if (latest.isEmpty() || latest.get().checkpoint() < 0) {
             return Optional.empty();
         }
-        long id = latest.get().checkpointId();
+        long id = latest.get().checkpoint();
         Optional<byte[]> manifest = store.get(prefix + "/checkpoints/" + String.format("%019d", id) + "/manifest.json");
         assertThat(manifest)
                 .as("partition %d: LATEST names checkpoint %d, whose manifest must exist", partition, id)
