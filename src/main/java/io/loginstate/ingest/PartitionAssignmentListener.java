@@ -84,6 +84,7 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
         } else {
             consumer.seekToBeginning(List.of(partition));
         }
+        processor.catchUpTo(consumer.endOffsets(List.of(partition)).get(partition));
         if (registry.activate(processor, first)) {
             consumer.resume(List.of(partition));
             LOG.infof("Partition %s: processing from offset %d", partition, first);

@@ -98,6 +98,10 @@ final class PartitionOpening {
         return opening.containsKey(partition);
     }
 
+    Set<TopicPartition> partitions() {
+        return Set.copyOf(opening.keySet());
+    }
+
     void stop() {
         opening.keySet().forEach(cancelled::add);
         pool.shutdownNow();

@@ -50,6 +50,8 @@ public final class PartitionProcessor {
     /** Until the first batch arrives: the offset the consumer was positioned at; -1 afterwards. */
     private volatile long firstBatchAt = -1;
 
+    private volatile long catchUpTo = -1;
+
     private volatile long appliedRecords;
     private final PartitionChain.OnceQueued checkpoint = new PartitionChain.OnceQueued(this::checkpoint);
     private final PartitionChain.OnceQueued maintenance = new PartitionChain.OnceQueued(this::maintain);
@@ -130,6 +132,22 @@ public final class PartitionProcessor {
     /** True while new batches are held back because too much progress is not checkpointed. */
     public boolean backPressured() {
         return gate.pressured(nextOffset);
+    }
+
+    /**
+     * Records the partition's end offset when it was positioned here. Until the state has applied
+     * the records up to it, a user missing from the state may have been seen by the previous owner:
+     * queries answer "not yet" rather than "not found". (A log ending in a transaction marker keeps
+     * this true until the next record arrives.)
+     */
+    public void catchUpTo(long endOffset) {
+        catchUpTo = endOffset;
+    }
+
+    /** True while the state has not yet applied what the partition held when it was positioned here. */
+    public boolean catchingUp() {
+        long target = catchUpTo;
+        return target > 0 && nextOffset < target;
     }
 
     /** Drops batches starting past {@code offset} until one does not (see {@link ProcessorRegistry#activate}). */

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -179,6 +180,11 @@ public final class ProcessorRegistry {
     /** True while some assigned partition is being opened (claimed and restored). */
     public boolean restoring() {
         return opening.any();
+    }
+
+    /** The partitions being opened (claimed and restored) here. */
+    public Set<TopicPartition> restoringPartitions() {
+        return opening.partitions();
     }
 
     /** True while this partition is being opened (claimed and restored) here. */

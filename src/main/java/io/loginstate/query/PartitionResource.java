@@ -1,36 +1,43 @@
 package io.loginstate.query;
 
-import io.loginstate.processing.PartitionProcessor;
-import io.loginstate.processing.ProcessorRegistry;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import java.util.Comparator;
-import java.util.List;
+import jakarta.ws.rs.core.Response;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
-/** {@code GET /partitions}: the partitions this instance holds and how far each has applied. */
+/**
+ * {@code GET /partitions}: every partition of the input topic with its owner, status, offsets, lag
+ * and checkpoint age ({@code ?scope=fleet}, the default), or only those held here
+ * ({@code ?scope=local}, which is also what a forwarded request gets).
+ */
 @Path("/partitions")
 @Produces(MediaType.APPLICATION_JSON)
 public class PartitionResource {
 
     @Inject
-    ProcessorRegistry registry;
-
-    public record PartitionView(String topic, int partition, String status, Long nextOffset, long appliedRecords) {}
+    FleetPartitions partitions;
 
     @GET
-    public List<PartitionView> list() {
-        return registry.processors().stream()
-                .sorted(Comparator.comparingInt(
-                        (PartitionProcessor p) -> p.partition().partition()))
-                .map(p -> new PartitionView(
-                        p.partition().topic(),
-                        p.partition().partition(),
-                        p.lifecycle().name(),
-                        p.nextOffset().isPresent() ? p.nextOffset().getAsLong() : null,
-                        p.appliedRecords()))
-                .toList();
+    public CompletionStage<Response> list(
+            @QueryParam("scope") @DefaultValue("fleet") String scope,
+            @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy) {
+        if (!scope.equals("fleet") && !scope.equals("local")) {
+            return CompletableFuture.completedFuture(Response.status(Response.Status.BAD_REQUEST)
+                    .type(MediaType.APPLICATION_JSON)
+                    .entity(ApiError.of("INVALID_SCOPE", "scope must be 'fleet' or 'local'"))
+                    .build());
+        }
+        if (scope.equals("local") || forwardedBy != null) {
+            return CompletableFuture.completedFuture(
+                    Response.ok(partitions.local()).build());
+        }
+        return partitions.fleet().thenApply(rows -> Response.ok(rows).build());
     }
 }

@@ -44,23 +44,25 @@ public class QueryForwarder {
 
     /** The owner's answer, or the failure to get it within {@code login-state.query.forward-timeout}. */
     CompletionStage<Response> forward(FleetMember owner, String path) {
+        return get(owner, path).thenApply(answer -> {
+            Response.ResponseBuilder response = Response.status(answer.statusCode())
+                    .entity(answer.body())
+                    .type(answer.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON));
+            answer.headers().firstValue("Retry-After").ifPresent(value -> response.header("Retry-After", value));
+            return response.build();
+        });
+    }
+
+    /** A GET of another instance's API, marked as forwarded, within the forward timeout. */
+    CompletionStage<HttpResponse<String>> get(FleetMember instance, String path) {
         HttpRequest request = HttpRequest.newBuilder(
-                        URI.create(owner.url().toString().replaceAll("/+$", "") + path))
+                        URI.create(instance.url().toString().replaceAll("/+$", "") + path))
                 .timeout(config.query().forwardTimeout())
                 .header(FORWARDED_BY, self.id())
                 .header("Accept", MediaType.APPLICATION_JSON)
                 .GET()
                 .build();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8))
-                .thenApply(answer -> {
-                    Response.ResponseBuilder response = Response.status(answer.statusCode())
-                            .entity(answer.body())
-                            .type(answer.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON));
-                    answer.headers()
-                            .firstValue("Retry-After")
-                            .ifPresent(value -> response.header("Retry-After", value));
-                    return response.build();
-                });
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     /** A path segment with every character but the unreserved ones percent-encoded (a '/' too). */

@@ -136,6 +136,12 @@ public class UserResource {
         if (processor.lifecycle() != PartitionLifecycle.OPEN) {
             return unavailable("PARTITION_MOVING", "partition " + partition + " is closing here", partition);
         }
+        if (processor.catchingUp()) {
+            return unavailable(
+                    "PARTITION_CATCHING_UP",
+                    "partition " + partition + " is replaying the records it held when it was assigned here",
+                    partition);
+        }
         return error(
                 Response.Status.NOT_FOUND.getStatusCode(),
                 new ApiError("USER_NOT_FOUND", "no login state for the user (never seen, or expired)", partition));

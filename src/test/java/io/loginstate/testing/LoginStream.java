@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
@@ -61,25 +62,49 @@ public final class LoginStream implements AutoCloseable {
         return expected;
     }
 
+    /** What the service must report once it applied events {@code [0, count)}. */
+    public ExpectedLogins expectedUpTo(int count) {
+        ExpectedLogins prefix = new ExpectedLogins();
+        events.subList(0, count).forEach(event -> prefix.record(event.user(), event.timestamp(), event.success()));
+        return prefix;
+    }
+
     /**
      * Sends events from {@code from} on, in order, on a background thread, until {@link Sending#stop}
      * or until {@code limit}. The sender waits for the broker's acknowledgements every
      * {@code flushEvery} events, so events arrive at the pace the broker takes them, not in a burst.
      */
     public Sending sendInBackground(String bootstrapServers, String topic, int from, int limit, int flushEvery) {
+        return sendInBackground(bootstrapServers, topic, from, limit, flushEvery, 0);
+    }
+
+    /**
+     * As {@link #sendInBackground(String, String, int, int, int)}, at most {@code perSecond} events a
+     * second (0: as fast as the broker takes them), so events keep flowing for a known time.
+     */
+    public Sending sendInBackground(
+            String bootstrapServers, String topic, int from, int limit, int flushEvery, int perSecond) {
         AtomicBoolean stop = new AtomicBoolean();
         CompletableFuture<Integer> done = CompletableFuture.supplyAsync(
-                () -> send(bootstrapServers, topic, from, limit, flushEvery, stop), sender);
+                () -> send(bootstrapServers, topic, from, limit, flushEvery, perSecond, stop), sender);
         return new Sending(from, stop, done);
     }
 
     /** Sends events {@code [from, to)} in order and returns once the broker has them all. */
     public void send(String bootstrapServers, String topic, int from, int to, int flushEvery) {
-        send(bootstrapServers, topic, from, to, flushEvery, new AtomicBoolean());
+        send(bootstrapServers, topic, from, to, flushEvery, 0, new AtomicBoolean());
     }
 
     /** Returns the index after the last event sent; every event before it is acknowledged. */
-    private int send(String bootstrapServers, String topic, int from, int limit, int flushEvery, AtomicBoolean stop) {
+    private int send(
+            String bootstrapServers,
+            String topic,
+            int from,
+            int limit,
+            int flushEvery,
+            int perSecond,
+            AtomicBoolean stop) {
+        long started = System.nanoTime();
         assertThat(from).isBetween(0, limit);
         assertThat(limit).isLessThanOrEqualTo(events.size());
         AtomicReference<Exception> failure = new AtomicReference<>();
@@ -102,6 +127,7 @@ public final class LoginStream implements AutoCloseable {
                 next++;
                 if ((next - from) % flushEvery == 0) {
                     producer.flush();
+                    pace(started, next - from, perSecond);
                 }
             }
             producer.flush();
@@ -110,6 +136,18 @@ public final class LoginStream implements AutoCloseable {
             throw new IllegalStateException("Sending events " + from + ".." + next + " failed", failure.get());
         }
         return next;
+    }
+
+    /** Holds the sender back until {@code sent} events are due at {@code perSecond}. */
+    private static void pace(long started, int sent, int perSecond) {
+        if (perSecond <= 0) {
+            return;
+        }
+        long due = started + (long) (sent * 1e9 / perSecond);
+        long wait = due - System.nanoTime();
+        if (wait > 0) {
+            LockSupport.parkNanos(wait);
+        }
     }
 
     /** Events being sent in the background. */
@@ -151,6 +189,11 @@ public final class LoginStream implements AutoCloseable {
 
     /** Every user of the stream, as the service answers it, equals the expected values. */
     public void assertEveryUser(ServiceProcess service) {
+        assertEveryUser(service, expected);
+    }
+
+    /** Every user of {@code expected}, as the service answers it, equals the expected values. */
+    public static void assertEveryUser(ServiceProcess service, ExpectedLogins expected) {
         for (String user : expected.users().keySet()) {
             ServiceProcess.Answer answer = service.get("/users/" + user);
             assertThat(answer.status()).as(user + ": " + answer.body()).isEqualTo(200);

@@ -39,11 +39,15 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts the service with the given system properties; output goes to {@code log}. */
     public static ServiceProcess start(Map<String, String> properties, List<String> jvmOptions, Path log) {
+        return start(properties, jvmOptions, log, EmbeddedKafkaBroker.freePort());
+    }
+
+    /** Starts the service on HTTP port {@code port}, e.g. the port of the process it replaces. */
+    public static ServiceProcess start(Map<String, String> properties, List<String> jvmOptions, Path log, int port) {
         String jar = System.getProperty("login-state.app.jar", "target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("Packaged service not found at " + jar + "; run the package phase first");
         }
-        int port = EmbeddedKafkaBroker.freePort();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
@@ -89,12 +93,15 @@ public final class ServiceProcess implements AutoCloseable {
                             .GET()
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
-            return new Answer(response.statusCode(), response.body());
+            return new Answer(
+                    response.statusCode(),
+                    response.body(),
+                    response.headers().firstValue("Retry-After").orElse(null));
         } catch (IOException e) {
-            return new Answer(-1, e.toString());
+            return new Answer(-1, e.toString(), null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Answer(-1, "interrupted");
+            return new Answer(-1, "interrupted", null);
         }
     }
 
@@ -104,7 +111,7 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Sum of the next offsets of all partitions held, and the records applied since start. */
     public Progress progress() {
-        Answer answer = get("/partitions");
+        Answer answer = get("/partitions?scope=local");
         if (answer.status() != 200) {
             return new Progress(-1, -1, 0);
         }
@@ -142,7 +149,13 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    public record Answer(int status, String body) {
+    /** @param retryAfter the Retry-After header, if any */
+    public record Answer(int status, String body, String retryAfter) {
+
+        public Answer(int status, String body) {
+            this(status, body, null);
+        }
+
         public JsonNode json() {
             try {
                 return JSON.readTree(body);

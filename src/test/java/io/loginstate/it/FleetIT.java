@@ -1,0 +1,489 @@
+package io.loginstate.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.loginstate.testing.CheckpointedCluster;
+import io.loginstate.testing.ExpectedLogins;
+import io.loginstate.testing.HeadlessChromium;
+import io.loginstate.testing.LoginStream;
+import io.loginstate.testing.PrometheusScrape;
+import io.loginstate.testing.ServiceLog;
+import io.loginstate.testing.ServiceProcess;
+import io.loginstate.testing.StoredCheckpoints;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Three instances of the packaged service with static membership share one consumer group (8
+ * partitions) and one bucket in S3Proxy, and behave as one service:
+ *
+ * <ol>
+ *   <li>every user of the stream, queried on every instance, equals the state computed from the
+ *       stream (a third of the answers are local, the rest forwarded to the owner);
+ *   <li>{@code GET /partitions} on any instance lists all partitions with their owners, and the
+ *       status page at {@code /}, loaded in headless Chromium, shows the same table;
+ *   <li>a restart of one instance within the session timeout (same id, same state directory) moves
+ *       no partition of the others and downloads nothing from the object store;
+ *   <li>while events flow, one instance is killed with SIGKILL and a new one with an empty disk
+ *       joins: every query meanwhile answers 200, or 503 with Retry-After, never 404 for a known
+ *       user nor any other error; afterwards every user is exact on every live instance.
+ * </ol>
+ *
+ * It prints query latencies (local and forwarded, while ingesting) and the longest time a partition
+ * was without an active owner during the kill and join.
+ */
+class FleetIT {
+
+    private static final String TOPIC = "logins";
+    private static final String GROUP = "login-state-fleet";
+    private static final int PARTITIONS = 8;
+    private static final int USERS = 2_000;
+    /** Sent while the three instances run; all checkpointed before anything moves. */
+    private static final int FIRST_PART = 20_000;
+    /** Sent in the background while latencies are measured. */
+    private static final int SECOND_PART = 28_000;
+    /** Sent at a steady pace from just before the kill until the move is over, then the rest. */
+    private static final int EVENTS = 60_000;
+
+    private static final int FLOWING_PER_SECOND = 800;
+    private static final int INGEST_PER_SECOND = 2_000;
+    private static final String SESSION_TIMEOUT_MS = "15000";
+    private static final Duration TIMEOUT = Duration.ofSeconds(90);
+    private static final String BUCKET = "login-state-it";
+    private static final String PREFIX = "fleet/";
+    private static final List<String> JVM = List.of("-Xmx384m", "-XX:+UseSerialGC");
+    private static final Pattern ROW = Pattern.compile(
+            "<tr data-partition=\"(\\d+)\"><td>\\d+</td><td class=\"text\">(?:<a href=\"[^\"]*\">)?([^<]*)(?:</a>)?</td>"
+                    + "<td class=\"text (\\w+)\">");
+
+    private static CheckpointedCluster cluster;
+
+    @BeforeAll
+    static void startBrokerAndStore() throws Exception {
+        cluster = CheckpointedCluster.start("login-state-fleet", TOPIC, PARTITIONS, BUCKET, PREFIX);
+    }
+
+    @AfterAll
+    static void stopBrokerAndStore() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    /** One member of the fleet: a stable id, port and state directory, and its current process. */
+    private static final class Member implements AutoCloseable {
+        final String id;
+        final int port = EmbeddedKafkaBroker.freePort();
+        final Path stateDir;
+        ServiceLog log;
+        ServiceProcess process;
+
+        Member(String id) {
+            this.id = id;
+            this.stateDir = cluster.workDir().resolve("state-" + id);
+        }
+
+        Member start(String logName) throws Exception {
+            log = CheckpointedCluster.freshLog(logName);
+            Map<String, String> overrides = Map.of(
+                    "login-state.instance.id",
+                    id,
+                    "login-state.instance.advertised-url",
+                    "http://127.0.0.1:" + port,
+                    "login-state.instance.static-membership",
+                    "true",
+                    "mp.messaging.incoming.logins.session.timeout.ms",
+                    SESSION_TIMEOUT_MS);
+            process = ServiceProcess.start(cluster.serviceSettings(GROUP, stateDir, overrides), JVM, log.file(), port);
+            return this;
+        }
+
+        ServiceProcess.Answer get(String path) {
+            return process.get(path);
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process != null) {
+                process.close();
+            }
+        }
+    }
+
+    private record Row(String owner, String status, long nextOffset, Long lag) {}
+
+    /** The fleet's partitions as {@code member} reports them; empty if it does not answer. */
+    private static Map<Integer, Row> fleet(Member member) {
+        ServiceProcess.Answer answer = member.get("/partitions");
+        Map<Integer, Row> rows = new TreeMap<>();
+        if (answer.status() != 200) {
+            return rows;
+        }
+        for (JsonNode row : answer.json()) {
+            rows.put(
+                    row.path("partition").asInt(),
+                    new Row(
+                            row.path("owner").asText(null),
+                            row.path("status").asText(),
+                            row.path("nextOffset").asLong(-1),
+                            row.has("lag") ? row.path("lag").asLong() : null));
+        }
+        return rows;
+    }
+
+    /** Partition to owner, once {@code member} sees every partition active with one of {@code owners}. */
+    private static Map<Integer, String> settledOwners(Member member, Set<String> owners) {
+        Map<Integer, Row> rows = fleet(member);
+        if (rows.size() != PARTITIONS) {
+            return null;
+        }
+        Map<Integer, String> result = new TreeMap<>();
+        for (Map.Entry<Integer, Row> row : rows.entrySet()) {
+            if (!row.getValue().status().equals("ACTIVE")
+                    || !owners.contains(row.getValue().owner())) {
+                return null;
+            }
+            result.put(row.getKey(), row.getValue().owner());
+        }
+        return Set.copyOf(result.values()).equals(owners) ? result : null;
+    }
+
+    private static long appliedEverywhere(List<Member> members) {
+        return members.stream()
+                .mapToLong(member -> member.process.progress().nextOffsets())
+                .sum();
+    }
+
+    private static int partitionOf(String user) {
+        return Utils.toPositive(Utils.murmur2(user.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+    }
+
+    @Test
+    void theFleetAnswersForEveryUserThroughARestartAKillAndAJoin() throws Exception {
+        long seed = Long.getLong("it.seed", new Random().nextLong());
+        System.out.println("FleetIT seed " + seed + " (repeat with -Dit.seed=" + seed + ")");
+        StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), TOPIC, PARTITIONS);
+        try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
+                Member a = new Member("a").start("fleet-a.log");
+                Member b = new Member("b").start("fleet-b.log");
+                Member c = new Member("c").start("fleet-c.log");
+                Member d = new Member("d")) {
+            List<Member> abc = List.of(a, b, c);
+            Map<Integer, String> owners = await("three instances share the partitions")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> settledOwners(a, Set.of("a", "b", "c")), found -> found != null);
+            System.out.println("owners: " + owners);
+
+            // 1. Every user on every instance.
+            stream.send(cluster.bootstrapServers(), TOPIC, 0, FIRST_PART, 500);
+            await("the first part is applied")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> appliedEverywhere(abc) == FIRST_PART);
+            await("the first part is checkpointed")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> checkpoints.latestOffsets().values().stream()
+                                    .mapToLong(Long::longValue)
+                                    .sum()
+                            == FIRST_PART);
+            ExpectedLogins firstPart = stream.expectedUpTo(FIRST_PART);
+            for (Member member : abc) {
+                LoginStream.assertEveryUser(member.process, firstPart);
+            }
+
+            // 2. The fleet at a glance, as JSON on every instance and as a page in a browser.
+            for (Member member : abc) {
+                Map<Integer, Row> rows = fleet(member);
+                assertThat(rows).as("partitions listed by " + member.id).hasSize(PARTITIONS);
+                rows.forEach((partition, row) -> {
+                    assertThat(row.owner())
+                            .as("owner of %d on %s", partition, member.id)
+                            .isEqualTo(owners.get(partition));
+                    assertThat(row.lag())
+                            .as("lag of %d on %s", partition, member.id)
+                            .isZero();
+                });
+                assertThat(rows.values().stream().mapToLong(Row::nextOffset).sum())
+                        .isEqualTo(FIRST_PART);
+            }
+            String dom = HeadlessChromium.locateOrInstall().dumpDom("http://127.0.0.1:" + b.port + "/");
+            Map<Integer, String[]> shown = new TreeMap<>();
+            Matcher matcher = ROW.matcher(dom);
+            while (matcher.find()) {
+                shown.put(Integer.parseInt(matcher.group(1)), new String[] {matcher.group(2), matcher.group(3)});
+            }
+            assertThat(shown).as("rows of the status page: " + dom).hasSize(PARTITIONS);
+            shown.forEach((partition, cells) -> {
+                assertThat(cells[0]).as("owner shown for " + partition).isEqualTo(owners.get(partition));
+                assertThat(cells[1]).as("status shown for " + partition).isEqualTo("ACTIVE");
+            });
+            assertThat(dom).contains("<meta http-equiv=\"refresh\"").contains("id=\"instance\">b<");
+
+            // Latency of local and forwarded queries while ingesting.
+            LoginStream.Sending ingest = stream.sendInBackground(
+                    cluster.bootstrapServers(), TOPIC, FIRST_PART, SECOND_PART, 200, INGEST_PER_SECOND);
+            List<String> known = new ArrayList<>(firstPart.users().keySet());
+            for (String user : known.subList(0, 300)) {
+                assertThat(a.get("/users/" + user).status()).as("warm-up query").isEqualTo(200);
+            }
+            List<Long> local = new ArrayList<>();
+            List<Long> forwarded = new ArrayList<>();
+            Random pick = new Random(seed);
+            while (ingest.running() || local.size() + forwarded.size() < 400) {
+                String user = known.get(pick.nextInt(known.size()));
+                long started = System.nanoTime();
+                ServiceProcess.Answer answer = a.get("/users/" + user);
+                long nanos = System.nanoTime() - started;
+                assertThat(answer.status())
+                        .as(user + " while ingesting: " + answer.body())
+                        .isEqualTo(200);
+                (owners.get(partitionOf(user)).equals("a") ? local : forwarded).add(nanos);
+            }
+            ingest.await();
+            System.out.printf(
+                    Locale.ROOT,
+                    "query latency while ingesting %d events/s: local p50 %.2f ms p99 %.2f ms (%d queries),"
+                            + " forwarded p50 %.2f ms p99 %.2f ms (%d queries)%n",
+                    INGEST_PER_SECOND,
+                    percentile(local, 50),
+                    percentile(local, 99),
+                    local.size(),
+                    percentile(forwarded, 50),
+                    percentile(forwarded, 99),
+                    forwarded.size());
+            assertThat(local).isNotEmpty();
+            assertThat(forwarded).isNotEmpty();
+            await("the second part is applied")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> appliedEverywhere(abc) == SECOND_PART);
+
+            // 3. A restart within the session timeout moves nothing and downloads nothing.
+            int rebalancesOfA = rebalances(a.log);
+            int rebalancesOfC = rebalances(c.log);
+            Set<Integer> ofB = partitionsOf(owners, "b");
+            assertThat(b.process.stop(TIMEOUT))
+                    .as("B's exit code after SIGTERM")
+                    .isIn(0, 143);
+            b.start("fleet-b-restarted.log");
+            await("B is back")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> b.process.ready() && b.process.progress().partitions() == ofB.size());
+            assertThat(settledOwners(a, Set.of("a", "b", "c")))
+                    .as("owners after B's restart")
+                    .isEqualTo(owners);
+            assertThat(rebalances(a.log)).as("A saw no rebalance").isEqualTo(rebalancesOfA);
+            assertThat(rebalances(c.log)).as("C saw no rebalance").isEqualTo(rebalancesOfC);
+            assertThat(b.log.keptLocalAt().keySet())
+                    .as("B kept its local state for its partitions")
+                    .isEqualTo(ofB);
+            assertThat(b.log.restoredAt()).as("B downloaded no checkpoint").isEmpty();
+            assertThat(PrometheusScrape.of(b.process).sum("login_state_restore_bytes_total"))
+                    .isZero();
+
+            // 4. Kill one, join a new one with an empty disk, while events flow and queries come.
+            LoginStream.Sending flowing = stream.sendInBackground(
+                    cluster.bootstrapServers(), TOPIC, SECOND_PART, EVENTS, 50, FLOWING_PER_SECOND);
+            Map<Member, Boolean> live = new ConcurrentHashMap<>(Map.of(a, true, b, true));
+            QueryLoad queries = new QueryLoad(known, live, seed);
+            Availability availability = new Availability(a);
+            ExecutorService background = Executors.newFixedThreadPool(2);
+            Future<?> querying = background.submit(queries);
+            Future<?> watching = background.submit(availability);
+            try {
+                await("queries are being answered").atMost(TIMEOUT).until(() -> queries.answers.get() > 200);
+                c.process.kill();
+                availability.dead.add("c");
+                long killedAt = System.nanoTime();
+                d.start("fleet-d.log");
+                await("D is up")
+                        .atMost(TIMEOUT)
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(d.process::ready);
+                live.put(d, true);
+                Map<Integer, String> after = await("A, B and D own every partition")
+                        .atMost(TIMEOUT)
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> settledOwners(a, Set.of("a", "b", "d")), found -> found != null);
+                System.out.printf(
+                        "owners after the kill and join (%.1f s after the kill): %s%n",
+                        (System.nanoTime() - killedAt) / 1e9, after);
+                assertThat(flowing.running())
+                        .as("events were still flowing when the move ended")
+                        .isTrue();
+            } finally {
+                queries.stop.set(true);
+                availability.stop.set(true);
+                querying.get(30, TimeUnit.SECONDS);
+                watching.get(30, TimeUnit.SECONDS);
+                background.shutdownNow();
+            }
+            int sent = flowing.stop();
+            stream.send(cluster.bootstrapServers(), TOPIC, sent, EVENTS, 500);
+            System.out.printf(
+                    Locale.ROOT,
+                    "during the move: %s answers by status; longest time a partition had no active owner: %.1f s"
+                            + " (partition %d); session timeout %s ms%n",
+                    queries.byStatus,
+                    availability.longestNanos / 1e9,
+                    availability.longestPartition,
+                    SESSION_TIMEOUT_MS);
+            assertThat(queries.violations)
+                    .as("answers other than 200 or 503 with Retry-After")
+                    .isEmpty();
+            assertThat(queries.byStatus).containsKey(200);
+
+            List<Member> abd = List.of(a, b, d);
+            await("every event is applied")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> appliedEverywhere(abd) == EVENTS);
+            assertThat(PrometheusScrape.of(d.process).sum("login_state_restore_bytes_total"))
+                    .as("D restored what C held from the object store")
+                    .isPositive();
+            for (Member member : abd) {
+                stream.assertEveryUser(member.process);
+            }
+            for (Member member : abd) {
+                assertThat(member.process.stop(TIMEOUT))
+                        .as(member.id + "'s exit code after SIGTERM")
+                        .isIn(0, 143);
+            }
+        }
+    }
+
+    /** Queries known users round-robin on the live instances and keeps every answer that breaks the rules. */
+    private static final class QueryLoad implements Runnable {
+        final List<String> known;
+        final Map<Member, Boolean> live;
+        final Random random;
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicLong answers = new AtomicLong();
+        final Map<Integer, Integer> byStatus = new ConcurrentHashMap<>();
+        final List<String> violations = new CopyOnWriteArrayList<>();
+
+        QueryLoad(List<String> known, Map<Member, Boolean> live, long seed) {
+            this.known = known;
+            this.live = live;
+            this.random = new Random(seed + 1);
+        }
+
+        @Override
+        public void run() {
+            while (!stop.get()) {
+                for (Member member : List.copyOf(live.keySet())) {
+                    String user = known.get(random.nextInt(known.size()));
+                    ServiceProcess.Answer answer = member.get("/users/" + user);
+                    answers.incrementAndGet();
+                    byStatus.merge(answer.status(), 1, Integer::sum);
+                    boolean fine = answer.status() == 200 || answer.status() == 503 && answer.retryAfter() != null;
+                    if (!fine && violations.size() < 20) {
+                        violations.add(member.id + " " + user + ": " + answer.status() + " " + answer.body());
+                    }
+                }
+            }
+        }
+    }
+
+    /** Polls one instance's fleet view and measures how long partitions go without an active owner. */
+    private static final class Availability implements Runnable {
+        final Member observer;
+        final AtomicBoolean stop = new AtomicBoolean();
+        /** Instances known to be dead: a partition they still own has no active owner. */
+        final Set<String> dead = ConcurrentHashMap.newKeySet();
+
+        final Map<Integer, Long> downSince = new HashMap<>();
+        volatile long longestNanos;
+        volatile int longestPartition = -1;
+
+        Availability(Member observer) {
+            this.observer = observer;
+        }
+
+        @Override
+        public void run() {
+            while (!stop.get()) {
+                Map<Integer, Row> rows = fleet(observer);
+                long now = System.nanoTime();
+                for (int partition = 0; partition < PARTITIONS && !rows.isEmpty(); partition++) {
+                    Row row = rows.get(partition);
+                    boolean up = row != null && row.status().equals("ACTIVE") && !dead.contains(row.owner());
+                    if (!up) {
+                        downSince.putIfAbsent(partition, now);
+                    } else {
+                        Long since = downSince.remove(partition);
+                        if (since != null && now - since > longestNanos) {
+                            longestNanos = now - since;
+                            longestPartition = partition;
+                        }
+                    }
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+            }
+            long now = System.nanoTime();
+            downSince.forEach((partition, since) -> {
+                if (now - since > longestNanos) {
+                    longestNanos = now - since;
+                    longestPartition = partition;
+                }
+            });
+        }
+    }
+
+    /** Assignments and revocations the instance logged so far. */
+    private static int rebalances(ServiceLog log) {
+        return log.lines("Assigned [").size()
+                + log.lines("Revoked [").size()
+                + log.lines("Lost [").size();
+    }
+
+    private static Set<Integer> partitionsOf(Map<Integer, String> owners, String id) {
+        Set<Integer> result = new TreeSet<>();
+        owners.forEach((partition, owner) -> {
+            if (owner.equals(id)) {
+                result.add(partition);
+            }
+        });
+        return result;
+    }
+
+    private static double percentile(List<Long> nanos, int percentile) {
+        if (nanos.isEmpty()) {
+            return Double.NaN;
+        }
+        long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
+        int index = Math.min(sorted.length - 1, (int) Math.ceil(percentile / 100.0 * sorted.length) - 1);
+        return sorted[Math.max(0, index)] / 1e6;
+    }
+}
