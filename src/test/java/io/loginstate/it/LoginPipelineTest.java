@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.loginstate.ingest.KafkaDeadLetterPublisher;
+import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
 import io.loginstate.testing.ExpectedLogins;
@@ -182,6 +183,41 @@ class LoginPipelineTest {
         String metrics =
                 given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("login_state_records_dead_lettered_total{reason=\"NOT_JSON\"}");
+    }
+
+    @Test
+    @Order(4)
+    void countsRecordsOnAPartitionTheirKeyDoesNotHashTo() throws Exception {
+        String user = "placed-by-another-partitioner";
+        byte[] key = user.getBytes(StandardCharsets.UTF_8);
+        int expected = KeyPartitioner.MURMUR2.partition(key, 8);
+        int elsewhere = (expected + 1) % 8;
+        String label = "login_state_records_misplaced_total{partition=\"" + elsewhere + "\"}";
+        double before = metric(label);
+        try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(KafkaBrokerResource.bootstrapServers())) {
+            producer.send(new ProducerRecord<>(
+                            KafkaBrokerResource.TOPIC,
+                            elsewhere,
+                            key,
+                            ExpectedLogins.eventJson(user, Long.toString(BASE_TIME), "SUCCESS")
+                                    .getBytes(StandardCharsets.UTF_8)))
+                    .get();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> metric(label) == before + 1);
+        assertThat(metric("login_state_records_misplaced_total{partition=\"" + expected + "\"}"))
+                .as("records on their own partition are not counted")
+                .isZero();
+    }
+
+    /** A sample of the Prometheus scrape, 0 if absent. */
+    private static double metric(String sample) {
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines()
+                .filter(line -> line.startsWith(sample + " "))
+                .mapToDouble(line -> Double.parseDouble(line.substring(sample.length() + 1)))
+                .findFirst()
+                .orElse(0);
     }
 
     private long appliedUpTo() {
