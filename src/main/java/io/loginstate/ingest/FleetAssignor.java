@@ -10,6 +10,7 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.Configurable;
 import org.apache.kafka.common.TopicPartition;
+import org.jboss.logging.Logger;
 
 /**
  * Kafka's cooperative sticky assignment, plus the fleet's directory: every member sends its id and
@@ -25,6 +26,7 @@ public final class FleetAssignor extends CooperativeStickyAssignor implements Co
     public static final String MEMBER = "login-state.fleet.member";
     public static final String DIRECTORY = "login-state.fleet.directory";
     private static final byte VERSION = 1;
+    private static final Logger LOG = Logger.getLogger(FleetAssignor.class);
 
     private FleetMember self;
     private FleetDirectory directory;
@@ -86,6 +88,7 @@ public final class FleetAssignor extends CooperativeStickyAssignor implements Co
             stripped.setGroupInstanceId(subscription.groupInstanceId());
             sticky.put(memberId, stripped);
         });
+        warnOfSharedIds(members);
         GroupAssignment assignment = super.assign(metadata, new GroupSubscription(sticky));
         Map<TopicPartition, FleetMember> owners = new HashMap<>();
         assignment.groupAssignment().forEach((memberId, memberAssignment) -> {
@@ -101,6 +104,20 @@ public final class FleetAssignor extends CooperativeStickyAssignor implements Co
                 .forEach((memberId, memberAssignment) -> decorated.put(
                         memberId, new Assignment(memberAssignment.partitions(), directoryData.duplicate())));
         return new GroupAssignment(decorated);
+    }
+
+    /** Instances with one id still work (they differ by URL), but logs and the status page confuse them. */
+    private static void warnOfSharedIds(Map<String, FleetMember> members) {
+        Map<String, Integer> byId = new HashMap<>();
+        members.values().forEach(member -> byId.merge(member.id(), 1, Integer::sum));
+        byId.forEach((id, count) -> {
+            if (count > 1) {
+                LOG.warnf(
+                        "%d instances of the group share the instance id '%s' (the host name when"
+                                + " login-state.instance.id is not set); give each its own id",
+                        count, id);
+            }
+        });
     }
 
     @Override

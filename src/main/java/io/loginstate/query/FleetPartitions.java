@@ -84,8 +84,8 @@ public class FleetPartitions {
         local().forEach(row -> rows.put(row.partition(), row));
         Map<String, FleetMember> others = new LinkedHashMap<>();
         owners.byPartition().values().stream()
-                .filter(member -> !member.id().equals(self.id()))
-                .forEach(member -> others.putIfAbsent(member.id(), member));
+                .filter(member -> !member.equals(self))
+                .forEach(member -> others.putIfAbsent(key(member), member));
         Map<String, CompletableFuture<List<PartitionStatus>>> answers = new HashMap<>();
         others.forEach((id, member) -> answers.put(id, ask(member)));
         return CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new))
@@ -121,16 +121,18 @@ public class FleetPartitions {
                         FleetMember owner = owners.byPartition().get(partition);
                         if (owner == null) {
                             all.add(PartitionStatus.without(topic, partition, null, null, PartitionStatus.UNOWNED));
-                        } else if (owner.id().equals(self.id())) {
+                        } else if (owner.equals(self)) {
                             // Assigned here by the last rebalance, not yet being opened.
                             all.add(ownRow(partition, PartitionStatus.RESTORING));
-                        } else if (!answered.getOrDefault(owner.id(), false)) {
+                        } else if (!answered.getOrDefault(key(owner), false)) {
                             all.add(PartitionStatus.without(
                                     topic, partition, owner.id(), owner.url().toString(), PartitionStatus.UNREACHABLE));
                         } else {
                             PartitionStatus theirs = reported.get(partition);
                             all.add(
-                                    theirs != null && owner.id().equals(theirs.owner())
+                                    theirs != null
+                                                    && owner.id().equals(theirs.owner())
+                                                    && owner.url().toString().equals(theirs.ownerUrl())
                                             ? theirs
                                             : PartitionStatus.without(
                                                     topic,
@@ -142,6 +144,11 @@ public class FleetPartitions {
                     }
                     return withEnds(all);
                 });
+    }
+
+    /** Members are told apart by id and URL: instances started without an id share the host's name. */
+    private static String key(FleetMember member) {
+        return member.id() + " " + member.url();
     }
 
     private CompletableFuture<List<PartitionStatus>> ask(FleetMember member) {

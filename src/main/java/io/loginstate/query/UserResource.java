@@ -113,8 +113,7 @@ public class UserResource {
                     "partition " + partition + " is not owned by the instance the query was forwarded to; it is moving",
                     partition));
         }
-        Optional<FleetMember> owner =
-                directory.owner(partition).filter(member -> !member.id().equals(self.id()));
+        Optional<FleetMember> owner = directory.owner(partition).filter(member -> !member.equals(self));
         if (owner.isEmpty()) {
             return done(
                     unavailable("PARTITION_UNOWNED", "partition " + partition + " has no owner right now", partition));

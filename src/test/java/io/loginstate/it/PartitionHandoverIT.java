@@ -3,20 +3,26 @@ package io.loginstate.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.testing.CheckpointedCluster;
+import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.GroupOffsets;
 import io.loginstate.testing.LoginStream;
 import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.StoredCheckpoints;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +35,8 @@ import org.junit.jupiter.api.Test;
  * partition up, exactly where A stopped, rather than replaying the topic; at the end every user's
  * counts and last login equal those computed from the stream. Throughout, the group's committed
  * offsets never run ahead of the published checkpoints, never go back, and finally reach the end.
+ * While both run, A forwards a query for a user of B's partitions and B, with forwarding switched
+ * off, answers 421 for a user of A's.
  */
 class PartitionHandoverIT {
 
@@ -45,6 +53,9 @@ class PartitionHandoverIT {
     private static final String BUCKET = "login-state-it";
     private static final String PREFIX = "handover/";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private static final int PORT_A = EmbeddedKafkaBroker.freePort();
+    private static final int PORT_B = portOtherThan(PORT_A);
 
     private static CheckpointedCluster cluster;
 
@@ -71,8 +82,8 @@ class PartitionHandoverIT {
 
         try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
                 GroupOffsets group = new GroupOffsets(cluster.bootstrapServers(), GROUP, TOPIC, PARTITIONS);
-                ServiceProcess a =
-                        ServiceProcess.start(settings(cluster.workDir().resolve("state-a")), List.of(), logA.file())) {
+                ServiceProcess a = ServiceProcess.start(
+                        settings(cluster.workDir().resolve("state-a"), PORT_A, true), List.of(), logA.file(), PORT_A)) {
 
             stream.send(cluster.bootstrapServers(), TOPIC, 0, FIRST_PART, 100);
             await("A applies the first part")
@@ -84,8 +95,8 @@ class PartitionHandoverIT {
 
             LoginStream.Sending sending =
                     stream.sendInBackground(cluster.bootstrapServers(), TOPIC, FIRST_PART, FLOWING_UNTIL, 1);
-            try (ServiceProcess b =
-                    ServiceProcess.start(settings(cluster.workDir().resolve("state-b")), List.of(), logB.file())) {
+            try (ServiceProcess b = ServiceProcess.start(
+                    settings(cluster.workDir().resolve("state-b"), PORT_B, false), List.of(), logB.file(), PORT_B)) {
                 await("B takes over some partitions while A keeps the others")
                         .atMost(TIMEOUT)
                         .pollInterval(Duration.ofMillis(100))
@@ -99,6 +110,7 @@ class PartitionHandoverIT {
                 boolean flowingAtFirstMove = sending.running();
                 await("B ready").atMost(TIMEOUT).until(b::ready);
                 assertCommitted("A and B", group, checkpoints, committedSoFar);
+                assertRouting(a, b, stream.expectedUpTo(FIRST_PART));
 
                 assertThat(a.stop(TIMEOUT)).as("A's exit code after SIGTERM").isIn(0, 143);
                 await("B owns every partition")
@@ -188,7 +200,67 @@ class PartitionHandoverIT {
         return committed;
     }
 
-    private static Map<String, String> settings(Path stateDir) {
-        return cluster.serviceSettings(GROUP, stateDir, Map.of());
+    private static Map<String, String> settings(Path stateDir, int port, boolean forwarding) {
+        return cluster.serviceSettings(
+                GROUP,
+                stateDir,
+                Map.of(
+                        "login-state.instance.advertised-url",
+                        "http://127.0.0.1:" + port,
+                        "login-state.query.forwarding",
+                        Boolean.toString(forwarding)));
+    }
+
+    /**
+     * A (forwarding) answers a user of B's partitions with B's answer; B (forwarding off) answers a
+     * user of A's partitions with 421 naming the partition.
+     */
+    private static void assertRouting(ServiceProcess a, ServiceProcess b, ExpectedLogins known) {
+        // Events keep flowing and a cooperative rebalance may still be finishing: retried until settled.
+        await("B answers 421 for a user of A's partitions, A forwards a user of B's")
+                .atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    Set<Integer> ofA = localPartitions(a);
+                    Set<Integer> ofB = localPartitions(b);
+                    String userOfA = null;
+                    String userOfB = null;
+                    for (String user : known.users().keySet()) {
+                        int partition =
+                                KeyPartitioner.MURMUR2.partition(user.getBytes(StandardCharsets.UTF_8), PARTITIONS);
+                        if (userOfA == null && ofA.contains(partition)) {
+                            userOfA = user;
+                        } else if (userOfB == null && ofB.contains(partition)) {
+                            userOfB = user;
+                        }
+                    }
+                    assertThat(userOfA).as("a user on A's partitions %s", ofA).isNotNull();
+                    assertThat(userOfB).as("a user on B's partitions %s", ofB).isNotNull();
+                    ServiceProcess.Answer misdirected = b.get("/users/" + userOfA);
+                    assertThat(misdirected.status()).as(misdirected.body()).isEqualTo(421);
+                    assertThat(misdirected.json().path("error").asText()).isEqualTo("PARTITION_NOT_ASSIGNED");
+                    assertThat(ofA)
+                            .contains(misdirected.json().path("partition").asInt());
+                    ServiceProcess.Answer forwarded = a.get("/users/" + userOfB);
+                    assertThat(forwarded.status()).as(forwarded.body()).isEqualTo(200);
+                    assertThat(forwarded.json().path("userId").asText()).isEqualTo(userOfB);
+                    assertThat(ofB).contains(forwarded.json().path("partition").asInt());
+                });
+    }
+
+    private static int portOtherThan(int taken) {
+        int port = EmbeddedKafkaBroker.freePort();
+        while (port == taken) {
+            port = EmbeddedKafkaBroker.freePort();
+        }
+        return port;
+    }
+
+    private static Set<Integer> localPartitions(ServiceProcess service) {
+        Set<Integer> partitions = new TreeSet<>();
+        service.get("/partitions?scope=local")
+                .json()
+                .forEach(row -> partitions.add(row.path("partition").asInt()));
+        return partitions;
     }
 }
