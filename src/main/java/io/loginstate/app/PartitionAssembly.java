@@ -44,18 +44,29 @@ record PartitionAssembly(
         OwnershipFence.Claim claim = checkpoints.claim(partition, epoch);
         LayeredKeyedStateBackend[] state = {openLocalOrEmpty(partition)};
         long local = state[0].position().orElse(-1);
-        CheckpointRestorer.Outcome outcome = checkpoints.restore(partition, claim, local, directory(partition), () -> {
-            state[0].close();
-            state[0] = null;
-        });
-        if (state[0] == null) {
-            state[0] = openState(partition);
+        CheckpointRestorer.Outcome outcome;
+        try {
+            outcome = checkpoints.restore(partition, claim, local, directory(partition), () -> {
+                state[0].close();
+                state[0] = null;
+            });
+        } catch (RuntimeException e) {
+            // The open is retried: it must find the local state closed.
+            if (state[0] != null) {
+                state[0].close();
+            }
+            throw e;
         }
         try {
+            if (state[0] == null) {
+                state[0] = openState(partition);
+            }
             Checkpointer checkpointer = checkpoints.checkpointer(partition, claim, outcome.offset());
             return new Opened(state[0], application.create(partition, state[0]), checkpointer);
         } catch (RuntimeException e) {
-            state[0].close();
+            if (state[0] != null) {
+                state[0].close();
+            }
             throw e;
         }
     }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /** A store that can be switched off: while down, every call fails as an unreachable store's would. */
 public final class FlakyObjectStore implements ObjectStore {
@@ -16,6 +17,8 @@ public final class FlakyObjectStore implements ObjectStore {
     private final ObjectStore delegate;
     private final AtomicInteger failedCalls = new AtomicInteger();
     private volatile boolean down;
+    private volatile Predicate<String> failingKeys = key -> false;
+    private final AtomicInteger failuresLeft = new AtomicInteger();
 
     public FlakyObjectStore(ObjectStore delegate) {
         this.delegate = delegate;
@@ -25,12 +28,18 @@ public final class FlakyObjectStore implements ObjectStore {
         this.down = value;
     }
 
+    /** Fails the next {@code times} calls on keys matching {@code keys}, as an unreachable store would. */
+    public void failNext(Predicate<String> keys, int times) {
+        failingKeys = keys;
+        failuresLeft.set(times);
+    }
+
     public int failedCalls() {
         return failedCalls.get();
     }
 
     private void check(String operation, String key) {
-        if (down) {
+        if (down || failingKeys.test(key) && failuresLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             failedCalls.incrementAndGet();
             throw new ObjectStoreException(name(), operation, key, new ConnectException("store unreachable"));
         }
