@@ -11,10 +11,13 @@ import io.loginstate.processing.DeadLetterSink;
 import io.loginstate.processing.ProcessingMetrics;
 import io.loginstate.processing.ProcessingObserver;
 import io.loginstate.processing.ProcessorRegistry;
+import io.loginstate.security.ApiAccess;
 import io.loginstate.state.KeyedStateBackendBuilder;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
@@ -22,6 +25,7 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
 import java.time.InstantSource;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -71,6 +75,35 @@ public class ServiceComposition {
 
     void closeObjectStore(@Disposes ObjectStore store) {
         store.close();
+    }
+
+    /** Who may call the HTTP API; a required mode without usable credentials stops the start. */
+    @Produces
+    @Singleton
+    ApiAccess apiAccess() {
+        try {
+            return ApiAccess.of(config.api().auth(), config.api().credentialsFile());
+        } catch (RuntimeException e) {
+            LOG.errorf("Not starting: %s", e.getMessage());
+            throw e;
+        }
+    }
+
+    /**
+     * Before anything else starts (the Kafka consumer included): the API's access is settled, and an
+     * open API is said out loud.
+     */
+    void checkApiAccess(
+            @Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event, ApiAccess access) {
+        if (access.open()) {
+            LOG.warnf(
+                    "%s=none: the HTTP API (/users, /partitions, /) answers anyone without credentials",
+                    ApiAccess.AUTH_KEY);
+        } else {
+            LOG.infof(
+                    "HTTP API: credentials required (%d configured in %s); health and metrics are open",
+                    access.credentialCount(), config.api().credentialsFile().orElseThrow());
+        }
     }
 
     @Produces

@@ -36,6 +36,8 @@ public interface LoginStateConfig {
 
     Query query();
 
+    Api api();
+
     /**
      * How producers place keys on partitions, which routing of queries follows: {@code murmur2}
      * (Java clients' default) or {@code crc32} (librdkafka's consistent_random: kcat, the Go,
@@ -64,6 +66,23 @@ public interface LoginStateConfig {
         @WithName("static-membership")
         @WithDefault("false")
         boolean staticMembership();
+    }
+
+    /** Who may call the HTTP API ({@code /users}, {@code /partitions}, {@code /}); health and metrics stay open. */
+    interface Api {
+        /**
+         * {@code required}: every call needs credentials from {@code credentials-file}, and the service
+         * does not start without them; {@code none}: the API answers anyone (logged as a warning at start).
+         */
+        @WithDefault("required")
+        String auth();
+
+        /**
+         * File of credentials, one {@code <name>:<roles>:<secret>} per line ({@code roles}: {@code reader},
+         * {@code admin}, comma-separated), e.g. a mounted Kubernetes Secret. Read once at start.
+         */
+        @WithName("credentials-file")
+        Optional<Path> credentialsFile();
     }
 
     /** Answering queries for users whose partition another instance owns. */

@@ -76,8 +76,11 @@ public class FleetPartitions {
         return withEnds(new ArrayList<>(rows.values()));
     }
 
-    /** Every partition of the topic, whoever owns it. */
-    public CompletionStage<List<PartitionStatus>> fleet() {
+    /**
+     * Every partition of the topic, whoever owns it; the other instances are asked with the caller's
+     * {@code authorization} (null: none).
+     */
+    public CompletionStage<List<PartitionStatus>> fleet(String authorization) {
         String topic = config.topic();
         FleetDirectory.Owners owners = directory.owners();
         Map<Integer, PartitionStatus> rows = new TreeMap<>();
@@ -87,7 +90,7 @@ public class FleetPartitions {
                 .filter(member -> !member.equals(self))
                 .forEach(member -> others.putIfAbsent(key(member), member));
         Map<String, CompletableFuture<List<PartitionStatus>>> answers = new HashMap<>();
-        others.forEach((id, member) -> answers.put(id, ask(member)));
+        others.forEach((id, member) -> answers.put(id, ask(member, authorization)));
         return CompletableFuture.allOf(answers.values().toArray(CompletableFuture[]::new))
                 .handle((ignored, failure) -> {
                     Map<Integer, PartitionStatus> reported = new HashMap<>();
@@ -151,9 +154,9 @@ public class FleetPartitions {
         return member.id() + " " + member.url();
     }
 
-    private CompletableFuture<List<PartitionStatus>> ask(FleetMember member) {
+    private CompletableFuture<List<PartitionStatus>> ask(FleetMember member, String authorization) {
         return forwarder
-                .get(member, "/partitions?scope=local")
+                .get(member, "/partitions?scope=local", authorization)
                 .thenApply(FleetPartitions::parse)
                 .toCompletableFuture()
                 .exceptionally(failure -> null);

@@ -1,5 +1,7 @@
 package io.loginstate.query;
 
+import io.loginstate.security.ApiRoles;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -7,6 +9,7 @@ import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +22,7 @@ import java.util.concurrent.CompletionStage;
  */
 @Path("/partitions")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(ApiRoles.READER)
 public class PartitionResource {
 
     @Inject
@@ -27,7 +31,8 @@ public class PartitionResource {
     @GET
     public CompletionStage<Response> list(
             @QueryParam("scope") @DefaultValue("fleet") String scope,
-            @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy) {
+            @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         if (!scope.equals("fleet") && !scope.equals("local")) {
             return CompletableFuture.completedFuture(Response.status(Response.Status.BAD_REQUEST)
                     .type(MediaType.APPLICATION_JSON)
@@ -38,6 +43,8 @@ public class PartitionResource {
             return CompletableFuture.completedFuture(
                     Response.ok(partitions.local()).build());
         }
-        return partitions.fleet().thenApply(rows -> Response.ok(rows).build());
+        return partitions
+                .fleet(authorization)
+                .thenApply(rows -> Response.ok(rows).build());
     }
 }

@@ -42,9 +42,13 @@ public class QueryForwarder {
                 .build();
     }
 
-    /** The owner's answer, or the failure to get it within {@code login-state.query.forward-timeout}. */
-    CompletionStage<Response> forward(FleetMember owner, String path) {
-        return get(owner, path).thenApply(answer -> {
+    /**
+     * The owner's answer, or the failure to get it within {@code login-state.query.forward-timeout}.
+     * The caller's {@code authorization} goes along (null: none): every instance accepts the same
+     * credentials.
+     */
+    CompletionStage<Response> forward(FleetMember owner, String path, String authorization) {
+        return get(owner, path, authorization).thenApply(answer -> {
             Response.ResponseBuilder response = Response.status(answer.statusCode())
                     .entity(answer.body())
                     .type(answer.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON));
@@ -53,16 +57,18 @@ public class QueryForwarder {
         });
     }
 
-    /** A GET of another instance's API, marked as forwarded, within the forward timeout. */
-    CompletionStage<HttpResponse<String>> get(FleetMember instance, String path) {
-        HttpRequest request = HttpRequest.newBuilder(
+    /** A GET of another instance's API with the caller's credentials, marked as forwarded, within the forward timeout. */
+    CompletionStage<HttpResponse<String>> get(FleetMember instance, String path, String authorization) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
                         URI.create(instance.url().toString().replaceAll("/+$", "") + path))
                 .timeout(config.query().forwardTimeout())
                 .header(FORWARDED_BY, self.id())
                 .header("Accept", MediaType.APPLICATION_JSON)
-                .GET()
-                .build();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                .GET();
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     /** A path segment with every character but the unreserved ones percent-encoded (a '/' too). */

@@ -3,10 +3,14 @@ package io.loginstate.query;
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.ingest.FleetDirectory;
 import io.loginstate.ingest.FleetMember;
+import io.loginstate.security.ApiRoles;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +25,7 @@ import java.util.concurrent.CompletionStage;
  * server-rendered page that reloads itself every few seconds. No scripts, nothing to install.
  */
 @Path("/")
+@RolesAllowed(ApiRoles.READER)
 public class StatusPage {
 
     static final int REFRESH_SECONDS = 5;
@@ -39,8 +44,8 @@ public class StatusPage {
 
     @GET
     @Produces(MediaType.TEXT_HTML)
-    public CompletionStage<String> page() {
-        return partitions.fleet().thenApply(this::render);
+    public CompletionStage<String> page(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return partitions.fleet(authorization).thenApply(this::render);
     }
 
     String render(List<PartitionStatus> rows) {

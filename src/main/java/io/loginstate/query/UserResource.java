@@ -11,13 +11,16 @@ import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionLifecycle;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
+import io.loginstate.security.ApiRoles;
 import jakarta.annotation.PostConstruct;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
@@ -36,6 +39,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 @Path("/users")
 @Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(ApiRoles.READER)
 public class UserResource {
 
     /** 421 Misdirected Request: the user's partition lives on another instance. */
@@ -74,7 +78,9 @@ public class UserResource {
     @GET
     @Path("/{userId}")
     public CompletionStage<Response> get(
-            @PathParam("userId") String userId, @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy) {
+            @PathParam("userId") String userId,
+            @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         String problem = UserIds.problem(userId);
         if (problem != null) {
             return done(error(Response.Status.BAD_REQUEST.getStatusCode(), ApiError.of("INVALID_USER_ID", problem)));
@@ -119,7 +125,7 @@ public class UserResource {
                     unavailable("PARTITION_UNOWNED", "partition " + partition + " has no owner right now", partition));
         }
         return forwarder
-                .forward(owner.get(), "/users/" + QueryForwarder.segment(userId))
+                .forward(owner.get(), "/users/" + QueryForwarder.segment(userId), authorization)
                 .exceptionally(failure -> unavailable(
                         "OWNER_UNREACHABLE",
                         "instance " + owner.get().id() + ", the owner of partition " + partition

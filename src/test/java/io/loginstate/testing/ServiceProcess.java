@@ -13,15 +13,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged service ({@code target/quarkus-app/quarkus-run.jar}) running as a separate JVM, as
- * it runs in a pod: started, queried over HTTP, stopped gracefully or killed.
+ * it runs in a pod (production profile): started, queried over HTTP, stopped gracefully or killed.
+ *
+ * <p>Its API answers anyone ({@link #OPEN_API}) unless the settings or the environment name
+ * {@code login-state.api.auth}; a test of the secured API gives credentials and sets
+ * {@link #authorization(String)} for its requests.
  */
 public final class ServiceProcess implements AutoCloseable {
+
+    /** What a process is started with when its settings say nothing about the API's access. */
+    public static final Map<String, String> OPEN_API = Map.of("login-state.api.auth", "none");
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP =
@@ -30,6 +39,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final Process process;
     private final int httpPort;
     private final Path log;
+    private volatile String authorization;
 
     private ServiceProcess(Process process, int httpPort, Path log) {
         this.process = process;
@@ -44,6 +54,19 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts the service on HTTP port {@code port}, e.g. the port of the process it replaces. */
     public static ServiceProcess start(Map<String, String> properties, List<String> jvmOptions, Path log, int port) {
+        return start(properties, Map.of(), jvmOptions, log, port);
+    }
+
+    /**
+     * Starts the service with system properties and environment variables (as a pod gets them from
+     * its ConfigMap and Secret) on HTTP port {@code port}.
+     */
+    public static ServiceProcess start(
+            Map<String, String> properties,
+            Map<String, String> environment,
+            List<String> jvmOptions,
+            Path log,
+            int port) {
         String jar = System.getProperty("login-state.app.jar", "target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("Packaged service not found at " + jar + "; run the package phase first");
@@ -52,13 +75,18 @@ public final class ServiceProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-Dquarkus.http.port=" + port);
-        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        Map<String, String> settings = new LinkedHashMap<>(properties);
+        if (!properties.containsKey("login-state.api.auth") && !environment.containsKey("LOGIN_STATE_API_AUTH")) {
+            settings.putAll(OPEN_API);
+        }
+        settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(jar);
         try {
             Files.createDirectories(log.getParent());
-            Process process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            Process process = builder.redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
             return new ServiceProcess(process, port, log);
@@ -84,24 +112,44 @@ public final class ServiceProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Waits for the process to end by itself (e.g. refusing to start); its exit code, or empty. */
+    public OptionalInt awaitExit(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                ? OptionalInt.of(process.exitValue())
+                : OptionalInt.empty();
+    }
+
+    /** The {@code Authorization} header value every later request carries (null: none). */
+    public ServiceProcess authorization(String header) {
+        this.authorization = header;
+        return this;
+    }
+
     /** HTTP status and body of a GET, or status -1 if the service does not answer. */
     public Answer get(String path) {
+        return get(path, authorization);
+    }
+
+    /** A GET with this {@code Authorization} header value (null: none). */
+    public Answer get(String path, String authorizationHeader) {
         try {
-            HttpResponse<String> response = HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                            .timeout(Duration.ofSeconds(10))
-                            .GET()
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                    .timeout(Duration.ofSeconds(10))
+                    .GET();
+            if (authorizationHeader != null) {
+                request.header("Authorization", authorizationHeader);
+            }
+            HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new Answer(
                     response.statusCode(),
                     response.body(),
-                    response.headers().firstValue("Retry-After").orElse(null));
+                    response.headers().firstValue("Retry-After").orElse(null),
+                    response.headers().map());
         } catch (IOException e) {
-            return new Answer(-1, e.toString(), null);
+            return new Answer(-1, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Answer(-1, "interrupted", null);
+            return new Answer(-1, "interrupted");
         }
     }
 
@@ -149,11 +197,23 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    /** @param retryAfter the Retry-After header, if any */
-    public record Answer(int status, String body, String retryAfter) {
+    /**
+     * @param retryAfter the Retry-After header, if any
+     * @param headers    every header of the answer
+     */
+    public record Answer(int status, String body, String retryAfter, Map<String, List<String>> headers) {
 
         public Answer(int status, String body) {
-            this(status, body, null);
+            this(status, body, null, Map.of());
+        }
+
+        /** The first value of header {@code name} (any case), or null. */
+        public String header(String name) {
+            return headers.entrySet().stream()
+                    .filter(entry -> entry.getKey().equalsIgnoreCase(name))
+                    .flatMap(entry -> entry.getValue().stream())
+                    .findFirst()
+                    .orElse(null);
         }
 
         public JsonNode json() {
