@@ -5,9 +5,11 @@ import io.loginstate.checkpoint.CheckpointService;
 import io.loginstate.checkpoint.OffsetCommitter;
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.ingest.FleetMember;
+import io.loginstate.ingest.KafkaClusterView;
 import io.loginstate.login.LoginApplication;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.processing.DeadLetterSink;
+import io.loginstate.processing.EndOffsets;
 import io.loginstate.processing.ProcessingMetrics;
 import io.loginstate.processing.ProcessingObserver;
 import io.loginstate.processing.ProcessorRegistry;
@@ -60,6 +62,9 @@ public class ServiceComposition {
 
     @Inject
     Instance<ObjectStore> objectStore;
+
+    @Inject
+    Instance<KafkaClusterView> endOffsets;
 
     private RocksDBSharedResources rocksResources;
     private CheckpointService checkpoints;
@@ -150,7 +155,11 @@ public class ServiceComposition {
                 new PartitionAssembly(config.stateDir(), states, rocksResources, application, checkpoints);
         ProcessingObserver observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {};
         registry = new ProcessorRegistry(
-                assembly, ConfigValues.processing(config), deadLetters, observer, new ProcessingMetrics(meterRegistry));
+                assembly,
+                ConfigValues.processing(config),
+                deadLetters,
+                observer,
+                new ProcessingMetrics(meterRegistry, endOffsets.isResolvable() ? endOffsets.get() : EndOffsets.NONE));
         return registry;
     }
 

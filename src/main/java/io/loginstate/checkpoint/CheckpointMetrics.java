@@ -68,7 +68,6 @@ public final class CheckpointMetrics {
             this.partitionTag = partitionTag;
             pause = register(Timer.builder("login_state.checkpoint.pause")
                     .description("Time processing of the partition paused for a checkpoint's synchronous step")
-                    .publishPercentiles(0.5, 0.99)
                     .tag("partition", partitionTag)
                     .register(registry));
             upload = register(Timer.builder("login_state.checkpoint.upload")

@@ -1,5 +1,6 @@
 package io.loginstate.ingest;
 
+import io.loginstate.processing.EndOffsets;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -10,8 +11,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -26,7 +30,7 @@ import org.apache.kafka.common.TopicPartition;
  * topic has. Answers are cached briefly so health probes and queries do not load the brokers.
  */
 @ApplicationScoped
-public class KafkaClusterView {
+public class KafkaClusterView implements EndOffsets {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
     private static final long REACHABLE_TTL_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -42,6 +46,10 @@ public class KafkaClusterView {
     private final Map<String, long[]> partitionCounts = new ConcurrentHashMap<>();
     private final Map<String, CachedOffsets> endOffsets = new ConcurrentHashMap<>();
     private static final long END_OFFSETS_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private final Set<TopicPartition> watched = ConcurrentHashMap.newKeySet();
+    private final Map<TopicPartition, Long> watchedEnds = new ConcurrentHashMap<>();
+    private final AtomicBoolean refreshing = new AtomicBoolean();
+    private volatile long watchedRefreshedAt = System.nanoTime() - END_OFFSETS_TTL_NANOS - 1;
 
     @PostConstruct
     void start() {
@@ -119,6 +127,32 @@ public class KafkaClusterView {
         } catch (Exception e) {
             return cached == null ? Map.of() : cached.offsets();
         }
+    }
+
+    /**
+     * The end offset last learned for {@code partition}, at once. When it is older than a second, one
+     * request for every partition asked about so far goes out in the background; its answer serves
+     * the next call.
+     */
+    @Override
+    public OptionalLong endOffset(TopicPartition partition) {
+        watched.add(partition);
+        long now = System.nanoTime();
+        if (now - watchedRefreshedAt > END_OFFSETS_TTL_NANOS && refreshing.compareAndSet(false, true)) {
+            watchedRefreshedAt = now;
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            watched.forEach(p -> request.put(p, OffsetSpec.latest()));
+            admin.listOffsets(request, new ListOffsetsOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
+                    .all()
+                    .whenComplete((answer, failure) -> {
+                        if (answer != null) {
+                            answer.forEach((p, info) -> watchedEnds.put(p, info.offset()));
+                        }
+                        refreshing.set(false);
+                    });
+        }
+        Long end = watchedEnds.get(partition);
+        return end == null ? OptionalLong.empty() : OptionalLong.of(end);
     }
 
     private record CachedOffsets(long at, Map<Integer, Long> offsets) {}

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 
@@ -19,9 +20,24 @@ import org.apache.kafka.common.TopicPartition;
 public final class ProcessingMetrics {
 
     private final MeterRegistry registry;
+    private final EndOffsets endOffsets;
 
     public ProcessingMetrics(MeterRegistry registry) {
+        this(registry, EndOffsets.NONE);
+    }
+
+    /** With {@code endOffsets}, each partition also reports its consumer lag. */
+    public ProcessingMetrics(MeterRegistry registry, EndOffsets endOffsets) {
         this.registry = registry;
+        this.endOffsets = endOffsets;
+    }
+
+    /** Records between the partition's next offset and the end of its log; NaN while either is unknown. */
+    static double lag(OptionalLong endOffset, OptionalLong nextOffset) {
+        if (endOffset.isEmpty() || nextOffset.isEmpty()) {
+            return Double.NaN;
+        }
+        return Math.max(0, endOffset.getAsLong() - nextOffset.getAsLong());
     }
 
     PartitionMeters forPartition(TopicPartition partition, PartitionProcessor processor, KeyedStateBackend state) {
@@ -100,12 +116,21 @@ public final class ProcessingMetrics {
                     .tag("partition", partitionTag)
                     .register(registry));
             register(Gauge.builder(
-                            "login_state.event_time.watermark",
+                            "login_state.event_time.watermark.timestamp",
                             state,
                             s -> s.time().watermark() == Long.MIN_VALUE
                                     ? Double.NaN
-                                    : s.time().watermark())
-                    .description("Event-time watermark of the partition, epoch milliseconds")
+                                    : s.time().watermark() / 1000.0)
+                    .description("Event-time watermark of the partition, seconds since the epoch")
+                    .baseUnit("seconds")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            register(Gauge.builder(
+                            "login_state.consumer.lag",
+                            processor,
+                            p -> lag(endOffsets.endOffset(partition), p.nextOffset()))
+                    .description("Records of the partition's log not applied yet: end offset minus next offset")
+                    .baseUnit("records")
                     .tag("partition", partitionTag)
                     .register(registry));
             register(Gauge.builder(

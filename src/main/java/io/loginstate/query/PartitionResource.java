@@ -14,6 +14,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * {@code GET /partitions}: every partition of the input topic with its owner, status, offsets, lag
@@ -22,13 +27,39 @@ import java.util.concurrent.CompletionStage;
  */
 @Path("/partitions")
 @Produces(MediaType.APPLICATION_JSON)
-@RolesAllowed(ApiRoles.READER)
+@RolesAllowed({ApiRoles.READER, ApiRoles.ADMIN})
 public class PartitionResource {
 
     @Inject
     FleetPartitions partitions;
 
     @GET
+    @Operation(
+            summary = "Every partition of the topic: owner, status, offsets, lag, last checkpoint",
+            description = "scope=fleet (default) asks every other instance for its partitions; scope=local"
+                    + " lists this instance's own.")
+    @APIResponse(
+            responseCode = "200",
+            description = "One row per partition",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = PartitionStatus.class, type = SchemaType.ARRAY)))
+    @APIResponse(
+            responseCode = "400",
+            description = "INVALID_SCOPE: scope is neither fleet nor local",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(
+            responseCode = "401",
+            description = "UNAUTHORIZED: credentials are required or were not accepted",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(
+            responseCode = "403",
+            description = "FORBIDDEN: the credentials hold neither the reader nor the admin role",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     public CompletionStage<Response> list(
             @QueryParam("scope") @DefaultValue("fleet") String scope,
             @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy,

@@ -19,13 +19,17 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * {@code GET /}: the fleet at a glance for a person, the table of {@code GET /partitions} as a
  * server-rendered page that reloads itself every few seconds. No scripts, nothing to install.
  */
 @Path("/")
-@RolesAllowed(ApiRoles.READER)
+@RolesAllowed({ApiRoles.READER, ApiRoles.ADMIN})
 public class StatusPage {
 
     static final int REFRESH_SECONDS = 5;
@@ -44,6 +48,23 @@ public class StatusPage {
 
     @GET
     @Produces(MediaType.TEXT_HTML)
+    @Operation(
+            summary = "The fleet's partitions as a page for people",
+            description = "The table of GET /partitions, refreshing itself every few seconds.")
+    @APIResponse(
+            responseCode = "200",
+            description = "An HTML page",
+            content = @Content(mediaType = MediaType.TEXT_HTML))
+    @APIResponse(
+            responseCode = "401",
+            description = "UNAUTHORIZED: credentials are required or were not accepted",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(
+            responseCode = "403",
+            description = "FORBIDDEN: the credentials hold neither the reader nor the admin role",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     public CompletionStage<String> page(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         return partitions.fleet(authorization).thenApply(this::render);
     }

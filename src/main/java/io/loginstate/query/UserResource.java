@@ -29,6 +29,10 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * {@code GET /users/{userId}}, the same answer on every instance: the user's partition follows
@@ -39,7 +43,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 @Path("/users")
 @Produces(MediaType.APPLICATION_JSON)
-@RolesAllowed(ApiRoles.READER)
+@RolesAllowed({ApiRoles.READER, ApiRoles.ADMIN})
 public class UserResource {
 
     /** 421 Misdirected Request: the user's partition lives on another instance. */
@@ -77,6 +81,46 @@ public class UserResource {
 
     @GET
     @Path("/{userId}")
+    @Operation(
+            summary = "The unexpired login state of one user",
+            description = "Answered by any instance: the owner of the user's partition answers, another instance"
+                    + " forwards the query once to the owner and returns its answer unchanged.")
+    @APIResponse(
+            responseCode = "200",
+            description = "The user's state",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UserView.class)))
+    @APIResponse(
+            responseCode = "400",
+            description = "INVALID_USER_ID: the id is empty, too long or not valid UTF-8 text",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(
+            responseCode = "401",
+            description = "UNAUTHORIZED: credentials are required (login-state.api.auth=required) or were not accepted",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(
+            responseCode = "403",
+            description = "FORBIDDEN: the credentials hold neither the reader nor the admin role",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(
+            responseCode = "404",
+            description = "USER_NOT_FOUND: no unexpired state for the user",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(
+            responseCode = "421",
+            description = "PARTITION_NOT_ASSIGNED: another instance owns the partition and forwarding is off",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(
+            responseCode = "503",
+            description =
+                    "TOPIC_UNKNOWN, PARTITION_RESTORING, PARTITION_CATCHING_UP, PARTITION_MOVING, PARTITION_UNOWNED or OWNER_UNREACHABLE, with Retry-After: ask again",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
     public CompletionStage<Response> get(
             @PathParam("userId") String userId,
             @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy,

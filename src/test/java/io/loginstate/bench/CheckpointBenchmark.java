@@ -62,8 +62,8 @@ import org.apache.kafka.common.TopicPartition;
  * S3Proxy, checkpoints off again. Rate from the first applied record to the last (the service's
  * {@code /partitions} progress); the ratio is checkpointed / mean of the two runs without.</li>
  * <li><b>Pause</b> of the partition's processing per checkpoint: from the checkpointed service's
- * Prometheus metrics ({@code login_state_checkpoint_pause_seconds}, per partition: p50 and p99 as
- * published by the service, the max, count and sum), scraped once the last record is applied.</li>
+ * Prometheus metrics ({@code login_state_checkpoint_pause_seconds}, per partition: p50 and p99 from
+ * the histogram's buckets, the max, count and sum), scraped once the last record is applied.</li>
  * <li><b>Bytes uploaded</b> ({@code login_state_checkpoint_uploaded_bytes_total}) against what an
  * ideal incremental scheme must upload: the SST files new in each checkpoint compared with the
  * partition's previous one. Every manifest is read from the bucket while the service runs (older
@@ -229,8 +229,15 @@ public final class CheckpointBenchmark {
             PrometheusScrape metrics = on.metrics;
             double count = metrics.sum("login_state_checkpoint_pause_seconds_count", Map.of());
             double sum = metrics.sum("login_state_checkpoint_pause_seconds_sum", Map.of());
-            List<Double> p50s = metrics.values("login_state_checkpoint_pause_seconds", Map.of("quantile", "0.5"));
-            List<Double> p99s = metrics.values("login_state_checkpoint_pause_seconds", Map.of("quantile", "0.99"));
+            Map<String, Double> pausesByPartition = metrics.byPartition("login_state_checkpoint_pause_seconds_count");
+            List<Double> p50s = pausesByPartition.keySet().stream()
+                    .map(p -> metrics.histogramQuantile(
+                            "login_state_checkpoint_pause_seconds", 0.5, Map.of("partition", p)))
+                    .toList();
+            List<Double> p99s = pausesByPartition.keySet().stream()
+                    .map(p -> metrics.histogramQuantile(
+                            "login_state_checkpoint_pause_seconds", 0.99, Map.of("partition", p)))
+                    .toList();
             double max = metrics.max("login_state_checkpoint_pause_seconds_max", Map.of());
             double p50 = median(p50s);
             double p99 = p99s.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
@@ -239,18 +246,16 @@ public final class CheckpointBenchmark {
                     "checkpoints taken / published by the end of the run (partitions)",
                     String.format(Locale.ROOT, "%,.0f / %,.0f (%d)", count, published, p50s.size()),
                     "");
-            metrics.byPartition("login_state_checkpoint_pause_seconds_count")
-                    .forEach((p, n) -> System.out.printf(
-                            Locale.ROOT,
-                            "[pause] partition %s: %.0f checkpoints, p50 %s, p99 %s, max %s%n",
-                            p,
-                            n,
-                            millis(metrics.one(
-                                    "login_state_checkpoint_pause_seconds", Map.of("partition", p, "quantile", "0.5"))),
-                            millis(metrics.one(
-                                    "login_state_checkpoint_pause_seconds",
-                                    Map.of("partition", p, "quantile", "0.99"))),
-                            millis(metrics.one("login_state_checkpoint_pause_seconds_max", Map.of("partition", p)))));
+            pausesByPartition.forEach((p, n) -> System.out.printf(
+                    Locale.ROOT,
+                    "[pause] partition %s: %.0f checkpoints, p50 %s, p99 %s, max %s%n",
+                    p,
+                    n,
+                    millis(metrics.histogramQuantile(
+                            "login_state_checkpoint_pause_seconds", 0.5, Map.of("partition", p))),
+                    millis(metrics.histogramQuantile(
+                            "login_state_checkpoint_pause_seconds", 0.99, Map.of("partition", p))),
+                    millis(metrics.one("login_state_checkpoint_pause_seconds_max", Map.of("partition", p)))));
             row("pause of the partition's chain per checkpoint, p50 (median of the partitions' p50)", millis(p50), "");
             row("**pause p99 (highest partition p99)**", "**" + millis(p99) + "**", aim(p99 <= 0.002, "≤ 2 ms"));
             row("pause max / mean", millis(max) + " / " + millis(count == 0 ? Double.NaN : sum / count), "");

@@ -136,8 +136,8 @@ class HostileTimestampIT {
             assertThat(reasons).containsExactlyInAnyOrderEntriesOf(deadLettered);
             assertThat(PrometheusScrape.of(service).sum("login_state_records_dropped_total"))
                     .isEqualTo(expiredOnArrival);
-            long bound = System.currentTimeMillis() + Duration.ofMinutes(5).toMillis();
-            assertThat(PrometheusScrape.of(service).values("login_state_event_time_watermark"))
+            double bound = (System.currentTimeMillis() + Duration.ofMinutes(5).toMillis()) / 1000.0;
+            assertThat(PrometheusScrape.of(service).values("login_state_event_time_watermark_timestamp_seconds"))
                     .hasSize(PARTITIONS)
                     .allSatisfy(watermark -> assertThat(watermark).isLessThanOrEqualTo(bound));
         }

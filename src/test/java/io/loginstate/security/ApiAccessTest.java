@@ -58,8 +58,8 @@ class ApiAccessTest {
         assertThatThrownBy(() -> ApiCredentials.parse(List.of("a:reader:short"), "f"))
                 .hasMessageContaining("shorter than 16")
                 .hasMessageNotContaining("short:");
-        assertThatThrownBy(() -> ApiCredentials.parse(
-                        List.of("a:reader:" + READER_SECRET, "b:reader:" + READER_SECRET), "f"))
+        assertThatThrownBy(() ->
+                        ApiCredentials.parse(List.of("a:reader:" + READER_SECRET, "b:reader:" + READER_SECRET), "f"))
                 .hasMessageContaining("f line 2")
                 .hasMessageContaining("used twice")
                 .hasMessageNotContaining(READER_SECRET);
@@ -93,8 +93,8 @@ class ApiAccessTest {
 
     @Test
     void authorizationHeadersOfBothSchemes() {
-        String basic = "Basic "
-                + Base64.getEncoder().encodeToString(("ops:" + OPS_SECRET).getBytes(StandardCharsets.UTF_8));
+        String basic =
+                "Basic " + Base64.getEncoder().encodeToString(("ops:" + OPS_SECRET).getBytes(StandardCharsets.UTF_8));
         ApiCredentialRequest request = ApiCredentialRequest.parse(basic);
         assertThat(request.name()).isEqualTo("ops");
         assertThat(request.secret()).isEqualTo(OPS_SECRET);

@@ -117,4 +117,37 @@ public record PrometheusScrape(List<Sample> samples) {
                 .forEach(s -> values.merge(s.labels.get("partition"), s.value, Double::sum));
         return values;
     }
+
+    /**
+     * The {@code q} quantile of histogram {@code name} (its {@code _bucket} samples) over every series
+     * carrying these labels, the buckets summed per bound, interpolated linearly inside the bucket as
+     * Prometheus's {@code histogram_quantile} does. NaN without observations.
+     */
+    public double histogramQuantile(String name, double q, Map<String, String> labels) {
+        TreeMap<Double, Double> cumulative = new TreeMap<>();
+        samples.stream()
+                .filter(s -> s.name.equals(name + "_bucket") && s.labels.containsKey("le"))
+                .filter(s -> s.labels.entrySet().containsAll(labels.entrySet()))
+                .forEach(s -> cumulative.merge(number(s.labels.get("le")), s.value, Double::sum));
+        if (cumulative.isEmpty() || cumulative.lastEntry().getValue() == 0) {
+            return Double.NaN;
+        }
+        double rank = q * cumulative.lastEntry().getValue();
+        double lowerBound = 0;
+        double lowerCount = 0;
+        for (Map.Entry<Double, Double> bucket : cumulative.entrySet()) {
+            if (bucket.getValue() >= rank) {
+                if (bucket.getKey().isInfinite()) {
+                    return lowerBound;
+                }
+                double inBucket = bucket.getValue() - lowerCount;
+                return inBucket == 0
+                        ? bucket.getKey()
+                        : lowerBound + (bucket.getKey() - lowerBound) * (rank - lowerCount) / inBucket;
+            }
+            lowerBound = bucket.getKey();
+            lowerCount = bucket.getValue();
+        }
+        return lowerBound;
+    }
 }

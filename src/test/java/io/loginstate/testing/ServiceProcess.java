@@ -67,6 +67,25 @@ public final class ServiceProcess implements AutoCloseable {
             List<String> jvmOptions,
             Path log,
             int port) {
+        boolean accessNamed =
+                properties.containsKey("login-state.api.auth") || environment.containsKey("LOGIN_STATE_API_AUTH");
+        Map<String, String> settings = new LinkedHashMap<>(properties);
+        if (!accessNamed) {
+            settings.putAll(OPEN_API);
+        }
+        return startAsConfigured(settings, environment, jvmOptions, log, port);
+    }
+
+    /**
+     * Starts the service with exactly these settings and environment: the API's access is the
+     * production default ({@code required}) unless they name it.
+     */
+    public static ServiceProcess startAsConfigured(
+            Map<String, String> properties,
+            Map<String, String> environment,
+            List<String> jvmOptions,
+            Path log,
+            int port) {
         String jar = System.getProperty("login-state.app.jar", "target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(Path.of(jar))) {
             throw new IllegalStateException("Packaged service not found at " + jar + "; run the package phase first");
@@ -75,11 +94,7 @@ public final class ServiceProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(jvmOptions);
         command.add("-Dquarkus.http.port=" + port);
-        Map<String, String> settings = new LinkedHashMap<>(properties);
-        if (!properties.containsKey("login-state.api.auth") && !environment.containsKey("LOGIN_STATE_API_AUTH")) {
-            settings.putAll(OPEN_API);
-        }
-        settings.forEach((key, value) -> command.add("-D" + key + "=" + value));
+        properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.add("-jar");
         command.add(jar);
         try {
