@@ -51,7 +51,7 @@ final class ApiCredentials {
             if (second < 0) {
                 throw new IllegalArgumentException(where + ": expected <name>:<roles>:<secret>");
             }
-            String name = line.substring(0, first);
+            String name = line.substring(0, first).strip();
             if (!NAME.matcher(name).matches()) {
                 throw new IllegalArgumentException(
                         where + ": the name must be 1 to 64 letters, digits, '.', '_' or '-'");
