@@ -27,13 +27,13 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
  */
 @Path("/partitions")
 @Produces(MediaType.APPLICATION_JSON)
-@RolesAllowed({ApiRoles.READER, ApiRoles.ADMIN})
 public class PartitionResource {
 
     @Inject
     FleetPartitions partitions;
 
     @GET
+    @RolesAllowed({ApiRoles.READER, ApiRoles.ADMIN})
     @Operation(
             summary = "Every partition of the topic: owner, status, offsets, lag, last checkpoint",
             description = "scope=fleet (default) asks every other instance for its partitions; scope=local"

@@ -29,7 +29,6 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
  * server-rendered page that reloads itself every few seconds. No scripts, nothing to install.
  */
 @Path("/")
-@RolesAllowed({ApiRoles.READER, ApiRoles.ADMIN})
 public class StatusPage {
 
     static final int REFRESH_SECONDS = 5;
@@ -47,6 +46,7 @@ public class StatusPage {
     FleetMember self;
 
     @GET
+    @RolesAllowed({ApiRoles.READER, ApiRoles.ADMIN})
     @Produces(MediaType.TEXT_HTML)
     @Operation(
             summary = "The fleet's partitions as a page for people",

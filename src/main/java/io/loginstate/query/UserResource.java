@@ -43,7 +43,6 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
  */
 @Path("/users")
 @Produces(MediaType.APPLICATION_JSON)
-@RolesAllowed({ApiRoles.READER, ApiRoles.ADMIN})
 public class UserResource {
 
     /** 421 Misdirected Request: the user's partition lives on another instance. */
@@ -80,6 +79,7 @@ public class UserResource {
     }
 
     @GET
+    @RolesAllowed({ApiRoles.READER, ApiRoles.ADMIN})
     @Path("/{userId}")
     @Operation(
             summary = "The unexpired login state of one user",

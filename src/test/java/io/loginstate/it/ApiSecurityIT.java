@@ -186,6 +186,9 @@ class ApiSecurityIT {
             assertThat(forwardedFromA).as("users whose queries A forwards").isPositive();
             LoginStream.assertEveryUser(a, stream.expected());
             LoginStream.assertEveryUser(b, stream.expected());
+            ServiceProcess.Answer page = b.get("/");
+            assertThat(page.status()).as(page.body()).isEqualTo(200);
+            assertThat(page.body()).contains("<table").doesNotContain("INTERNAL_ERROR");
             JsonNode fleet = a.get("/partitions").json();
             assertThat(fleet).hasSize(PARTITIONS);
             assertThat(fleet)
