@@ -8,6 +8,7 @@ import io.loginstate.support.Directories;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,7 +101,7 @@ public final class CheckpointService {
             long localPosition,
             Path target,
             Runnable releaseLocal) {
-        return new CheckpointRestorer(store, downloads, metrics)
+        CheckpointRestorer.Outcome outcome = new CheckpointRestorer(store, downloads, metrics)
                 .restore(
                         partition,
                         layout(partition),
@@ -109,6 +110,11 @@ public final class CheckpointService {
                         localPosition,
                         target,
                         releaseLocal);
+        if (outcome.source() != CheckpointRestorer.Source.REMOTE) {
+            // Counted too, with nothing downloaded: every opening shows in the restore histogram by source.
+            metrics.restored(partition, outcome.source().name().toLowerCase(Locale.ROOT), 0, 0, outcome.nanos());
+        }
+        return outcome;
     }
 
     /**

@@ -155,10 +155,10 @@ class KubernetesManifestsTest {
                 .anyMatch(
                         e -> e.startsWith("histogram_quantile(0.99") && e.contains("checkpoint_pause_seconds_bucket"));
         assertThat(expressions.get("Query latency p50 / p99"))
-                .anyMatch(e -> e.startsWith("histogram_quantile(0.5") && e.contains("uri=\"/users/{id}\""))
+                .anyMatch(e -> e.startsWith("histogram_quantile(0.5") && e.contains("uri=\"/users/{userId}\""))
                 .anyMatch(e -> e.startsWith("histogram_quantile(0.99"));
         assertThat(expressions.get("Query rate"))
-                .anyMatch(e -> e.contains("http_server_requests_seconds_count{uri=\"/users/{id}\""));
+                .anyMatch(e -> e.contains("http_server_requests_seconds_count{uri=\"/users/{userId}\""));
         assertThat(expressions.keySet())
                 .contains(
                         "Checkpoint age",

@@ -5,11 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.loginstate.deploy.KubernetesManifests;
 import io.loginstate.embedded.EmbeddedKafkaBroker;
 import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.testing.CheckpointedCluster;
 import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.LoginStream;
+import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.TestProducers;
@@ -196,20 +198,47 @@ class ApiSecurityIT {
                             .as(row.toString())
                             .isEqualTo("ACTIVE"));
 
+            assertDashboardAndAlertMetricsExist(a, b);
             assertNoPersonalDataLogged(logA.file(), stream.expected(), hostileUsers);
             assertNoPersonalDataLogged(logB.file(), stream.expected(), hostileUsers);
         }
     }
 
-    /** Bad records whose text holds a user id, an IP and a user agent: they go to the dead-letter topic. */
+    /**
+     * Every metric that the Grafana dashboard and the alert rules under {@code k8s/} name appears in
+     * a real scrape of the running instances (a histogram by its series).
+     */
+    private static void assertDashboardAndAlertMetricsExist(ServiceProcess a, ServiceProcess b) {
+        Set<String> scraped = new TreeSet<>();
+        for (ServiceProcess service : List.of(a, b)) {
+            PrometheusScrape.of(service).samples().forEach(sample -> scraped.add(sample.name()));
+        }
+        Set<String> referenced = KubernetesManifests.metricNamesReferenced();
+        assertThat(referenced).as("metrics named by the dashboard and alerts").hasSizeGreaterThan(10);
+        assertThat(referenced)
+                .allSatisfy(name -> assertThat(scraped.contains(name)
+                                || scraped.contains(name + "_bucket")
+                                || scraped.contains(name + "_total"))
+                        .as("%s is scraped", name)
+                        .isTrue());
+        System.out.printf("%d metric names of the dashboard and alerts, all in the scrape%n", referenced.size());
+    }
+
+    /**
+     * Bad records whose text holds a user id, an IP and a user agent: they go to the dead-letter
+     * topic, or are dropped as expired on arrival.
+     */
     private static List<String> sendHostile() throws Exception {
         List<String> users = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(cluster.bootstrapServers())) {
             for (int i = 0; i < PARTITIONS; i++) {
                 String user = "hostile-user-" + i;
                 users.add(user);
-                String value = switch (i % 3) {
+                String value = switch (i % 4) {
                     case 0 -> ExpectedLogins.eventJson(user, "\"yesterday\"", "SUCCESS");
+                    case 3 ->
+                        ExpectedLogins.eventJson( // 40 days old: dropped as expired on arrival
+                                user, Long.toString(System.currentTimeMillis() - 40L * 24 * 3600 * 1000), "SUCCESS");
                     case 1 -> "not json at all, " + user + " from 203.0.113.9";
                     default -> ExpectedLogins.eventJson(user, "1", "MAYBE");
                 };
