@@ -73,7 +73,8 @@ class FleetIT {
     /** Sent at a steady pace from just before the kill until the move is over, then the rest. */
     private static final int EVENTS = 60_000;
 
-    private static final int FLOWING_PER_SECOND = 800;
+    /** Slow enough that the flow outlasts the move (32,000 events: 100 s) on a loaded machine. */
+    private static final int FLOWING_PER_SECOND = 320;
     private static final int INGEST_PER_SECOND = 2_000;
     private static final String SESSION_TIMEOUT_MS = "15000";
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
