@@ -75,6 +75,7 @@ class FleetIT {
 
     /** Slow enough that the flow outlasts the move (32,000 events: 100 s) on a loaded machine. */
     private static final int FLOWING_PER_SECOND = 320;
+
     private static final int INGEST_PER_SECOND = 2_000;
     private static final String SESSION_TIMEOUT_MS = "15000";
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
