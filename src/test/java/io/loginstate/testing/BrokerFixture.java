@@ -11,10 +11,18 @@ import java.util.Map;
 public final class BrokerFixture implements AutoCloseable {
 
     private final Path workDir;
-    private final EmbeddedKafkaBroker broker;
+    private final int port;
+    private final int controllerPort;
+    private final Map<String, String> overrides;
+    private EmbeddedKafkaBroker broker;
+    private boolean running = true;
 
-    private BrokerFixture(Path workDir, EmbeddedKafkaBroker broker) {
+    private BrokerFixture(
+            Path workDir, int port, int controllerPort, Map<String, String> overrides, EmbeddedKafkaBroker broker) {
         this.workDir = workDir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.overrides = overrides;
         this.broker = broker;
     }
 
@@ -26,10 +34,29 @@ public final class BrokerFixture implements AutoCloseable {
     public static BrokerFixture start(String name, String topic, int partitions, Map<String, String> overrides)
             throws IOException {
         Path workDir = Files.createTempDirectory(name);
-        EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.start(workDir.resolve("kafka"), 0, 0, overrides);
+        int port = EmbeddedKafkaBroker.freePort();
+        int controllerPort = EmbeddedKafkaBroker.freePort();
+        EmbeddedKafkaBroker broker =
+                EmbeddedKafkaBroker.start(workDir.resolve("kafka"), port, controllerPort, overrides);
         broker.createTopic(topic, partitions);
         broker.createTopic("logins-dlq", 1);
-        return new BrokerFixture(workDir, broker);
+        return new BrokerFixture(workDir, port, controllerPort, Map.copyOf(overrides), broker);
+    }
+
+    /** An outage: the broker shuts down (cleanly); its log stays. */
+    public synchronized void stopBroker() {
+        if (running) {
+            broker.close();
+            running = false;
+        }
+    }
+
+    /** The end of an outage: the broker starts again on the same ports from the same log directory. */
+    public synchronized void restartBroker() {
+        if (!running) {
+            broker = EmbeddedKafkaBroker.start(workDir.resolve("kafka"), port, controllerPort, overrides);
+            running = true;
+        }
     }
 
     /** A directory for the test's own files; deleted on close. */
@@ -38,12 +65,12 @@ public final class BrokerFixture implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return broker.bootstrapServers();
+        return "127.0.0.1:" + port;
     }
 
     @Override
-    public void close() {
-        broker.close();
+    public synchronized void close() {
+        stopBroker();
         Directories.deleteRecursively(workDir);
     }
 }

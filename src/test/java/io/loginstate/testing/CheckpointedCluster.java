@@ -41,6 +41,16 @@ public final class CheckpointedCluster implements AutoCloseable {
         }
     }
 
+    /** The broker, to stop and restart it. */
+    public BrokerFixture kafka() {
+        return kafka;
+    }
+
+    /** The S3 server, to stop and restart it. */
+    public S3ProxyServer s3() {
+        return s3;
+    }
+
     public String bootstrapServers() {
         return kafka.bootstrapServers();
     }

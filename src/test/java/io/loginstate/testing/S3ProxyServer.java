@@ -34,7 +34,7 @@ public final class S3ProxyServer implements AutoCloseable {
 
     private final Path baseDir;
     private final BlobStore blobStore;
-    private final S3Proxy proxy;
+    private S3Proxy proxy;
     private final URI endpoint;
 
     private S3ProxyServer(Path baseDir, BlobStore blobStore, S3Proxy proxy) {
@@ -64,11 +64,26 @@ public final class S3ProxyServer implements AutoCloseable {
                 throw new IllegalArgumentException("S3Proxy did not create bucket '" + bucket + "' (an invalid name?)");
             }
         }
+        S3Proxy proxy = null;
+        try {
+            // Port 0: the system picks a free port, with no window for another process to take it.
+            proxy = startProxy(blobStore, 0);
+            return new S3ProxyServer(baseDir, blobStore, proxy);
+        } catch (Exception e) {
+            if (proxy != null) {
+                stopQuietly(proxy);
+            }
+            blobStore.close();
+            Directories.deleteRecursively(baseDir);
+            throw new IllegalStateException("S3Proxy did not start", e);
+        }
+    }
+
+    private static S3Proxy startProxy(BlobStore blobStore, int port) throws Exception {
         S3Proxy proxy = S3Proxy.builder()
                 .blobStore(new AtomicIfMatchBlobStore(blobStore))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY_ID, SECRET_ACCESS_KEY)
-                // Port 0: the system picks a free port, with no window for another process to take it.
-                .endpoint(URI.create("http://127.0.0.1:0"))
+                .endpoint(URI.create("http://127.0.0.1:" + port))
                 // Tests have finished their requests when they close the server: no graceful drain.
                 .stopTimeout(0)
                 .build();
@@ -78,12 +93,24 @@ public final class S3ProxyServer implements AutoCloseable {
                     .atMost(START_TIMEOUT)
                     .pollInterval(Duration.ofMillis(5))
                     .until(() -> "STARTED".equals(proxy.getState()));
-            return new S3ProxyServer(baseDir, blobStore, proxy);
+            return proxy;
         } catch (Exception e) {
             stopQuietly(proxy);
-            blobStore.close();
-            Directories.deleteRecursively(baseDir);
-            throw new IllegalStateException("S3Proxy did not start", e);
+            throw e;
+        }
+    }
+
+    /** An outage: the server stops answering (connections refused); the stored objects stay. */
+    public synchronized void stop() {
+        stopQuietly(proxy);
+    }
+
+    /** The end of an outage: the server answers again on the same port with the same objects. */
+    public synchronized void restart() {
+        try {
+            proxy = startProxy(blobStore, endpoint.getPort());
+        } catch (Exception e) {
+            throw new IllegalStateException("S3Proxy did not start again on " + endpoint, e);
         }
     }
 
@@ -117,7 +144,7 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         stopQuietly(proxy);
         blobStore.close();
         Directories.deleteRecursively(baseDir);
