@@ -280,7 +280,7 @@ class HostileInputIT {
     /**
      * Every request answers in time, with a status below 500 or a documented 503. HTTP/1.1, as the
      * service's own forwarding client: with the JDK client's default (an h2c upgrade on a plain
-     * connection) one run in three saw a request left without an answer after the server had closed
+     * connection) two runs of three with one seed saw a request left without an answer after the server closed
      * other connections for oversized headers; the raw requests show the server itself answers.
      */
     private static void httpFuzz(ServiceProcess service, Random random) throws Exception {
