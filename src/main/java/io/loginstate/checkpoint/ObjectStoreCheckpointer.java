@@ -217,6 +217,10 @@ final class ObjectStoreCheckpointer implements Checkpointer {
             return;
         } catch (RuntimeException e) {
             meters.failed();
+            if (e instanceof UnreadableLatestException) {
+                // Never overwritten: the epoch and claim that fence older owners off are lost with it.
+                meters.latestUnreadable();
+            }
             if (closed) {
                 snapshots.discard(snapshot.directory());
                 result.complete(false);

@@ -510,6 +510,38 @@ class CheckpointerTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void aDamagedLatestIsNeverOverwrittenNorTakenForAFenceAndThePublicationRetriesUntilRepaired(Kind kind)
+            throws Exception {
+        FlakyObjectStore store = new FlakyObjectStore(open(kind));
+        Checkpointer checkpointer = checkpointer(store, 5, 3);
+        String latestKey = TestCheckpointers.layout(PARTITION).partitionPrefix() + "/LATEST";
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
+            write(state, 0, 100, "a", 10);
+            assertThat(publish(checkpointer, state)).isTrue();
+            byte[] good = store.get(latestKey).orElseThrow();
+            // Parses as JSON, but holds no epoch, claim or checkpoint.
+            byte[] damaged = "{}".getBytes(StandardCharsets.UTF_8);
+            store.put(latestKey, damaged);
+
+            write(state, 100, 200, "b", 20);
+            int readsBefore = store.reads(latestKey);
+            var upload = checkpointer.checkpointNow(state);
+            // Every publication attempt reads the record first: wait for several of them.
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.reads(latestKey) >= readsBefore + 3);
+            assertThat(checkpointer.fenced())
+                    .as("an unreadable record is no proof of another owner")
+                    .isFalse();
+            assertThat(upload).as("not published over a damaged LATEST").isNotDone();
+            assertThat(store.get(latestKey)).as("never overwritten").hasValue(damaged);
+
+            store.put(latestKey, good);
+            assertThat(upload.get(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(manifest(store, latestId(store)).offset()).isEqualTo(20);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void uploadsRetryWhileTheStoreIsDownAndSucceedWhenItReturns(Kind kind) throws Exception {
         FlakyObjectStore store = new FlakyObjectStore(open(kind));
         Checkpointer checkpointer = checkpointer(store, 1, 3);

@@ -7,7 +7,9 @@ import io.loginstate.objectstore.Versioned;
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -19,6 +21,7 @@ public final class FlakyObjectStore implements ObjectStore {
     private volatile boolean down;
     private volatile Predicate<String> failingKeys = key -> false;
     private final AtomicInteger failuresLeft = new AtomicInteger();
+    private final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
 
     public FlakyObjectStore(ObjectStore delegate) {
         this.delegate = delegate;
@@ -36,6 +39,16 @@ public final class FlakyObjectStore implements ObjectStore {
 
     public int failedCalls() {
         return failedCalls.get();
+    }
+
+    /** How often {@code key} was read ({@code get} or {@code getVersioned}). */
+    public int reads(String key) {
+        AtomicInteger count = reads.get(key);
+        return count == null ? 0 : count.get();
+    }
+
+    private void countRead(String key) {
+        reads.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
     }
 
     private void check(String operation, String key) {
@@ -77,12 +90,14 @@ public final class FlakyObjectStore implements ObjectStore {
     @Override
     public Optional<byte[]> get(String key) {
         check("get", key);
+        countRead(key);
         return delegate.get(key);
     }
 
     @Override
     public Optional<Versioned> getVersioned(String key) {
         check("get", key);
+        countRead(key);
         return delegate.getVersioned(key);
     }
 
