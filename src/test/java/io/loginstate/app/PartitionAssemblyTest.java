@@ -20,20 +20,27 @@ import io.loginstate.processing.ProcessingMetrics;
 import io.loginstate.processing.ProcessingObserver;
 import io.loginstate.processing.ProcessorRegistry;
 import io.loginstate.state.KeyedStateBackendBuilder;
+import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
+import io.loginstate.state.rocksdb.RocksDBStore;
+import io.loginstate.state.store.CorruptStateException;
+import io.loginstate.state.store.StateStoreException;
 import io.loginstate.state.ttl.TtlCleanupSettings;
 import io.loginstate.testing.ManualClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -66,13 +73,111 @@ class PartitionAssemblyTest {
         rocks.close();
     }
 
+    private final LoginApplication application = new LoginApplication(TtlConfig.of(Duration.ofDays(30)), 1 << 20);
+
     private PartitionAssembly assembly(Path stateDir) {
-        LoginApplication application = new LoginApplication(TtlConfig.of(Duration.ofDays(30)), 1 << 20);
         KeyedStateBackendBuilder states = KeyedStateBackendBuilder.of(application.stateDescriptors())
                 .clock(clock)
                 .eventTime(Duration.ofMinutes(5), true, Duration.ofMinutes(5))
                 .cleanup(new TtlCleanupSettings(1000, Duration.ofHours(1)));
         return new PartitionAssembly(stateDir, states, rocks, application, checkpoints);
+    }
+
+    /** Opens the partition in {@code stateDir} for {@code epoch} and commits {@code offset}, without a checkpoint. */
+    private void commitLocally(Path stateDir, long epoch, long offset) {
+        PartitionOpener.Opened opened = assembly(stateDir).open(PARTITION, epoch);
+        opened.state().commit(offset);
+        opened.checkpointer().close();
+        opened.state().close();
+    }
+
+    @Test
+    void aLocalStateLockedByAnotherProcessIsKeptAndItsOpenRetriedUntilTheLockIsReleased() throws Exception {
+        startCheckpoints();
+        checkpointAt(dir.resolve("here"), 1, 40);
+        // The local state went on to offset 60 after that checkpoint: only this directory has it.
+        commitLocally(dir.resolve("here"), 2, 60);
+        Path local = dir.resolve("here").resolve("logins-2");
+        PartitionAssembly here = assembly(dir.resolve("here"));
+        ProcessorRegistry registry = registry(here);
+        CompletableFuture<PartitionProcessor> opening;
+        // Another process (an old instance still shutting down, say) holds the database's LOCK.
+        try (RocksDBStore holder = RocksDBStore.open(
+                "another process", local, LayeredKeyedStateBackend.tableNames(application.stateDescriptors()), rocks)) {
+            assertThatThrownBy(() -> here.open(PARTITION, 3))
+                    .as("a lock is no corruption: the open fails instead of replacing the database")
+                    .isInstanceOf(StateStoreException.class)
+                    .isNotInstanceOf(CorruptStateException.class)
+                    .hasMessageContaining("lock");
+            assertThat(local.resolve("CURRENT")).as("the local files stay").exists();
+
+            int claims = store.reads("logins/2/LATEST");
+            opening = registry.openAsync(List.of(PARTITION), 4, 8).get(PARTITION);
+            // Every attempt claims the partition first: wait for two attempts.
+            await().atMost(Duration.ofSeconds(30)).until(() -> store.reads("logins/2/LATEST") >= claims + 2);
+            assertThat(opening).as("the open is retried while the lock is held").isNotDone();
+
+            // The database under the lock is still live: what it writes now is what the retry finds.
+            holder.commit(61);
+            holder.flush();
+        }
+        try {
+            PartitionProcessor processor = opening.get(60, TimeUnit.SECONDS);
+            assertThat(registry.activate(processor, 61)).isTrue();
+            assertThat(processor.nextOffset())
+                    .as("the local state, newer than the checkpoint, is the one opened")
+                    .hasValue(61);
+        } finally {
+            registry.stop();
+        }
+    }
+
+    /** Damage RocksDB itself reports as corruption when it opens the directory. */
+    enum LocalDamage {
+        CURRENT_EMPTY,
+        CURRENT_GARBLED,
+        MANIFEST_GARBLED,
+        MANIFEST_TRUNCATED
+    }
+
+    @ParameterizedTest
+    @EnumSource(LocalDamage.class)
+    void aCorruptLocalStateIsDroppedAndRestoredFromTheCheckpoint(LocalDamage damage) throws Exception {
+        startCheckpoints();
+        checkpointAt(dir.resolve("here"), 1, 40);
+        commitLocally(dir.resolve("here"), 2, 60);
+        Path local = dir.resolve("here").resolve("logins-2");
+        Path manifest;
+        try (Stream<Path> files = Files.list(local)) {
+            manifest = files.filter(file -> file.getFileName().toString().startsWith("MANIFEST-"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+        switch (damage) {
+            case CURRENT_EMPTY -> Files.write(local.resolve("CURRENT"), new byte[0]);
+            case CURRENT_GARBLED -> Files.writeString(local.resolve("CURRENT"), "\u0001\u0002garbled\n");
+            case MANIFEST_GARBLED -> {
+                byte[] bytes = Files.readAllBytes(manifest);
+                for (int i = 0; i < bytes.length; i += 7) {
+                    bytes[i] ^= 0x5a;
+                }
+                Files.write(manifest, bytes);
+            }
+            case MANIFEST_TRUNCATED -> {
+                byte[] bytes = Files.readAllBytes(manifest);
+                Files.write(manifest, Arrays.copyOf(bytes, bytes.length / 2));
+            }
+        }
+
+        PartitionOpener.Opened opened = assembly(dir.resolve("here")).open(PARTITION, 3);
+        try {
+            assertThat(opened.state().position())
+                    .as("%s: dropped and restored from the checkpoint", damage)
+                    .hasValue(40);
+        } finally {
+            opened.checkpointer().close();
+            opened.state().close();
+        }
     }
 
     private void startCheckpoints() {
