@@ -212,35 +212,41 @@ public final class OwnershipFence {
 
     /**
      * Points {@code LATEST} at a checkpoint whose manifest is durable; the one it replaces joins
-     * the previous ones.
+     * the previous ones, of which the newest {@code history} are kept.
      *
+     * @return the record as published: the checkpoints a restore may use, and retention keeps
      * @throws FencedException if another claim was made since {@code claim}
      */
-    public void publish(Claim claim, long checkpointId) {
+    public Latest publish(Claim claim, long checkpointId, int history) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<Versioned> current = store.getVersioned(key);
             Latest stored = current.map(v -> decode(v.bytes())).orElse(null);
             checkOwner(claim, stored);
-            if (stored.checkpoint() == checkpointId) {
-                return;
+            if (stored.checkpoint() == checkpointId && stored.previous() != null) {
+                return stored;
             }
-            List<Long> previous = new ArrayList<>(HISTORY);
-            if (stored.checkpoint() >= 0) {
+            List<Long> previous = new ArrayList<>(history);
+            if (stored.checkpoint() >= 0 && stored.checkpoint() != checkpointId) {
                 previous.add(stored.checkpoint());
             }
             if (stored.previous() != null) {
                 for (long id : stored.previous()) {
-                    if (previous.size() < HISTORY && id != checkpointId) {
+                    if (previous.size() < history && id != checkpointId) {
                         previous.add(id);
                     }
                 }
             }
             Latest next = new Latest(stored.epoch(), stored.claim(), checkpointId, previous);
             if (store.replaceIfMatch(key, next.encode(), current.get().version())) {
-                return;
+                return next;
             }
         }
         throw contended();
+    }
+
+    /** {@link #publish(Claim, long, int)} keeping the default history. */
+    public Latest publish(Claim claim, long checkpointId) {
+        return publish(claim, checkpointId, HISTORY);
     }
 
     /** @throws FencedException if another claim was made since {@code claim} */

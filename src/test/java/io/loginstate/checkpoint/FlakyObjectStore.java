@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /** A store that can be switched off: while down, every call fails as an unreachable store's would. */
@@ -22,6 +23,8 @@ public final class FlakyObjectStore implements ObjectStore {
     private volatile Predicate<String> failingKeys = key -> false;
     private final AtomicInteger failuresLeft = new AtomicInteger();
     private final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
+    private final AtomicReference<Predicate<String>> beforeCreateKeys = new AtomicReference<>();
+    private volatile Runnable beforeCreate = () -> {};
 
     public FlakyObjectStore(ObjectStore delegate) {
         this.delegate = delegate;
@@ -39,6 +42,15 @@ public final class FlakyObjectStore implements ObjectStore {
 
     public int failedCalls() {
         return failedCalls.get();
+    }
+
+    /**
+     * Runs {@code action} once, just before the next {@code putIfAbsent} of a key matching
+     * {@code keys} reaches the store: what another process did between two steps of this one.
+     */
+    public void beforeNextCreate(Predicate<String> keys, Runnable action) {
+        beforeCreate = action;
+        beforeCreateKeys.set(keys);
     }
 
     /** How often {@code key} was read ({@code get} or {@code getVersioned}). */
@@ -78,6 +90,10 @@ public final class FlakyObjectStore implements ObjectStore {
     @Override
     public boolean putIfAbsent(String key, byte[] bytes) {
         check("putIfAbsent", key);
+        Predicate<String> hooked = beforeCreateKeys.get();
+        if (hooked != null && hooked.test(key) && beforeCreateKeys.compareAndSet(hooked, null)) {
+            beforeCreate.run();
+        }
         return delegate.putIfAbsent(key, bytes);
     }
 
