@@ -11,8 +11,8 @@ import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.loginstate.state.rocksdb.RocksDBStore;
+import io.loginstate.state.store.CorruptStateException;
 import io.loginstate.state.store.IncompatibleStateException;
-import io.loginstate.state.store.StateStoreException;
 import io.loginstate.support.Directories;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -72,15 +72,17 @@ record PartitionAssembly(
     }
 
     /**
-     * The local state, or an empty one if the local state cannot be opened (damaged or half
-     * deleted by a crash): the checkpoint, or else the topic, has everything it held.
+     * The local state, or an empty one if RocksDB reports the local files corrupt: the checkpoint,
+     * or else the topic, has everything they held. Any other failure to open (the database locked
+     * by another process, a full disk, too many open files) leaves the files alone and fails the
+     * open, which is retried: those files may be the newest state there is.
      */
     private LayeredKeyedStateBackend openLocalOrEmpty(TopicPartition partition) {
         try {
             return openState(partition);
-        } catch (StateStoreException e) {
+        } catch (CorruptStateException e) {
             LOG.errorf(
-                    "Partition %s: local state cannot be opened (%s); deleting it and restoring from the checkpoint",
+                    "Partition %s: local state is corrupt (%s); deleting it and restoring from the checkpoint",
                     partition, e.getMessage());
             delete(directory(partition));
             return openState(partition);

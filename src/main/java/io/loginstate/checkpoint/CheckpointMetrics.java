@@ -47,6 +47,19 @@ public final class CheckpointMetrics {
                 .increment(reusedBytes);
     }
 
+    /** The partition's {@code LATEST} was found unreadable (by a claim or a publication). */
+    void latestUnreadable(TopicPartition partition) {
+        latestUnreadable(Integer.toString(partition.partition()));
+    }
+
+    private void latestUnreadable(String partitionTag) {
+        Counter.builder("login_state.checkpoint.latest_unreadable")
+                .description("Times a partition's LATEST object was found damaged; its open or publication is retried")
+                .tag("partition", partitionTag)
+                .register(registry)
+                .increment();
+    }
+
     /** A no-op registry-free instance, for tests and tools. */
     static PartitionMeters unregistered() {
         return new CheckpointMetrics(new SimpleMeterRegistry()).forPartition(new TopicPartition("-", 0));
@@ -135,6 +148,11 @@ public final class CheckpointMetrics {
             uploadedBytes.increment(bytesUploaded);
             filesUploaded.increment(uploaded);
             filesReused.increment(reused);
+        }
+
+        /** {@code LATEST} was found damaged when publishing; the checkpoint is retried. */
+        void latestUnreadable() {
+            CheckpointMetrics.this.latestUnreadable(partitionTag);
         }
 
         void failed() {

@@ -1,7 +1,6 @@
 package io.loginstate.checkpoint;
 
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
-import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.support.Directories;
 import java.io.IOException;
@@ -10,11 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -68,8 +65,8 @@ public final class CheckpointRestorer {
      * Restores {@code target} to the newest usable checkpoint up to {@code latestId}.
      *
      * @param published     the published checkpoints to try, newest first (from {@code LATEST});
-     *                      null for a record that predates the list: then every manifest below
-     *                      {@code latestId} is a fallback
+     *                      null for a record that predates the list: then only {@code latestId}
+     *                      is tried, since an unlisted manifest may be one a fenced process wrote
      * @param localPosition the local state's next offset, or -1 if there is none
      * @param releaseLocal  closes the local state; called before {@code target} is replaced
      */
@@ -90,15 +87,12 @@ public final class CheckpointRestorer {
         if (published != null) {
             published.stream().filter(id -> id < latestId).forEach(candidates::add);
         } else {
-            store.list(layout.checkpointsPrefix()).stream()
-                    .map(ObjectInfo::key)
-                    .filter(layout::isManifest)
-                    .map(layout::checkpointIdOf)
-                    .filter(OptionalLong::isPresent)
-                    .map(OptionalLong::getAsLong)
-                    .filter(id -> id < latestId)
-                    .sorted(Comparator.reverseOrder())
-                    .forEach(candidates::add);
+            // A manifest in the store is no proof of publication: a fenced process may have
+            // written it after its replacement claimed. Without the list, only LATEST's own.
+            LOG.infof(
+                    "Partition %s: LATEST predates the list of published checkpoints; only checkpoint %s can be"
+                            + " restored, no older one",
+                    partition, CheckpointIds.text(latestId));
         }
         boolean released = false;
         for (long id : candidates) {

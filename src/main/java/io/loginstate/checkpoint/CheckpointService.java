@@ -8,8 +8,11 @@ import io.loginstate.support.Directories;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -76,6 +79,13 @@ public final class CheckpointService {
         while (true) {
             try {
                 return fence.claim(epoch);
+            } catch (UnreadableLatestException e) {
+                metrics.latestUnreadable(partition);
+                LOG.errorf(
+                        "Partition %s: %s. It is not overwritten, and the partition is not opened (neither empty nor"
+                                + " from a guess) until it is repaired; the open is retried. %s",
+                        partition, e.getMessage(), repairHint(layout(partition), fence.key()));
+                throw e;
             } catch (ObjectStoreException e) {
                 long wait = backoff.nextMillis();
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) > deadline) {
@@ -91,6 +101,56 @@ public final class CheckpointService {
                     throw e;
                 }
             }
+        }
+    }
+
+    /**
+     * What an operator can write to a damaged {@code LATEST}: a record naming the newest readable
+     * manifest, with a claim above every claim that made a checkpoint in the store, so no process
+     * that was running holds it. Only a hint: whether that
+     * checkpoint was ever published is what the damaged record held.
+     */
+    private String repairHint(CheckpointLayout layout, String latestKey) {
+        try {
+            long highestClaim = 0;
+            CheckpointManifest newest = null;
+            List<Long> ids = store.list(layout.checkpointsPrefix()).stream()
+                    .filter(object -> layout.isManifest(object.key()))
+                    .map(object -> layout.checkpointIdOf(object.key()))
+                    .filter(OptionalLong::isPresent)
+                    .map(OptionalLong::getAsLong)
+                    .sorted(Comparator.reverseOrder())
+                    .toList();
+            for (long id : ids) {
+                highestClaim = Math.max(highestClaim, CheckpointIds.claim(id));
+                if (newest == null) {
+                    try {
+                        newest = store.get(layout.manifest(id))
+                                .map(CheckpointManifest::fromJson)
+                                .orElse(null);
+                    } catch (IllegalArgumentException unreadable) {
+                        // an older one may do
+                    }
+                }
+            }
+            if (newest == null) {
+                return "The store holds no readable checkpoint manifest of the partition: deleting '" + latestKey
+                        + "' lets the partition start from its local state or the topic.";
+            }
+            return String.format(
+                    "The newest readable checkpoint is %s (offset %d, owner epoch %d, written %s); to restore it,"
+                            + " write {\"epoch\":%d,\"claim\":%d,\"checkpoint\":%d,\"previous\":[]} to '%s'"
+                            + " (see \"A damaged LATEST\" in the README).",
+                    CheckpointIds.text(newest.checkpointId()),
+                    newest.offset(),
+                    newest.ownerEpoch(),
+                    newest.createdAt(),
+                    newest.ownerEpoch(),
+                    highestClaim + 1,
+                    newest.checkpointId(),
+                    latestKey);
+        } catch (RuntimeException e) {
+            return "The checkpoints of the partition could not be listed (" + e.getMessage() + ").";
         }
     }
 

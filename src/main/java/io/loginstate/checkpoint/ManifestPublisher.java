@@ -3,6 +3,7 @@ package io.loginstate.checkpoint;
 import io.loginstate.objectstore.ObjectStore;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.common.TopicPartition;
@@ -22,21 +23,31 @@ final class ManifestPublisher {
     private final ObjectStore store;
     private final OwnershipFence fence;
     private final OffsetCommitter committer;
+    private final int history;
     private final Map<Long, CheckpointManifest> manifests = new HashMap<>();
 
-    ManifestPublisher(TopicPartition partition, CheckpointLayout layout, ObjectStore store, OffsetCommitter committer) {
+    /** @param retained checkpoints retention keeps: {@code LATEST} lists at least as many */
+    ManifestPublisher(
+            TopicPartition partition,
+            CheckpointLayout layout,
+            ObjectStore store,
+            OffsetCommitter committer,
+            int retained) {
         this.partition = partition;
         this.layout = layout;
         this.store = store;
         this.fence = new OwnershipFence(store, layout.partitionPrefix());
         this.committer = committer;
+        this.history = Math.max(OwnershipFence.HISTORY, retained - 1);
     }
 
     /**
+     * @return the published checkpoints, newest first, as {@code LATEST} now lists them
      * @throws FencedException if another claim was made since {@code claim}: the checkpoint is not
-     *     named, and its manifest not even written when that claim came before
+     *     named, and its manifest not even written when that claim came before (a claim made
+     *     between the check and the write leaves the manifest unnamed, for retention to delete)
      */
-    void publish(OwnershipFence.Claim claim, CheckpointManifest manifest) {
+    List<Long> publish(OwnershipFence.Claim claim, CheckpointManifest manifest) {
         byte[] json = manifest.toJson();
         long id = manifest.checkpointId();
         fence.checkStillOwner(claim);
@@ -47,8 +58,9 @@ final class ManifestPublisher {
             throw new IllegalStateException("Another manifest exists for checkpoint " + CheckpointIds.text(id));
         }
         manifests.put(id, manifest);
-        fence.publish(claim, id);
+        List<Long> published = fence.publish(claim, id, history).published();
         committer.commit(partition, manifest.offset());
+        return published;
     }
 
     /** @throws FencedException if another claim was made since {@code claim} */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -84,7 +85,7 @@ final class ObjectStoreCheckpointer implements Checkpointer {
         this.clock = shared.clock();
         this.meters = meters;
         this.uploader = new SnapshotUploader(layout, store);
-        this.publisher = new ManifestPublisher(partition, layout, store, shared.committer());
+        this.publisher = new ManifestPublisher(partition, layout, store, shared.committer(), settings.retained());
         this.retention = new Retention(layout, settings.retained(), settings.orphanMinAge());
         meters.bind(this);
     }
@@ -204,8 +205,9 @@ final class ObjectStoreCheckpointer implements Checkpointer {
             return;
         }
         long started = System.nanoTime();
+        List<Long> published;
         try {
-            publish(id, snapshot);
+            published = publish(id, snapshot);
             meters.upload(System.nanoTime() - started);
         } catch (FencedException e) {
             fenced = true;
@@ -217,6 +219,10 @@ final class ObjectStoreCheckpointer implements Checkpointer {
             return;
         } catch (RuntimeException e) {
             meters.failed();
+            if (e instanceof UnreadableLatestException) {
+                // Never overwritten: the epoch and claim that fence older owners off are lost with it.
+                meters.latestUnreadable();
+            }
             if (closed) {
                 snapshots.discard(snapshot.directory());
                 result.complete(false);
@@ -232,7 +238,7 @@ final class ObjectStoreCheckpointer implements Checkpointer {
         }
         // Retention belongs to this checkpoint: the next one starts after it, so their bookkeeping never overlaps.
         try {
-            retain(id);
+            retain(id, published);
         } catch (FencedException e) {
             fenced = true;
             LOG.warnf("Partition %s: retention skipped, %s", partition, e.getMessage());
@@ -249,7 +255,8 @@ final class ObjectStoreCheckpointer implements Checkpointer {
         }
     }
 
-    private void publish(long id, StateSnapshot snapshot) {
+    /** Uploads and publishes; returns the published checkpoints, newest first. */
+    private List<Long> publish(long id, StateSnapshot snapshot) {
         SnapshotUploader.Uploaded uploaded = uploader.upload(id, snapshot.directory());
         Long watermark = snapshot.watermark() == EventTimeClock.NO_TIME ? null : snapshot.watermark();
         CheckpointManifest manifest = new CheckpointManifest(
@@ -263,7 +270,7 @@ final class ObjectStoreCheckpointer implements Checkpointer {
                 stateConfig,
                 Instant.ofEpochMilli(clock.millis()),
                 uploaded.files());
-        publisher.publish(claim, manifest);
+        List<Long> published = publisher.publish(claim, manifest);
         durableOffset = snapshot.position();
         lastSuccessMillis = clock.millis();
         meters.published(manifest.totalBytes(), uploaded.uploadedBytes(), uploaded.uploaded(), uploaded.reused());
@@ -276,12 +283,14 @@ final class ObjectStoreCheckpointer implements Checkpointer {
                 uploaded.reused(),
                 uploaded.uploadedBytes());
         snapshots.discard(snapshot.directory());
+        return published;
     }
 
     /** Deletes what retention gives up; only while still the owner, so a fenced instance never robs the new one. */
-    private void retain(long published) {
+    private void retain(long id, List<Long> published) {
         Retention.Plan plan = retention.plan(
                 store.list(layout.partitionPrefix() + "/"),
+                id,
                 published,
                 publisher::manifest,
                 Instant.ofEpochMilli(clock.millis()));

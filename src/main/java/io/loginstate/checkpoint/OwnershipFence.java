@@ -3,6 +3,7 @@ package io.loginstate.checkpoint;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.loginstate.objectstore.ObjectStore;
@@ -69,16 +70,56 @@ public final class OwnershipFence {
             }
         }
 
+        /**
+         * Parses a stored record, strictly: a record that parses but lacks the epoch or the
+         * checkpoint would otherwise read as "nothing published yet" and open empty state.
+         *
+         * @throws IllegalArgumentException saying what is wrong with it
+         */
         static Latest decode(byte[] bytes) {
+            JsonNode node;
             try {
-                Latest latest = JSON.readValue(bytes, Latest.class);
-                if (latest.epoch() < 0 || latest.claim() < 0) {
-                    throw new IllegalArgumentException("Not a LATEST record: negative epoch or claim");
-                }
-                return latest;
+                node = JSON.readTree(bytes);
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
             } catch (IOException e) {
-                throw new IllegalArgumentException("Not a LATEST record: " + e.getMessage(), e);
+                throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
             }
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            long epoch = number(node, "epoch", 0, true);
+            long claim = number(node, "claim", 0, false);
+            long checkpoint = number(node, "checkpoint", -1, true);
+            JsonNode previous = node.get("previous");
+            if (previous == null || previous.isNull()) {
+                return new Latest(epoch, claim, checkpoint, null);
+            }
+            if (!previous.isArray()) {
+                throw new IllegalArgumentException("'previous' is not a list of checkpoint ids");
+            }
+            List<Long> ids = new ArrayList<>(previous.size());
+            for (JsonNode id : previous) {
+                if (!id.isIntegralNumber() || !id.canConvertToLong() || id.asLong() < 0) {
+                    throw new IllegalArgumentException("'previous' holds " + id + ", not a checkpoint id");
+                }
+                ids.add(id.asLong());
+            }
+            return new Latest(epoch, claim, checkpoint, ids);
+        }
+
+        private static long number(JsonNode node, String field, long min, boolean required) {
+            JsonNode value = node.get(field);
+            if (value == null || value.isNull()) {
+                if (required) {
+                    throw new IllegalArgumentException("no '" + field + "'");
+                }
+                return 0;
+            }
+            if (!value.isIntegralNumber() || !value.canConvertToLong() || value.asLong() < min) {
+                throw new IllegalArgumentException("'" + field + "' is " + value + ", not a number of at least " + min);
+            }
+            return value.asLong();
         }
 
         /** The published checkpoints, newest first: the latest, then the previous ones. */
@@ -114,9 +155,26 @@ public final class OwnershipFence {
         }
     }
 
-    /** The current pointer, if any. */
+    /**
+     * The current pointer, if any.
+     *
+     * @throws UnreadableLatestException if the object is there but is no pointer record
+     */
     public Optional<Latest> read() {
-        return store.get(key).map(Latest::decode);
+        return store.get(key).map(this::decode);
+    }
+
+    /** The key of the partition's pointer. */
+    public String key() {
+        return key;
+    }
+
+    private Latest decode(byte[] bytes) {
+        try {
+            return Latest.decode(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new UnreadableLatestException(store.name(), key, e.getMessage(), e);
+        }
     }
 
     /**
@@ -124,6 +182,8 @@ public final class OwnershipFence {
      * number: from now on no lower epoch, and no earlier claim of this epoch, can publish.
      *
      * @throws FencedException if a higher epoch has claimed the partition already
+     * @throws UnreadableLatestException if {@code LATEST} is damaged: it is never overwritten then,
+     *     since the epoch and claim it held, which fence older owners off, are unknown
      */
     public Claim claim(long epoch) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -135,7 +195,7 @@ public final class OwnershipFence {
                 }
                 continue;
             }
-            Latest stored = Latest.decode(current.get().bytes());
+            Latest stored = decode(current.get().bytes());
             if (stored.epoch() > epoch) {
                 throw new FencedException(partition, epoch, stored.epoch());
             }
@@ -152,35 +212,41 @@ public final class OwnershipFence {
 
     /**
      * Points {@code LATEST} at a checkpoint whose manifest is durable; the one it replaces joins
-     * the previous ones.
+     * the previous ones, of which the newest {@code history} are kept.
      *
+     * @return the record as published: the checkpoints a restore may use, and retention keeps
      * @throws FencedException if another claim was made since {@code claim}
      */
-    public void publish(Claim claim, long checkpointId) {
+    public Latest publish(Claim claim, long checkpointId, int history) {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<Versioned> current = store.getVersioned(key);
-            Latest stored = current.map(v -> Latest.decode(v.bytes())).orElse(null);
+            Latest stored = current.map(v -> decode(v.bytes())).orElse(null);
             checkOwner(claim, stored);
-            if (stored.checkpoint() == checkpointId) {
-                return;
+            if (stored.checkpoint() == checkpointId && stored.previous() != null) {
+                return stored;
             }
-            List<Long> previous = new ArrayList<>(HISTORY);
-            if (stored.checkpoint() >= 0) {
+            List<Long> previous = new ArrayList<>(history);
+            if (stored.checkpoint() >= 0 && stored.checkpoint() != checkpointId) {
                 previous.add(stored.checkpoint());
             }
             if (stored.previous() != null) {
                 for (long id : stored.previous()) {
-                    if (previous.size() < HISTORY && id != checkpointId) {
+                    if (previous.size() < history && id != checkpointId) {
                         previous.add(id);
                     }
                 }
             }
             Latest next = new Latest(stored.epoch(), stored.claim(), checkpointId, previous);
             if (store.replaceIfMatch(key, next.encode(), current.get().version())) {
-                return;
+                return next;
             }
         }
         throw contended();
+    }
+
+    /** {@link #publish(Claim, long, int)} keeping the default history. */
+    public Latest publish(Claim claim, long checkpointId) {
+        return publish(claim, checkpointId, HISTORY);
     }
 
     /** @throws FencedException if another claim was made since {@code claim} */

@@ -6,18 +6,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.NavigableSet;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.LongFunction;
 
 /**
  * Which objects of a partition's checkpoints may go once a checkpoint is published: the newest
- * {@code retained} checkpoints up to the published one are kept, with every file they reference.
- * Objects of older checkpoints go at once; objects no checkpoint ever referenced (left by a
- * crashed or fenced upload) only once older than the orphan age, so an upload still running
+ * {@code retained} of the checkpoints {@code LATEST} lists as published are kept, with every file
+ * they reference. Any other checkpoint below the one just published goes at once: an older
+ * published one, or a manifest that was never published (a fenced process that wrote it after its
+ * replacement claimed, or a crash between manifest and publication); it can never be published
+ * later, since every later publication names a higher id. Objects no manifest references (left by
+ * a crashed or fenced upload) go only once older than the orphan age, so an upload still running
  * elsewhere keeps its files. Decides only: deleting is the caller's job.
  */
 final class Retention {
@@ -42,29 +43,37 @@ final class Retention {
 
     /**
      * @param objects   every object under the partition's prefix
-     * @param published the checkpoint just published
+     * @param latest    the checkpoint just published
+     * @param published the checkpoints {@code LATEST} lists as published, newest first, {@code latest} included
      * @param manifests reads a checkpoint's manifest; empty if missing or unreadable
      */
     Plan plan(
             List<ObjectInfo> objects,
-            long published,
+            long latest,
+            List<Long> published,
             LongFunction<Optional<CheckpointManifest>> manifests,
             Instant now) {
-        NavigableSet<Long> withManifest = new TreeSet<>();
+        Set<Long> withManifest = new HashSet<>();
         for (ObjectInfo object : objects) {
             if (layout.isManifest(object.key())) {
                 layout.checkpointIdOf(object.key()).ifPresent(withManifest::add);
             }
         }
-        List<Long> kept = withManifest.headSet(published, true).descendingSet().stream()
+        List<Long> kept = published.stream()
+                .filter(id -> id <= latest && withManifest.contains(id))
                 .limit(retained)
                 .toList();
-        if (kept.isEmpty()) {
-            return new Plan(kept, List.of(), List.of());
+        if (!kept.contains(latest)) {
+            return new Plan(List.of(), List.of(), List.of());
         }
-        long oldestKept = kept.get(kept.size() - 1);
+        Set<Long> doomedIds = new HashSet<>();
+        for (long id : withManifest) {
+            if (id < latest && !kept.contains(id)) {
+                doomedIds.add(id);
+            }
+        }
         Set<String> referenced = referencedBy(kept, manifests);
-        Set<String> droppedReferences = referencedBy(withManifest.headSet(oldestKept, false), manifests);
+        Set<String> droppedReferences = referencedBy(doomedIds, manifests);
         Instant orphanCutoff = now.minus(orphanMinAge);
         List<String> doomedManifests = new ArrayList<>();
         List<String> doomed = new ArrayList<>();
@@ -75,8 +84,7 @@ final class Retention {
                     object.lastModified() != null && object.lastModified().isBefore(orphanCutoff);
             if (checkpoint.isPresent()) {
                 long id = checkpoint.getAsLong();
-                boolean dropped = withManifest.contains(id) && id < oldestKept;
-                if (!kept.contains(id) && (dropped || orphanAged)) {
+                if (!kept.contains(id) && (doomedIds.contains(id) || orphanAged)) {
                     (layout.isManifest(key) ? doomedManifests : doomed).add(key);
                 }
             } else if (key.startsWith(layout.filesPrefix())

@@ -2,30 +2,51 @@ package io.loginstate.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.loginstate.checkpoint.CheckpointMetrics;
 import io.loginstate.checkpoint.CheckpointService;
 import io.loginstate.checkpoint.FlakyObjectStore;
 import io.loginstate.checkpoint.OffsetCommitter;
 import io.loginstate.checkpoint.TestCheckpointers;
+import io.loginstate.checkpoint.UnreadableLatestException;
 import io.loginstate.login.LoginApplication;
 import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectStoreException;
+import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionOpener;
+import io.loginstate.processing.PartitionProcessor;
+import io.loginstate.processing.ProcessingMetrics;
+import io.loginstate.processing.ProcessingObserver;
+import io.loginstate.processing.ProcessorRegistry;
 import io.loginstate.state.KeyedStateBackendBuilder;
+import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
+import io.loginstate.state.rocksdb.RocksDBStore;
+import io.loginstate.state.store.CorruptStateException;
+import io.loginstate.state.store.StateStoreException;
 import io.loginstate.state.ttl.TtlCleanupSettings;
 import io.loginstate.testing.ManualClock;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** Opening a partition against a real RocksDB and a directory store that fails at chosen calls. */
 class PartitionAssemblyTest {
@@ -37,6 +58,7 @@ class PartitionAssemblyTest {
 
     private final ManualClock clock = new ManualClock(System.currentTimeMillis());
     private final RocksDBSharedResources rocks = new RocksDBSharedResources(8 << 20, 4 << 20);
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private FlakyObjectStore store;
     private CheckpointService checkpoints;
 
@@ -51,8 +73,9 @@ class PartitionAssemblyTest {
         rocks.close();
     }
 
+    private final LoginApplication application = new LoginApplication(TtlConfig.of(Duration.ofDays(30)), 1 << 20);
+
     private PartitionAssembly assembly(Path stateDir) {
-        LoginApplication application = new LoginApplication(TtlConfig.of(Duration.ofDays(30)), 1 << 20);
         KeyedStateBackendBuilder states = KeyedStateBackendBuilder.of(application.stateDescriptors())
                 .clock(clock)
                 .eventTime(Duration.ofMinutes(5), true, Duration.ofMinutes(5))
@@ -60,8 +83,104 @@ class PartitionAssemblyTest {
         return new PartitionAssembly(stateDir, states, rocks, application, checkpoints);
     }
 
+    /** Opens the partition in {@code stateDir} for {@code epoch} and commits {@code offset}, without a checkpoint. */
+    private void commitLocally(Path stateDir, long epoch, long offset) {
+        PartitionOpener.Opened opened = assembly(stateDir).open(PARTITION, epoch);
+        opened.state().commit(offset);
+        opened.checkpointer().close();
+        opened.state().close();
+    }
+
     @Test
-    void aRestoreThatFailsReleasesTheLocalStateSoTheRetrySucceeds() throws Exception {
+    void aLocalStateLockedByAnotherProcessIsKeptAndItsOpenRetriedUntilTheLockIsReleased() throws Exception {
+        startCheckpoints();
+        checkpointAt(dir.resolve("here"), 1, 40);
+        // The local state went on to offset 60 after that checkpoint: only this directory has it.
+        commitLocally(dir.resolve("here"), 2, 60);
+        Path local = dir.resolve("here").resolve("logins-2");
+        PartitionAssembly here = assembly(dir.resolve("here"));
+        ProcessorRegistry registry = registry(here);
+        CompletableFuture<PartitionProcessor> opening;
+        // Another process (an old instance still shutting down, say) holds the database's LOCK.
+        try (RocksDBStore holder = RocksDBStore.open(
+                "another process", local, LayeredKeyedStateBackend.tableNames(application.stateDescriptors()), rocks)) {
+            assertThatThrownBy(() -> here.open(PARTITION, 3))
+                    .as("a lock is no corruption: the open fails instead of replacing the database")
+                    .isInstanceOf(StateStoreException.class)
+                    .isNotInstanceOf(CorruptStateException.class)
+                    .hasMessageContaining("lock");
+            assertThat(local.resolve("CURRENT")).as("the local files stay").exists();
+
+            int claims = store.reads("logins/2/LATEST");
+            opening = registry.openAsync(List.of(PARTITION), 4, 8).get(PARTITION);
+            // Every attempt claims the partition first: wait for two attempts.
+            await().atMost(Duration.ofSeconds(30)).until(() -> store.reads("logins/2/LATEST") >= claims + 2);
+            assertThat(opening).as("the open is retried while the lock is held").isNotDone();
+
+            // The database under the lock is still live: what it writes now is what the retry finds.
+            holder.commit(61);
+            holder.flush();
+        }
+        try {
+            PartitionProcessor processor = opening.get(60, TimeUnit.SECONDS);
+            assertThat(registry.activate(processor, 61)).isTrue();
+            assertThat(processor.nextOffset())
+                    .as("the local state, newer than the checkpoint, is the one opened")
+                    .hasValue(61);
+        } finally {
+            registry.stop();
+        }
+    }
+
+    /** Damage RocksDB itself reports as corruption when it opens the directory. */
+    enum LocalDamage {
+        CURRENT_EMPTY,
+        CURRENT_GARBLED,
+        MANIFEST_GARBLED,
+        MANIFEST_TRUNCATED
+    }
+
+    @ParameterizedTest
+    @EnumSource(LocalDamage.class)
+    void aCorruptLocalStateIsDroppedAndRestoredFromTheCheckpoint(LocalDamage damage) throws Exception {
+        startCheckpoints();
+        checkpointAt(dir.resolve("here"), 1, 40);
+        commitLocally(dir.resolve("here"), 2, 60);
+        Path local = dir.resolve("here").resolve("logins-2");
+        Path manifest;
+        try (Stream<Path> files = Files.list(local)) {
+            manifest = files.filter(file -> file.getFileName().toString().startsWith("MANIFEST-"))
+                    .findFirst()
+                    .orElseThrow();
+        }
+        switch (damage) {
+            case CURRENT_EMPTY -> Files.write(local.resolve("CURRENT"), new byte[0]);
+            case CURRENT_GARBLED -> Files.writeString(local.resolve("CURRENT"), "\u0001\u0002garbled\n");
+            case MANIFEST_GARBLED -> {
+                byte[] bytes = Files.readAllBytes(manifest);
+                for (int i = 0; i < bytes.length; i += 7) {
+                    bytes[i] ^= 0x5a;
+                }
+                Files.write(manifest, bytes);
+            }
+            case MANIFEST_TRUNCATED -> {
+                byte[] bytes = Files.readAllBytes(manifest);
+                Files.write(manifest, Arrays.copyOf(bytes, bytes.length / 2));
+            }
+        }
+
+        PartitionOpener.Opened opened = assembly(dir.resolve("here")).open(PARTITION, 3);
+        try {
+            assertThat(opened.state().position())
+                    .as("%s: dropped and restored from the checkpoint", damage)
+                    .hasValue(40);
+        } finally {
+            opened.checkpointer().close();
+            opened.state().close();
+        }
+    }
+
+    private void startCheckpoints() {
         store = new FlakyObjectStore(new DirectoryObjectStore(dir.resolve("store")));
         checkpoints = new CheckpointService(
                 store,
@@ -70,7 +189,25 @@ class PartitionAssemblyTest {
                 Map.of("test", "true"),
                 OffsetCommitter.NONE,
                 clock,
-                new CheckpointMetrics(new SimpleMeterRegistry()));
+                new CheckpointMetrics(meters));
+    }
+
+    /** Opens the partition in {@code stateDir} for {@code epoch}, commits {@code offset} and publishes a checkpoint of it. */
+    private void checkpointAt(Path stateDir, long epoch, long offset) throws Exception {
+        PartitionOpener.Opened opened = assembly(stateDir).open(PARTITION, epoch);
+        try {
+            opened.state().commit(offset);
+            assertThat(opened.checkpointer().checkpointNow(opened.state()).get(30, TimeUnit.SECONDS))
+                    .isTrue();
+        } finally {
+            opened.checkpointer().close();
+            opened.state().close();
+        }
+    }
+
+    @Test
+    void aRestoreThatFailsReleasesTheLocalStateSoTheRetrySucceeds() throws Exception {
+        startCheckpoints();
 
         // This instance held the partition up to offset 10, without a checkpoint.
         PartitionAssembly here = assembly(dir.resolve("here"));
@@ -100,5 +237,86 @@ class PartitionAssemblyTest {
             retried.checkpointer().close();
             retried.state().close();
         }
+    }
+
+    /** Contents a damaged {@code LATEST} may have: a torn or foreign write, or a hand edit. */
+    enum Damage {
+        GARBAGE("\u0000\u00ffnot json at all"),
+        EMPTY(""),
+        TRUNCATED("{\"epoch\":1,\"claim\":1,\"checkp"),
+        EMPTY_OBJECT("{}"),
+        JSON_NULL("null"),
+        WRONG_TYPES("{\"epoch\":\"one\",\"claim\":1,\"checkpoint\":[]}");
+
+        final byte[] bytes;
+
+        Damage(String text) {
+            this.bytes = text.getBytes(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Damage.class)
+    void anUnreadableLatestIsReportedAndRetriedAndNeverOpensEmptyState(Damage damage) throws Exception {
+        startCheckpoints();
+        checkpointAt(dir.resolve("first"), 1, 40);
+        String latestKey = "logins/2/LATEST";
+        byte[] good = store.get(latestKey).orElseThrow();
+        store.put(latestKey, damage.bytes);
+
+        // Another instance is assigned the partition while LATEST is damaged.
+        PartitionAssembly elsewhere = assembly(dir.resolve("elsewhere"));
+        assertThatThrownBy(() -> elsewhere.open(PARTITION, 2))
+                .as("%s: the partition is not opened, neither empty nor from a guess", damage)
+                .isInstanceOf(UnreadableLatestException.class)
+                .hasMessageContaining(latestKey)
+                .hasMessageContaining(store.name());
+        assertThat(dir.resolve("elsewhere"))
+                .as("no local state is made while the pointer is unreadable")
+                .doesNotExist();
+        assertThat(unreadableLatestCount()).isEqualTo(1);
+
+        ProcessorRegistry registry = registry(elsewhere);
+        try {
+            CompletableFuture<PartitionProcessor> opening =
+                    registry.openAsync(List.of(PARTITION), 2, 8).get(PARTITION);
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(() -> assertThat(unreadableLatestCount()).isGreaterThanOrEqualTo(3));
+            assertThat(opening).as("the open is retried").isNotDone();
+            assertThat(registry.restoring(PARTITION)).isTrue();
+
+            // The operator puts a valid record back: the retried open restores the checkpoint.
+            store.put(latestKey, good);
+            PartitionProcessor processor = opening.get(60, TimeUnit.SECONDS);
+            assertThat(registry.activate(processor, 40)).isTrue();
+            assertThat(processor.nextOffset()).hasValue(40);
+        } finally {
+            registry.stop();
+        }
+    }
+
+    private double unreadableLatestCount() {
+        return meters.find("login_state.checkpoint.latest_unreadable").tag("partition", "2").counters().stream()
+                .mapToDouble(Counter::count)
+                .sum();
+    }
+
+    private ProcessorRegistry registry(PartitionAssembly assembly) {
+        return new ProcessorRegistry(
+                assembly,
+                new ProcessorRegistry.Settings(
+                        1,
+                        2,
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(1),
+                        Optional.empty(),
+                        Long.MAX_VALUE,
+                        50_000,
+                        Duration.ofMillis(500),
+                        1,
+                        KeyPartitioner.MURMUR2),
+                rejection -> CompletableFuture.completedFuture(null),
+                new ProcessingObserver() {},
+                new ProcessingMetrics(new SimpleMeterRegistry()));
     }
 }

@@ -23,8 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -482,6 +484,100 @@ class CheckpointerTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void aManifestAFencedProcessWritesAfterItsReplacementClaimedIsNeverRestoredNorRetained(Kind kind) throws Exception {
+        FlakyObjectStore store = new FlakyObjectStore(open(kind));
+        CheckpointLayout layout = TestCheckpointers.layout(PARTITION);
+        CheckpointSettings settings = TestCheckpointers.settings(3, Duration.ofMinutes(15));
+        Checkpointer zombie = checkpointer(store, 4, 3);
+        Checkpointer[] replacement = {null};
+        long zombieId;
+        try (LayeredKeyedStateBackend state = state(dir.resolve("zombie-db"))) {
+            write(state, 0, 100, "a", 10);
+            assertThat(publish(zombie, state)).isTrue();
+            write(state, 100, 200, "b", 20);
+            assertThat(publish(zombie, state)).isTrue();
+
+            // The process stalls between its ownership check and its manifest write; meanwhile its
+            // replacement (same instance id, so the same generation) claims the partition.
+            store.beforeNextCreate(layout::isManifest, () -> {
+                replacement[0] = TestCheckpointers.checkpointer(
+                        PARTITION, store, 4, dir.resolve("replacement-local"), settings, uploads, retries, clock);
+                toClose.add(replacement[0]);
+            });
+            write(state, 0, 200, "zombie", 30);
+            assertThat(publish(zombie, state)).as("the zombie is fenced").isFalse();
+            assertThat(replacement[0]).isNotNull();
+            zombieId = manifestIds(store, layout).stream()
+                    .filter(id -> manifest(store, id).offset() == 30)
+                    .findFirst()
+                    .orElseThrow(() -> new AssertionError("the zombie's manifest was written after the claim"));
+        }
+        List<Long> publishedByZombie = latest(store).published();
+        assertThat(publishedByZombie).doesNotContain(zombieId).hasSize(2);
+        Map<String, byte[]> zombieObjects = new HashMap<>();
+        zombieObjects.put(
+                layout.manifest(zombieId), store.get(layout.manifest(zombieId)).orElseThrow());
+        manifest(store, zombieId)
+                .files()
+                .forEach(f -> zombieObjects.put(f.key(), store.get(f.key()).orElseThrow()));
+
+        // The replacement restores what LATEST names (offset 20), goes on, and publishes.
+        Path replacementDb = dir.resolve("replacement-db");
+        CheckpointRestorer.Outcome restored = TestCheckpointers.restorer(store, downloads)
+                .restore(PARTITION, layout, latestId(store), latest(store).published(), -1, replacementDb, () -> {});
+        assertThat(restored.offset()).isEqualTo(20);
+        try (LayeredKeyedStateBackend state = state(replacementDb)) {
+            write(state, 200, 250, "c", 25);
+            assertThat(publish(replacement[0], state)).isTrue();
+        }
+        long newest = latestId(store);
+        assertThat(latest(store).published())
+                .containsExactly(newest, publishedByZombie.get(0), publishedByZombie.get(1));
+        assertThat(manifestIds(store, layout))
+                .as("retention keeps the three published checkpoints and deletes the unpublished manifest")
+                .containsExactlyInAnyOrder(newest, publishedByZombie.get(0), publishedByZombie.get(1));
+
+        // A zombie stalled longer writes its checkpoint only now, after that retention.
+        zombieObjects.forEach(store::put);
+
+        // The newest checkpoint becomes unreadable: the fallback is the previous published one.
+        CheckpointManifest damaged = manifest(store, newest);
+        damaged.files().stream().filter(f -> f.name().startsWith("MANIFEST")).forEach(f -> store.delete(f.key()));
+        OwnershipFence.Claim next = new OwnershipFence(store, layout.partitionPrefix()).claim(5);
+        CheckpointRestorer.Outcome fallback = TestCheckpointers.restorer(store, downloads)
+                .restore(
+                        PARTITION,
+                        layout,
+                        next.checkpointId(),
+                        next.restoreCandidates(),
+                        -1,
+                        dir.resolve("next-db"),
+                        () -> {});
+        assertThat(fallback.checkpointId()).isNotEqualTo(zombieId).isEqualTo(publishedByZombie.get(0));
+        assertThat(fallback.offset()).isEqualTo(20);
+
+        // A record written before LATEST listed its published checkpoints cannot tell the zombie's
+        // manifest from a published one: it falls back to none of them.
+        store.put(
+                layout.partitionPrefix() + "/LATEST",
+                ("{\"epoch\":5,\"checkpoint\":" + newest + "}").getBytes(StandardCharsets.UTF_8));
+        OwnershipFence.Claim legacy = new OwnershipFence(store, layout.partitionPrefix()).claim(6);
+        assertThat(legacy.restoreCandidates()).isNull();
+        CheckpointRestorer.Outcome unlisted = TestCheckpointers.restorer(store, downloads)
+                .restore(
+                        PARTITION,
+                        layout,
+                        legacy.checkpointId(),
+                        legacy.restoreCandidates(),
+                        -1,
+                        dir.resolve("legacy-db"),
+                        () -> {});
+        assertThat(unlisted.checkpointId()).as("never the zombie's checkpoint").isNotEqualTo(zombieId);
+        assertThat(unlisted.offset()).isNotEqualTo(30);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void aStaleOwnerPublishesNothingOnceANewOwnerHasClaimed(Kind kind) throws Exception {
         ObjectStore store = open(kind);
         Checkpointer stale = checkpointer(store, 4, 3);
@@ -505,6 +601,38 @@ class CheckpointerTest {
             assertThat(stale.checkpointNow(state))
                     .as("a fenced checkpointer takes no more checkpoints")
                     .isNull();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aDamagedLatestIsNeverOverwrittenNorTakenForAFenceAndThePublicationRetriesUntilRepaired(Kind kind)
+            throws Exception {
+        FlakyObjectStore store = new FlakyObjectStore(open(kind));
+        Checkpointer checkpointer = checkpointer(store, 5, 3);
+        String latestKey = TestCheckpointers.layout(PARTITION).partitionPrefix() + "/LATEST";
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
+            write(state, 0, 100, "a", 10);
+            assertThat(publish(checkpointer, state)).isTrue();
+            byte[] good = store.get(latestKey).orElseThrow();
+            // Parses as JSON, but holds no epoch, claim or checkpoint.
+            byte[] damaged = "{}".getBytes(StandardCharsets.UTF_8);
+            store.put(latestKey, damaged);
+
+            write(state, 100, 200, "b", 20);
+            int readsBefore = store.reads(latestKey);
+            var upload = checkpointer.checkpointNow(state);
+            // Every publication attempt reads the record first: wait for several of them.
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.reads(latestKey) >= readsBefore + 3);
+            assertThat(checkpointer.fenced())
+                    .as("an unreadable record is no proof of another owner")
+                    .isFalse();
+            assertThat(upload).as("not published over a damaged LATEST").isNotDone();
+            assertThat(store.get(latestKey)).as("never overwritten").hasValue(damaged);
+
+            store.put(latestKey, good);
+            assertThat(upload.get(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(manifest(store, latestId(store)).offset()).isEqualTo(20);
         }
     }
 

@@ -7,8 +7,11 @@ import io.loginstate.objectstore.Versioned;
 import java.net.ConnectException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 /** A store that can be switched off: while down, every call fails as an unreachable store's would. */
@@ -19,6 +22,9 @@ public final class FlakyObjectStore implements ObjectStore {
     private volatile boolean down;
     private volatile Predicate<String> failingKeys = key -> false;
     private final AtomicInteger failuresLeft = new AtomicInteger();
+    private final Map<String, AtomicInteger> reads = new ConcurrentHashMap<>();
+    private final AtomicReference<Predicate<String>> beforeCreateKeys = new AtomicReference<>();
+    private volatile Runnable beforeCreate = () -> {};
 
     public FlakyObjectStore(ObjectStore delegate) {
         this.delegate = delegate;
@@ -36,6 +42,25 @@ public final class FlakyObjectStore implements ObjectStore {
 
     public int failedCalls() {
         return failedCalls.get();
+    }
+
+    /**
+     * Runs {@code action} once, just before the next {@code putIfAbsent} of a key matching
+     * {@code keys} reaches the store: what another process did between two steps of this one.
+     */
+    public void beforeNextCreate(Predicate<String> keys, Runnable action) {
+        beforeCreate = action;
+        beforeCreateKeys.set(keys);
+    }
+
+    /** How often {@code key} was read ({@code get} or {@code getVersioned}). */
+    public int reads(String key) {
+        AtomicInteger count = reads.get(key);
+        return count == null ? 0 : count.get();
+    }
+
+    private void countRead(String key) {
+        reads.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
     }
 
     private void check(String operation, String key) {
@@ -65,6 +90,10 @@ public final class FlakyObjectStore implements ObjectStore {
     @Override
     public boolean putIfAbsent(String key, byte[] bytes) {
         check("putIfAbsent", key);
+        Predicate<String> hooked = beforeCreateKeys.get();
+        if (hooked != null && hooked.test(key) && beforeCreateKeys.compareAndSet(hooked, null)) {
+            beforeCreate.run();
+        }
         return delegate.putIfAbsent(key, bytes);
     }
 
@@ -77,12 +106,14 @@ public final class FlakyObjectStore implements ObjectStore {
     @Override
     public Optional<byte[]> get(String key) {
         check("get", key);
+        countRead(key);
         return delegate.get(key);
     }
 
     @Override
     public Optional<Versioned> getVersioned(String key) {
         check("get", key);
+        countRead(key);
         return delegate.getVersioned(key);
     }
 

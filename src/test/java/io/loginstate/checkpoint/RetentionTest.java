@@ -55,9 +55,10 @@ class RetentionTest {
         return new ObjectInfo(key, 100, lastModified);
     }
 
-    private Retention.Plan plan(int retained, long published) {
+    /** Retention after publishing {@code published.get(0)}, with {@code LATEST} listing {@code published}. */
+    private Retention.Plan plan(int retained, Long... published) {
         return new Retention(LAYOUT, retained, ORPHAN_AGE)
-                .plan(objects, published, id -> Optional.ofNullable(manifests.get(id)), NOW);
+                .plan(objects, published[0], List.of(published), id -> Optional.ofNullable(manifests.get(id)), NOW);
     }
 
     @Test
@@ -68,7 +69,7 @@ class RetentionTest {
         checkpoint(3, recent, "3.sst", "4.sst");
         checkpoint(4, recent, "4.sst", "5.sst");
 
-        Retention.Plan plan = plan(2, 4);
+        Retention.Plan plan = plan(2, 4L, 3L, 2L, 1L);
 
         assertThat(plan.kept()).containsExactly(4L, 3L);
         assertThat(plan.manifests()).containsExactlyInAnyOrder(LAYOUT.manifest(1), LAYOUT.manifest(2));
@@ -93,7 +94,7 @@ class RetentionTest {
         objects.add(object(oldOrphan, NOW.minus(ORPHAN_AGE).minusSeconds(1)));
         objects.add(object(oldUnpublished, NOW.minus(Duration.ofHours(1))));
 
-        Retention.Plan plan = plan(3, 5);
+        Retention.Plan plan = plan(3, 5L);
 
         assertThat(plan.kept()).containsExactly(5L);
         assertThat(plan.files()).containsExactlyInAnyOrder(oldOrphan, oldUnpublished);
@@ -107,7 +108,7 @@ class RetentionTest {
         // Another upload, newer than the one being published, still in progress.
         checkpoint(3, NOW.minusSeconds(1), "3.sst");
 
-        Retention.Plan plan = plan(1, 2);
+        Retention.Plan plan = plan(1, 2L, 1L);
 
         assertThat(plan.kept()).containsExactly(2L);
         assertThat(plan.manifests()).containsExactly(LAYOUT.manifest(1));
@@ -121,8 +122,28 @@ class RetentionTest {
     @Test
     void nothingPublishedMeansNothingDeleted() {
         objects.add(object(LAYOUT.sharedFile("x.sst", 100, "crc"), NOW.minus(Duration.ofDays(1))));
-        Retention.Plan plan = plan(3, 7);
+        Retention.Plan plan = plan(3, 7L);
         assertThat(plan.isEmpty()).isTrue();
         assertThat(plan.kept()).isEmpty();
+    }
+
+    @Test
+    void aManifestLatestDoesNotListIsNeitherKeptNorCountedAndGoesAtOnce() {
+        Instant recent = NOW.minusSeconds(30);
+        checkpoint(1, recent, "1.sst");
+        checkpoint(2, recent, "2.sst");
+        // Written by a process fenced off before it could publish: its id lies between published ones.
+        checkpoint(3, recent, "2.sst", "zombie.sst");
+        checkpoint(4, recent, "4.sst");
+
+        Retention.Plan plan = plan(3, 4L, 2L, 1L);
+
+        assertThat(plan.kept()).as("the published ones only").containsExactly(4L, 2L, 1L);
+        assertThat(plan.manifests()).containsExactly(LAYOUT.manifest(3));
+        assertThat(plan.files())
+                .containsExactlyInAnyOrder(
+                        LAYOUT.privateFile(3, "MANIFEST-1"), LAYOUT.sharedFile("zombie.sst", 100, "crc"))
+                .as("a file a published checkpoint shares stays")
+                .doesNotContain(LAYOUT.sharedFile("2.sst", 100, "crc"));
     }
 }

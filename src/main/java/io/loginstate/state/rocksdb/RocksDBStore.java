@@ -77,7 +77,10 @@ public final class RocksDBStore implements ByteStore {
         try {
             Files.createDirectories(directory);
             this.db = RocksDB.open(options.db, directory.toString(), descriptors, handles);
-        } catch (RocksDBException | IOException e) {
+        } catch (RocksDBException e) {
+            options.close();
+            throw RocksDBFailures.of(name, "open at " + directory, e);
+        } catch (IOException e) {
             options.close();
             throw new StateStoreException(name, "open at " + directory, e);
         }
@@ -123,7 +126,7 @@ public final class RocksDBStore implements ByteStore {
             }
             return names;
         } catch (RocksDBException e) {
-            throw new StateStoreException(directory.toString(), "list its tables", e);
+            throw RocksDBFailures.of(directory.toString(), "list its tables", e);
         }
     }
 
@@ -182,7 +185,7 @@ public final class RocksDBStore implements ByteStore {
             db.write(options.write, writes);
             position = newPosition;
         } catch (RocksDBException e) {
-            throw new StateStoreException(name, "commit a batch at position " + newPosition, e);
+            throw RocksDBFailures.of(name, "commit a batch at position " + newPosition, e);
         } finally {
             abort();
         }
@@ -226,7 +229,7 @@ public final class RocksDBStore implements ByteStore {
             db.write(options.write, writes);
             position = newPosition;
         } catch (RocksDBException e) {
-            throw new StateStoreException(name, "commit a batch at position " + newPosition, e);
+            throw RocksDBFailures.of(name, "commit a batch at position " + newPosition, e);
         }
     }
 
@@ -243,7 +246,7 @@ public final class RocksDBStore implements ByteStore {
         try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
             db.flush(options, handles);
         } catch (RocksDBException e) {
-            throw new StateStoreException(name, "flush", e);
+            throw RocksDBFailures.of(name, "flush", e);
         }
     }
 
@@ -264,7 +267,7 @@ public final class RocksDBStore implements ByteStore {
                     ByteBuffer.allocate(Long.BYTES).putLong(System.nanoTime()).array());
             flush();
         } catch (RocksDBException e) {
-            throw new StateStoreException(name, "purge deleted entries of " + tableName, e);
+            throw RocksDBFailures.of(name, "purge deleted entries of " + tableName, e);
         }
     }
 
@@ -278,7 +281,7 @@ public final class RocksDBStore implements ByteStore {
         try (Checkpoint checkpoint = Checkpoint.create(db)) {
             checkpoint.createCheckpoint(target.toString());
         } catch (RocksDBException e) {
-            throw new StateStoreException(name, "snapshot to " + target, e);
+            throw RocksDBFailures.of(name, "snapshot to " + target, e);
         }
         Map<String, byte[]> entries = new HashMap<>();
         try (Options options = new Options().setMaxOpenFiles(16).setInfoLogLevel(InfoLogLevel.WARN_LEVEL);
@@ -288,7 +291,7 @@ public final class RocksDBStore implements ByteStore {
                 entries.put(new String(iterator.key(), StandardCharsets.UTF_8), iterator.value());
             }
         } catch (RocksDBException e) {
-            throw new StateStoreException(name, "read the snapshot at " + target, e);
+            throw RocksDBFailures.of(name, "read the snapshot at " + target, e);
         }
         byte[] stored = entries.get(new String(POSITION_KEY, StandardCharsets.UTF_8));
         return new StoreSnapshot(stored == null ? -1 : ByteBuffer.wrap(stored).getLong(), entries);
@@ -300,7 +303,7 @@ public final class RocksDBStore implements ByteStore {
         try (Checkpoint checkpoint = Checkpoint.create(db)) {
             checkpoint.createCheckpoint(target.toString());
         } catch (RocksDBException e) {
-            throw new StateStoreException(name, "snapshot to " + target, e);
+            throw RocksDBFailures.of(name, "snapshot to " + target, e);
         }
     }
 
@@ -309,7 +312,7 @@ public final class RocksDBStore implements ByteStore {
             byte[] bytes = db.get(meta.handle, POSITION_KEY);
             return bytes == null ? -1 : ByteBuffer.wrap(bytes).getLong();
         } catch (RocksDBException e) {
-            throw new StateStoreException(name, "read its position", e);
+            throw RocksDBFailures.of(name, "read its position", e);
         }
     }
 

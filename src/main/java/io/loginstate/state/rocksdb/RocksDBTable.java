@@ -1,7 +1,6 @@
 package io.loginstate.state.rocksdb;
 
 import io.loginstate.state.store.ByteTable;
-import io.loginstate.state.store.StateStoreException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -76,7 +75,7 @@ final class RocksDBTable implements ByteTable {
                     ? db.get(handle, readOptions, key)
                     : staged.getFromBatchAndDB(db, handle, readOptions, key);
         } catch (RocksDBException e) {
-            throw new StateStoreException(storeName, "get from " + tableName, e);
+            throw RocksDBFailures.of(storeName, "get from " + tableName, e);
         }
     }
 
@@ -85,7 +84,7 @@ final class RocksDBTable implements ByteTable {
         try {
             writes().put(handle, key, value);
         } catch (RocksDBException e) {
-            throw new StateStoreException(storeName, "stage a put to " + tableName, e);
+            throw RocksDBFailures.of(storeName, "stage a put to " + tableName, e);
         }
     }
 
@@ -94,7 +93,7 @@ final class RocksDBTable implements ByteTable {
         try {
             writes().delete(handle, key);
         } catch (RocksDBException e) {
-            throw new StateStoreException(storeName, "stage a delete from " + tableName, e);
+            throw RocksDBFailures.of(storeName, "stage a delete from " + tableName, e);
         }
     }
 
