@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -27,6 +29,7 @@ import org.jboss.logging.Logger;
 public final class PartitionProcessor {
 
     private static final Logger LOG = Logger.getLogger(PartitionProcessor.class);
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final TopicPartition partition;
     private final KeyedStateBackend state;
@@ -37,6 +40,7 @@ public final class PartitionProcessor {
     /** Both null when checkpoints are off. */
     private final Checkpointer checkpointer;
 
+    private final Executor executor;
     private final CheckpointTrigger trigger;
     private volatile PartitionLifecycle lifecycle = PartitionLifecycle.OPEN;
     private volatile Throwable failure;
@@ -60,6 +64,7 @@ public final class PartitionProcessor {
     /** The parts every processor of the instance shares. */
     record Shared(
             Executor executor,
+            ScheduledExecutorService timer,
             DeadLetterSink deadLetters,
             ProcessingObserver observer,
             ProcessingMetrics metrics,
@@ -80,6 +85,7 @@ public final class PartitionProcessor {
         this.partition = partition;
         this.state = state;
         this.checkpointer = checkpointer;
+        this.executor = shared.executor();
         this.nextOffset = state.position().orElse(-1);
         this.appliedEnd = nextOffset;
         this.commits = new CommitPolicy(shared.commitMaxRecords(), shared.commitInterval());
@@ -92,7 +98,7 @@ public final class PartitionProcessor {
                 partition,
                 state,
                 handler,
-                new DeadLetterDelivery(partition, shared.deadLetters()),
+                new DeadLetterDelivery(partition, shared.deadLetters(), shared.timer(), meters),
                 shared.observer(),
                 meters);
         this.trigger = checkpointer == null ? null : new CheckpointTrigger(partition, state, checkpointer);
@@ -111,6 +117,11 @@ public final class PartitionProcessor {
 
     public Throwable failure() {
         return failure;
+    }
+
+    /** Why this partition's dead letters cannot be stored right now (it waits and retries), if they cannot. */
+    public Optional<String> deadLetterTrouble() {
+        return applier.deadLetterTrouble().map(DeadLetterDelivery.Trouble::describe);
     }
 
     /** The offset of the next record to apply, empty when nothing was ever applied. */
@@ -200,9 +211,9 @@ public final class PartitionProcessor {
         return chain.enqueueBatch(() -> apply(records));
     }
 
-    private void apply(List<ConsumerRecord<byte[], byte[]>> batch) {
+    private CompletionStage<Void> apply(List<ConsumerRecord<byte[], byte[]>> batch) {
         if (!lifecycle.applies()) {
-            return;
+            return DONE;
         }
         placement.check(batch, appliedEnd);
         BatchApplier.Step step = applier.apply(batch, appliedEnd);
@@ -212,23 +223,32 @@ public final class PartitionProcessor {
                 appliedRecords += step.appliedRecords();
                 commits.applied(step.appliedRecords());
                 if (commits.due(chain.waitingBatches())) {
-                    commitApplied();
+                    return commitApplied();
                 }
             }
             case FAILED -> fail(step.problem(), "failed on batch " + step.firstOffset() + ".." + step.lastOffset());
             default -> {}
         }
+        return DONE;
     }
 
-    /** Commits the batches applied since the last commit; on the chain, before anything else touches the state. */
-    private void commitApplied() {
+    /**
+     * Commits the batches applied since the last commit; on the chain, before anything else touches
+     * the state. Completes once committed (dead letters first), or given up.
+     */
+    private CompletableFuture<Void> commitApplied() {
         if (appliedEnd <= nextOffset || !lifecycle.applies()) {
-            return;
+            return DONE;
         }
-        BatchApplier.Step step = applier.commit(nextOffset, appliedEnd, () -> lifecycle == PartitionLifecycle.OPEN);
+        long end = appliedEnd;
+        return applier.commit(nextOffset, end, () -> lifecycle == PartitionLifecycle.OPEN, executor)
+                .thenAccept(step -> committed(step, end));
+    }
+
+    private void committed(BatchApplier.Step step, long end) {
         switch (step.result()) {
             case COMMITTED -> {
-                nextOffset = appliedEnd;
+                nextOffset = end;
                 commits.committed();
                 if (trigger != null) {
                     trigger.stateChanged();
@@ -264,11 +284,12 @@ public final class PartitionProcessor {
         }
     }
 
-    private void checkpoint() {
-        commitApplied();
-        if (lifecycle.applies()) {
-            trigger.checkpoint(false, state::snapshotConcurrently);
-        }
+    private CompletionStage<Void> checkpoint() {
+        return commitApplied().thenRun(() -> {
+            if (lifecycle.applies()) {
+                trigger.checkpoint(false, state::snapshotConcurrently);
+            }
+        });
     }
 
     /** After a published checkpoint (upload thread): lets held batches through once back under the bound. */
@@ -298,8 +319,11 @@ public final class PartitionProcessor {
         }
     }
 
-    private void maintain() {
-        commitApplied();
+    private CompletionStage<Void> maintain() {
+        return commitApplied().thenRun(this::maintainState);
+    }
+
+    private void maintainState() {
         if (lifecycle != PartitionLifecycle.OPEN) {
             return;
         }
@@ -340,7 +364,7 @@ public final class PartitionProcessor {
             if (closed == null) {
                 moveTo(PartitionLifecycle.CLOSING);
                 gate.release();
-                closed = chain.append(() -> finish(finalCheckpoint, deadline, lastCheckpoint));
+                closed = chain.appendAsync(() -> finish(finalCheckpoint, deadline, lastCheckpoint));
             } else {
                 lastCheckpoint.complete(null);
             }
@@ -365,17 +389,18 @@ public final class PartitionProcessor {
     }
 
     /** The last task on the chain: the final checkpoint of a healthy partition, then the state's close. */
-    private void finish(
+    private CompletionStage<Void> finish(
             boolean finalCheckpoint, long deadline, CompletableFuture<CompletableFuture<Boolean>> lastCheckpoint) {
-        try {
-            commitApplied();
-            if (finalCheckpoint && trigger != null && lifecycle == PartitionLifecycle.CLOSING) {
-                lastCheckpoint.complete(trigger.finalCheckpoint(deadline));
+        return commitApplied().whenComplete((ignored, error) -> {
+            try {
+                if (error == null && finalCheckpoint && trigger != null && lifecycle == PartitionLifecycle.CLOSING) {
+                    lastCheckpoint.complete(trigger.finalCheckpoint(deadline));
+                }
+            } finally {
+                lastCheckpoint.complete(null);
+                closeState();
             }
-        } finally {
-            lastCheckpoint.complete(null);
-            closeState();
-        }
+        });
     }
 
     private void closeState() {

@@ -53,6 +53,7 @@ public final class ProcessingMetrics {
         private final Timer batchTime;
         private final Timer commitTime;
         private final Counter misplaced;
+        private final Counter deadLettersFailed;
         private final Map<String, Counter> dropped = new HashMap<>();
         private final String partitionTag;
 
@@ -82,6 +83,11 @@ public final class ProcessingMetrics {
             this.misplaced = register(Counter.builder("login_state.records.misplaced")
                     .description("Records whose key login-state.partitioner places on another partition "
                             + "(the producers use another partitioner)")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            this.deadLettersFailed = register(Counter.builder("login_state.dead_letters.failed")
+                    .description("Sends of dead letters that failed (the topic is missing, unreachable or refuses "
+                            + "them); the partition waits and retries, never committing past the record")
                     .tag("partition", partitionTag)
                     .register(registry));
             for (CleanupStrategy strategy : CleanupStrategy.values()) {
@@ -176,6 +182,10 @@ public final class ProcessingMetrics {
 
         void misplaced(int count) {
             misplaced.increment(count);
+        }
+
+        void deadLettersFailed(int count) {
+            deadLettersFailed.increment(count);
         }
 
         void skipped(int count) {

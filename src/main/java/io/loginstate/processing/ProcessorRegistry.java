@@ -75,8 +75,10 @@ public final class ProcessorRegistry {
         this.settings = settings;
         this.opening = new PartitionOpening(settings.openThreads());
         this.pool = Executors.newFixedThreadPool(settings.threads(), DaemonThreads.named("partition-apply-"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("state-maintenance-"));
         this.shared = new PartitionProcessor.Shared(
                 pool,
+                timers,
                 deadLetters,
                 observer,
                 metrics,
@@ -85,7 +87,6 @@ public final class ProcessorRegistry {
                 settings.commitMaxRecords(),
                 settings.commitInterval(),
                 settings.partitioner());
-        this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("state-maintenance-"));
         long maintenance = settings.maintenanceInterval().toMillis();
         timers.scheduleWithFixedDelay(
                 () -> processors.values().forEach(PartitionProcessor::scheduleMaintenance),

@@ -101,6 +101,7 @@ class CheckpointBackPressureTest {
                 checkpointer,
                 new PartitionProcessor.Shared(
                         apply,
+                        retries,
                         rejection -> CompletableFuture.completedFuture(null),
                         new ProcessingObserver() {},
                         new ProcessingMetrics(new SimpleMeterRegistry()),
