@@ -328,6 +328,20 @@ public interface LoginStateConfig {
         @WithDefault("30s")
         Duration closeTimeout();
 
+        /**
+         * Attempts at a record whose processing throws (in the handler or the state layer, not a
+         * rejected record) before it is dead-lettered as PROCESSING_FAILED; also the attempts at a
+         * failing commit or maintenance before the partition fails.
+         */
+        @WithName("poison-attempts")
+        @WithDefault("3")
+        int poisonAttempts();
+
+        /** First wait before such a retry; it doubles on each one, up to 32 times this. */
+        @WithName("retry-backoff")
+        @WithDefault("1s")
+        Duration retryBackoff();
+
         /** Largest accepted record value; larger ones go to the dead-letter topic. */
         @WithName("max-value-bytes")
         @WithDefault("1048576")

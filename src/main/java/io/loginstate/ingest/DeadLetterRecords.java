@@ -21,6 +21,7 @@ final class DeadLetterRecords {
     static final String SOURCE_TOPIC = "dlq.source.topic";
     static final String SOURCE_PARTITION = "dlq.source.partition";
     static final String SOURCE_OFFSET = "dlq.source.offset";
+    static final String EXCEPTION = "dlq.exception";
     static final String VALUE_TRUNCATED_FROM = "dlq.value.truncated-from";
     static final String KEY_TRUNCATED_FROM = "dlq.key.truncated-from";
     static final String HEADERS_TRUNCATED_FROM = "dlq.headers.truncated-from";
@@ -56,6 +57,9 @@ final class DeadLetterRecords {
         headers.add(SOURCE_TOPIC, utf8(source.topic()));
         headers.add(SOURCE_PARTITION, utf8(Integer.toString(source.partition())));
         headers.add(SOURCE_OFFSET, utf8(Long.toString(source.offset())));
+        if (rejection.exceptionClass() != null) {
+            headers.add(EXCEPTION, cut(utf8(rejection.exceptionClass()), MAX_MESSAGE_BYTES));
+        }
         byte[] value = source.value();
         int room = budget - OVERHEAD_BYTES - (key == null ? 0 : key.length) - headerBytes;
         if (value != null && value.length > room) {

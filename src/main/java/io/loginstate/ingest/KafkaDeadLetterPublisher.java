@@ -38,6 +38,7 @@ public class KafkaDeadLetterPublisher implements DeadLetterSink {
     public static final String SOURCE_TOPIC = DeadLetterRecords.SOURCE_TOPIC;
     public static final String SOURCE_PARTITION = DeadLetterRecords.SOURCE_PARTITION;
     public static final String SOURCE_OFFSET = DeadLetterRecords.SOURCE_OFFSET;
+    public static final String EXCEPTION = DeadLetterRecords.EXCEPTION;
     public static final String VALUE_TRUNCATED_FROM = DeadLetterRecords.VALUE_TRUNCATED_FROM;
     public static final String KEY_TRUNCATED_FROM = DeadLetterRecords.KEY_TRUNCATED_FROM;
     public static final String HEADERS_TRUNCATED_FROM = DeadLetterRecords.HEADERS_TRUNCATED_FROM;

@@ -3,6 +3,7 @@ package io.loginstate.processing;
 import io.loginstate.state.api.KeyedStateBackend;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -79,6 +80,37 @@ final class BatchApplier {
             handler.applyBatch(records, outcome);
         } catch (RuntimeException | Error e) {
             return failed(first, last, e);
+        }
+        rejected.addAll(outcome.rejections());
+        int applied = records.size() - outcome.notApplied();
+        meters.batch(applied, outcome, System.nanoTime() - started);
+        observer.batchApplied(partition, first, last);
+        return new Step(Result.APPLIED, first, last, applied, null);
+    }
+
+    /**
+     * Applies the records (all from the next offset on) one at a time, so a failure names its
+     * record: the {@code poisoned} ones are rejected as {@link Recovery#PROCESSING_FAILED} instead.
+     * A failure aborts the transaction; the step's first and last offset are then the failing record's.
+     */
+    Step applyOneByOne(List<ConsumerRecord<byte[], byte[]>> records, Map<Long, String> poisoned, int attempts) {
+        long first = records.get(0).offset();
+        long last = records.get(records.size() - 1).offset();
+        observer.batchStarted(partition, first, last);
+        long started = System.nanoTime();
+        BatchOutcome outcome = new BatchOutcome();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            String poison = poisoned.get(record.offset());
+            if (poison != null) {
+                outcome.reject(
+                        new Rejection(record, Recovery.PROCESSING_FAILED, Recovery.message(poison, attempts), poison));
+                continue;
+            }
+            try {
+                handler.applyBatch(List.of(record), outcome);
+            } catch (RuntimeException | Error e) {
+                return failed(record.offset(), record.offset(), e);
+            }
         }
         rejected.addAll(outcome.rejections());
         int applied = records.size() - outcome.notApplied();

@@ -109,7 +109,9 @@ class CheckpointBackPressureTest {
                         BOUND,
                         50_000,
                         Duration.ofMillis(500),
-                        KeyPartitioner.MURMUR2),
+                        KeyPartitioner.MURMUR2,
+                        3,
+                        Duration.ofMillis(10)),
                 0);
 
         store.down(true);

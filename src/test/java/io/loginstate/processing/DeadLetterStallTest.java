@@ -115,7 +115,9 @@ class DeadLetterStallTest {
                         Long.MAX_VALUE,
                         50_000,
                         Duration.ofMillis(500),
-                        KeyPartitioner.MURMUR2),
+                        KeyPartitioner.MURMUR2,
+                        3,
+                        Duration.ofMillis(10)),
                 0);
     }
 
