@@ -120,9 +120,6 @@ public final class PartitionProcessor {
                 shared.observer(),
                 meters);
         this.trigger = checkpointer == null ? null : new CheckpointTrigger(partition, state, checkpointer);
-        if (checkpointer != null) {
-            checkpointer.onDurable(this::checkpointDurable);
-        }
     }
 
     public TopicPartition partition() {
@@ -465,14 +462,34 @@ public final class PartitionProcessor {
     private CompletionStage<Void> checkpoint() {
         return commitApplied().thenRun(() -> {
             if (lifecycle.applies()) {
-                trigger.checkpoint(false, state::snapshotConcurrently);
+                CompletableFuture<Boolean> upload = trigger.checkpoint(false, state::snapshotConcurrently);
+                if (upload != null) {
+                    upload.whenComplete((published, error) -> checkpointEnded(Boolean.TRUE.equals(published)));
+                } else if (checkpointer.fenced()) {
+                    checkpointEnded(false);
+                }
             }
         });
     }
 
-    /** After a published checkpoint (upload thread): lets held batches through once back under the bound. */
-    private synchronized void checkpointDurable() {
+    /**
+     * After every checkpoint, published or not (upload thread): lets held batches through once back
+     * under the bound, or once the partition is fenced (no checkpoint of it is published from here
+     * any more, so holding them would stop it for good). After a failed checkpoint they stay held;
+     * the next interval tries again.
+     */
+    private synchronized void checkpointEnded(boolean published) {
         if (!gate.holding()) {
+            return;
+        }
+        if (!published && checkpointer.fenced()) {
+            LOG.warnf(
+                    "Partition %s: fenced off by a newer owner; applying %d held batch(es) without checkpoints",
+                    partition, gate.heldBatches());
+            releaseHeld();
+            return;
+        }
+        if (!published) {
             return;
         }
         if (gate.pressured(nextOffset)) {
