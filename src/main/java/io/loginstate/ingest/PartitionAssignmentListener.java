@@ -34,6 +34,9 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
     @Inject
     KafkaClientService clients;
 
+    @Inject
+    KafkaClusterView cluster;
+
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         // The group generation is the owner epoch: every assignment of a partition gets a higher one,
@@ -43,8 +46,9 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
             registry.openAsync(partitions, epoch, 0);
             return;
         }
-        int partitionCount =
-                consumer.partitionsFor(partitions.iterator().next().topic()).size();
+        String topic = partitions.iterator().next().topic();
+        int partitionCount = consumer.partitionsFor(topic).size();
+        cluster.partitionsKnown(topic, partitionCount);
         consumer.pause(partitions);
         registry.openAsync(partitions, epoch, partitionCount)
                 .forEach((partition, opened) -> opened.whenComplete((processor, failure) -> {
