@@ -78,7 +78,9 @@ final class ConfigValues {
                 processing.commitMaxRecords(),
                 processing.commitInterval(),
                 config.checkpoint().downloadThreads(),
-                KeyPartitioner.named(config.partitioner()));
+                KeyPartitioner.named(config.partitioner()),
+                processing.poisonAttempts(),
+                processing.retryBackoff());
     }
 
     /** The constant of {@code type} named by a setting (case and '-' or '_' do not matter). */

@@ -4,6 +4,7 @@ import io.loginstate.checkpoint.CheckpointRestorer;
 import io.loginstate.checkpoint.CheckpointService;
 import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.checkpoint.OwnershipFence;
+import io.loginstate.processing.FailureHistory;
 import io.loginstate.processing.PartitionOpener;
 import io.loginstate.processing.PartitionStateHandlerFactory;
 import io.loginstate.state.KeyedStateBackendBuilder;
@@ -39,7 +40,7 @@ record PartitionAssembly(
     public Opened open(TopicPartition partition, long epoch) {
         if (checkpoints == null) {
             LayeredKeyedStateBackend state = openState(partition);
-            return new Opened(state, application.create(partition, state), null);
+            return new Opened(state, application.create(partition, state), null, failures(partition));
         }
         OwnershipFence.Claim claim = checkpoints.claim(partition, epoch);
         LayeredKeyedStateBackend[] state = {openLocalOrEmpty(partition)};
@@ -62,7 +63,7 @@ record PartitionAssembly(
                 state[0] = openState(partition);
             }
             Checkpointer checkpointer = checkpoints.checkpointer(partition, claim, outcome.offset());
-            return new Opened(state[0], application.create(partition, state[0]), checkpointer);
+            return new Opened(state[0], application.create(partition, state[0]), checkpointer, failures(partition));
         } catch (RuntimeException e) {
             if (state[0] != null) {
                 state[0].close();
@@ -115,6 +116,11 @@ record PartitionAssembly(
                     state.futureStampsRepaired());
         }
         return state;
+    }
+
+    /** Beside the state's directory, which a restore may replace. */
+    private FailureHistory failures(TopicPartition partition) {
+        return FailureHistory.at(stateDir.resolve(partition.topic() + "-" + partition.partition() + ".failures"));
     }
 
     private Path directory(TopicPartition partition) {

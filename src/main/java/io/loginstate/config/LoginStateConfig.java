@@ -25,6 +25,29 @@ public interface LoginStateConfig {
     @WithDefault("logins-dlq")
     String deadLetterTopic();
 
+    @WithName("dead-letter")
+    DeadLetter deadLetter();
+
+    /** How records are stored in the dead-letter topic. */
+    interface DeadLetter {
+        /**
+         * Longest wait for one dead letter to be stored (the producer's metadata wait and its
+         * delivery timeout); a send that takes longer fails and is retried with backoff.
+         */
+        @WithName("send-timeout")
+        @WithDefault("5s")
+        Duration sendTimeout();
+
+        /**
+         * Largest dead letter written, key, value and headers together; a larger one is truncated
+         * (headers first, then the value) and says so in headers. Keep it below the topic's
+         * {@code max.message.bytes} (Kafka's default 1048588).
+         */
+        @WithName("max-record-bytes")
+        @WithDefault("1000000")
+        int maxRecordBytes();
+    }
+
     /** Local directory holding one RocksDB instance per assigned partition. */
     @WithName("state-dir")
     @WithDefault("data/state")
@@ -304,6 +327,20 @@ public interface LoginStateConfig {
         @WithName("close-timeout")
         @WithDefault("30s")
         Duration closeTimeout();
+
+        /**
+         * Attempts at a record whose processing throws (in the handler or the state layer, not a
+         * rejected record) before it is dead-lettered as PROCESSING_FAILED; also the attempts at a
+         * failing commit or maintenance before the partition fails.
+         */
+        @WithName("poison-attempts")
+        @WithDefault("3")
+        int poisonAttempts();
+
+        /** First wait before such a retry; it doubles on each one, up to 32 times this. */
+        @WithName("retry-backoff")
+        @WithDefault("1s")
+        Duration retryBackoff();
 
         /** Largest accepted record value; larger ones go to the dead-letter topic. */
         @WithName("max-value-bytes")

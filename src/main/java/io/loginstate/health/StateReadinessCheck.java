@@ -41,6 +41,11 @@ public class StateReadinessCheck implements HealthCheck {
             allOpen &= processor.lifecycle() == PartitionLifecycle.OPEN;
             int partition = processor.partition().partition();
             builder.withData("partition-" + partition, processor.lifecycle().name());
+            processor.retrying().ifPresent(what -> builder.withData("partition-" + partition + "-retrying", what));
+            processor
+                    .deadLetterTrouble()
+                    .ifPresent(trouble ->
+                            builder.withData("partition-" + partition + "-dead-letters", "waiting: " + trouble));
             processor.checkpointer().ifPresent(checkpointer -> {
                 var age = checkpointer.lastSuccessAgeMillis();
                 builder.withData(

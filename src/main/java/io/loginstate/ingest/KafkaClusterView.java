@@ -1,10 +1,12 @@
 package io.loginstate.ingest;
 
+import io.loginstate.config.LoginStateConfig;
 import io.loginstate.processing.EndOffsets;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
@@ -16,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -23,29 +26,43 @@ import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * What this instance knows of the Kafka cluster: whether it is reachable and how many partitions a
- * topic has. Answers are cached briefly so health probes and queries do not load the brokers.
+ * What this instance knows of the Kafka cluster: whether it is reachable, how many partitions a
+ * topic has, the end offsets of its partitions. Every answer comes at once from what was last
+ * learned; when that is older than its time to live, one request goes out in the background and
+ * its answer serves later calls. So neither a query nor a health probe ever waits for Kafka, and
+ * while Kafka is down they get the last known answer (or none, if Kafka never answered).
  */
 @ApplicationScoped
 public class KafkaClusterView implements EndOffsets {
 
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(3);
     private static final long REACHABLE_TTL_NANOS = TimeUnit.SECONDS.toNanos(5);
-    private static final long PARTITIONS_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
+    private static final long END_OFFSETS_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     @Inject
     @Identifier("default-kafka-broker")
     Map<String, Object> kafkaConfig;
 
+    /** The input topic, whose partition count is asked for at start; absent in tests. */
+    @Inject
+    Instance<LoginStateConfig> config;
+
+    /** How long a partition count is served before it is asked again (in the background). */
+    long partitionsTtlNanos = TimeUnit.SECONDS.toNanos(30);
+
     private Admin admin;
-    private volatile long reachableCheckedAt;
+    private volatile long reachableCheckedAt = System.nanoTime() - REACHABLE_TTL_NANOS - 1;
     private volatile boolean reachable;
-    private final Map<String, long[]> partitionCounts = new ConcurrentHashMap<>();
-    private final Map<String, CachedOffsets> endOffsets = new ConcurrentHashMap<>();
-    private static final long END_OFFSETS_TTL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private final AtomicBoolean checkingReachable = new AtomicBoolean();
+    private final Map<String, Learned<Integer>> partitionCounts = new ConcurrentHashMap<>();
+    private final Map<String, Learned<Map<Integer, Long>>> endOffsets = new ConcurrentHashMap<>();
+    /** Keys ("count:topic", "ends:topic") with a request in flight. */
+    private final Set<String> asking = ConcurrentHashMap.newKeySet();
+
     private final Set<TopicPartition> watched = ConcurrentHashMap.newKeySet();
     private final Map<TopicPartition, Long> watchedEnds = new ConcurrentHashMap<>();
     private final AtomicBoolean refreshing = new AtomicBoolean();
@@ -59,73 +76,97 @@ public class KafkaClusterView implements EndOffsets {
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis());
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) REQUEST_TIMEOUT.toMillis());
         admin = Admin.create(props);
+        if (config != null && config.isResolvable()) {
+            partitionCount(config.get().topic());
+        }
+        reachable();
     }
 
-    /** True if a broker answered a cluster description within the last few seconds. */
+    /** True if a broker answered the last cluster description (asked again every few seconds, in the background). */
     public boolean reachable() {
-        long now = System.nanoTime();
-        if (now - reachableCheckedAt > REACHABLE_TTL_NANOS) {
+        if (System.nanoTime() - reachableCheckedAt > REACHABLE_TTL_NANOS
+                && checkingReachable.compareAndSet(false, true)) {
             try {
                 admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
                         .clusterId()
-                        .get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-                reachable = true;
-            } catch (Exception e) {
+                        .whenComplete((id, failure) -> {
+                            reachable = failure == null;
+                            reachableCheckedAt = System.nanoTime();
+                            checkingReachable.set(false);
+                        });
+            } catch (RuntimeException e) {
                 reachable = false;
+                checkingReachable.set(false);
             }
-            reachableCheckedAt = now;
         }
         return reachable;
     }
 
-    /** The number of partitions of {@code topic}, empty if it cannot be learned now. */
+    /** The number of partitions of {@code topic} last learned, empty if Kafka never told it. */
     public OptionalInt partitionCount(String topic) {
-        long now = System.nanoTime();
-        long[] cached = partitionCounts.get(topic);
-        if (cached != null && now - cached[1] < PARTITIONS_TTL_NANOS) {
-            return OptionalInt.of((int) cached[0]);
+        Learned<Integer> learned = partitionCounts.get(topic);
+        if (learned == null || learned.olderThan(partitionsTtlNanos)) {
+            ask(
+                    "count:" + topic,
+                    () -> admin.describeTopics(List.of(topic), new DescribeTopicsOptions().timeoutMs((int)
+                                            REQUEST_TIMEOUT.toMillis()))
+                            .allTopicNames(),
+                    answer -> {
+                        TopicDescription description = answer.get(topic);
+                        if (description != null) {
+                            partitionsKnown(topic, description.partitions().size());
+                        }
+                    });
         }
-        try {
-            TopicDescription description = admin.describeTopics(
-                            List.of(topic), new DescribeTopicsOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
-                    .allTopicNames()
-                    .get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .get(topic);
-            int count = description.partitions().size();
-            partitionCounts.put(topic, new long[] {count, now});
-            return OptionalInt.of(count);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return OptionalInt.empty();
-        } catch (Exception e) {
-            return cached == null ? OptionalInt.empty() : OptionalInt.of((int) cached[0]);
+        return learned == null ? OptionalInt.empty() : OptionalInt.of(learned.value());
+    }
+
+    /** Tells the view a topic's partition count learned elsewhere (by the consumer on assignment). */
+    public void partitionsKnown(String topic, int count) {
+        if (count > 0) {
+            partitionCounts.put(topic, new Learned<>(count, System.nanoTime()));
         }
     }
 
-    /** The end offset of each partition of {@code topic} (cached for a second), empty if Kafka does not answer. */
+    /** The end offset of each partition of {@code topic} last learned (asked again after a second), empty if never. */
     public Map<Integer, Long> endOffsets(String topic, int partitions) {
-        long now = System.nanoTime();
-        CachedOffsets cached = endOffsets.get(topic);
-        if (cached != null && now - cached.at() < END_OFFSETS_TTL_NANOS) {
-            return cached.offsets();
+        Learned<Map<Integer, Long>> learned = endOffsets.get(topic);
+        if (learned == null || learned.olderThan(END_OFFSETS_TTL_NANOS)) {
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            for (int partition = 0; partition < partitions; partition++) {
+                request.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+            }
+            ask(
+                    "ends:" + topic,
+                    () -> admin.listOffsets(
+                                    request, new ListOffsetsOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
+                            .all(),
+                    answer -> {
+                        Map<Integer, Long> offsets = new HashMap<>();
+                        answer.forEach((partition, info) -> offsets.put(partition.partition(), info.offset()));
+                        endOffsets.put(topic, new Learned<>(Map.copyOf(offsets), System.nanoTime()));
+                    });
         }
-        Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-        for (int partition = 0; partition < partitions; partition++) {
-            request.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+        return learned == null ? Map.of() : learned.value();
+    }
+
+    /** Sends one request for {@code key} unless one is in flight; its answer goes to {@code learn}. */
+    private <T> void ask(String key, Supplier<KafkaFuture<T>> request, java.util.function.Consumer<T> learn) {
+        if (!asking.add(key)) {
+            return;
         }
         try {
-            Map<Integer, Long> offsets = new HashMap<>();
-            admin.listOffsets(request, new ListOffsetsOptions().timeoutMs((int) REQUEST_TIMEOUT.toMillis()))
-                    .all()
-                    .get(REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                    .forEach((partition, info) -> offsets.put(partition.partition(), info.offset()));
-            endOffsets.put(topic, new CachedOffsets(now, Map.copyOf(offsets)));
-            return offsets;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Map.of();
-        } catch (Exception e) {
-            return cached == null ? Map.of() : cached.offsets();
+            request.get().whenComplete((answer, failure) -> {
+                try {
+                    if (failure == null) {
+                        learn.accept(answer);
+                    }
+                } finally {
+                    asking.remove(key);
+                }
+            });
+        } catch (RuntimeException e) {
+            asking.remove(key);
         }
     }
 
@@ -155,7 +196,12 @@ public class KafkaClusterView implements EndOffsets {
         return end == null ? OptionalLong.empty() : OptionalLong.of(end);
     }
 
-    private record CachedOffsets(long at, Map<Integer, Long> offsets) {}
+    /** A value learned from Kafka, and when ({@link System#nanoTime}). */
+    private record Learned<T>(T value, long at) {
+        boolean olderThan(long nanos) {
+            return System.nanoTime() - at > nanos;
+        }
+    }
 
     @PreDestroy
     void stop() {

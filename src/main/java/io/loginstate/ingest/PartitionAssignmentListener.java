@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 import java.util.Collection;
 import java.util.List;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
@@ -19,7 +20,8 @@ import org.jboss.logging.Logger;
  * paused, its claim and restore run on the opening pool, and once its state is open the consumer
  * is positioned at the offset that state reflects (the beginning for new state) and resumed, on
  * the polling thread. So a long restore stalls neither the other partitions nor the group.
- * Closes the state when the partition is revoked (after a final checkpoint) or lost (without one).
+ * Closes the state when the partition is revoked (after a final checkpoint) or lost (without one:
+ * another member may own it already).
  */
 @ApplicationScoped
 @Identifier(PartitionAssignmentListener.NAME)
@@ -34,6 +36,9 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
     @Inject
     KafkaClientService clients;
 
+    @Inject
+    KafkaClusterView cluster;
+
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         // The group generation is the owner epoch: every assignment of a partition gets a higher one,
@@ -43,8 +48,9 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
             registry.openAsync(partitions, epoch, 0);
             return;
         }
-        int partitionCount =
-                consumer.partitionsFor(partitions.iterator().next().topic()).size();
+        String topic = partitions.iterator().next().topic();
+        int partitionCount = consumer.partitionsFor(topic).size();
+        cluster.partitionsKnown(topic, partitionCount);
         consumer.pause(partitions);
         registry.openAsync(partitions, epoch, partitionCount)
                 .forEach((partition, opened) -> opened.whenComplete((processor, failure) -> {
@@ -91,17 +97,35 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
         }
     }
 
+    /**
+     * A revocation, or a loss in disguise: SmallRye's listener wrapper implements Kafka's
+     * {@code ConsumerRebalanceListener} without {@code onPartitionsLost}, whose default calls
+     * {@code onPartitionsRevoked}, so a loss arrives here too. Kafka's own call says which it is;
+     * the consumer does not (its group metadata keeps the last generation after a loss), so the
+     * calling frames are asked. Lost partitions close without a final checkpoint.
+     */
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty() && calledForLoss()) {
+            onPartitionsLost(consumer, partitions);
+            return;
+        }
         if (!partitions.isEmpty()) {
             LOG.infof("Revoked %s", partitions);
         }
         registry.close(partitions);
     }
 
+    /** True if Kafka is reporting lost partitions: {@code onPartitionsLost} is on the calling stack. */
+    static boolean calledForLoss() {
+        return StackWalker.getInstance()
+                .walk(frames -> frames.anyMatch(frame -> frame.getMethodName().equals("onPartitionsLost")
+                        && frame.getClassName().equals(ConsumerRebalanceListener.class.getName())));
+    }
+
     @Override
     public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        LOG.warnf("Lost %s", partitions);
+        LOG.warnf("Lost %s (the group membership expired); closing them without a final checkpoint", partitions);
         registry.closeLost(partitions);
     }
 }

@@ -21,6 +21,10 @@ public final class BatchOutcome {
         rejections.add(new Rejection(record, reason, message));
     }
 
+    void reject(Rejection rejection) {
+        rejections.add(rejection);
+    }
+
     public void drop(String reason) {
         if (dropped == null) {
             dropped = new TreeMap<>();

@@ -15,7 +15,8 @@ import org.jboss.logging.Logger;
  * skipped while one is in flight, once the partition is fenced, and once every retained
  * checkpoint shows the current state: an unchanged partition is still checkpointed until then, so
  * files holding purged (expired) data stop being referenced within retained × interval even when
- * the partition is idle.
+ * the partition is idle. Only published checkpoints count: one that failed or was fenced shows
+ * nothing in the store.
  */
 final class CheckpointTrigger {
 
@@ -27,8 +28,9 @@ final class CheckpointTrigger {
     /** Counts commits that changed state. */
     private volatile long stateVersion;
 
+    /** Guarded by this: set on the upload thread once a checkpoint is published. */
     private long checkpointedVersion = -1;
-    /** Checkpoints taken of {@code checkpointedVersion}. */
+    /** Checkpoints published of {@code checkpointedVersion}; guarded by this. */
     private int checkpointsAtVersion;
 
     CheckpointTrigger(TopicPartition partition, KeyedStateBackend state, Checkpointer checkpointer) {
@@ -49,9 +51,7 @@ final class CheckpointTrigger {
      */
     CompletableFuture<Boolean> checkpoint(boolean inline, Checkpointer.SnapshotSource concurrentSource) {
         long version = stateVersion;
-        if (version == checkpointedVersion && checkpointsAtVersion >= checkpointer.retained()
-                || checkpointer.busy()
-                || checkpointer.fenced()) {
+        if (allPublished(version) || checkpointer.busy() || checkpointer.fenced()) {
             return null;
         }
         try {
@@ -65,7 +65,11 @@ final class CheckpointTrigger {
                 upload = checkpointer.start(concurrentSource);
             }
             if (upload != null) {
-                counted(version);
+                upload.thenAccept(published -> {
+                    if (published) {
+                        published(version);
+                    }
+                });
             }
             return upload;
         } catch (RuntimeException e) {
@@ -77,7 +81,11 @@ final class CheckpointTrigger {
         }
     }
 
-    private void counted(long version) {
+    private synchronized boolean allPublished(long version) {
+        return version == checkpointedVersion && checkpointsAtVersion >= checkpointer.retained();
+    }
+
+    private synchronized void published(long version) {
         if (version == checkpointedVersion) {
             checkpointsAtVersion++;
         } else {

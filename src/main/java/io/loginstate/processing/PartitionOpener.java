@@ -7,8 +7,17 @@ import org.apache.kafka.common.TopicPartition;
 /** Makes a newly assigned partition ready to process: its state (claimed and restored) and the rest. */
 public interface PartitionOpener {
 
-    /** What a partition's processor is made of. */
-    record Opened(KeyedStateBackend state, PartitionStateHandler handler, Checkpointer checkpointer) {}
+    /** What a partition's processor is made of; {@code failures} survive restarts where they can. */
+    record Opened(
+            KeyedStateBackend state,
+            PartitionStateHandler handler,
+            Checkpointer checkpointer,
+            FailureHistory failures) {
+
+        public Opened(KeyedStateBackend state, PartitionStateHandler handler, Checkpointer checkpointer) {
+            this(state, handler, checkpointer, FailureHistory.inMemory());
+        }
+    }
 
     /**
      * Opens the partition for owner {@code epoch} (the consumer group generation). The checkpointer

@@ -5,12 +5,15 @@ import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.KeyedStateStore;
 import io.loginstate.support.Futures;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -27,6 +30,7 @@ import org.jboss.logging.Logger;
 public final class PartitionProcessor {
 
     private static final Logger LOG = Logger.getLogger(PartitionProcessor.class);
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final TopicPartition partition;
     private final KeyedStateBackend state;
@@ -37,7 +41,20 @@ public final class PartitionProcessor {
     /** Both null when checkpoints are off. */
     private final Checkpointer checkpointer;
 
+    private final Executor executor;
+    private final ScheduledExecutorService timer;
+    private final int poisonAttempts;
+    private final Duration retryBackoff;
     private final CheckpointTrigger trigger;
+    /** Batches applied since the last commit: what a failed commit or batch applies again. On the chain only. */
+    private final List<List<ConsumerRecord<byte[], byte[]>>> uncommitted = new ArrayList<>();
+    /** Non-null while the partition recovers from a failure (on the chain only). */
+    private Recovery recovery;
+    /** What health shows while the partition recovers; null otherwise. */
+    private volatile String retrying;
+
+    private int maintenanceFailures;
+    private volatile FailureHistory failures = FailureHistory.inMemory();
     private volatile PartitionLifecycle lifecycle = PartitionLifecycle.OPEN;
     private volatile Throwable failure;
     /** Next offset of the committed state: what {@link #nextOffset} reports. */
@@ -60,6 +77,7 @@ public final class PartitionProcessor {
     /** The parts every processor of the instance shares. */
     record Shared(
             Executor executor,
+            ScheduledExecutorService timer,
             DeadLetterSink deadLetters,
             ProcessingObserver observer,
             ProcessingMetrics metrics,
@@ -67,7 +85,9 @@ public final class PartitionProcessor {
             long maxUnuploadedRecords,
             long commitMaxRecords,
             Duration commitInterval,
-            KeyPartitioner partitioner) {}
+            KeyPartitioner partitioner,
+            int poisonAttempts,
+            Duration retryBackoff) {}
 
     /** @param checkpointer null when checkpoints are off */
     PartitionProcessor(
@@ -80,6 +100,10 @@ public final class PartitionProcessor {
         this.partition = partition;
         this.state = state;
         this.checkpointer = checkpointer;
+        this.executor = shared.executor();
+        this.timer = shared.timer();
+        this.poisonAttempts = shared.poisonAttempts();
+        this.retryBackoff = shared.retryBackoff();
         this.nextOffset = state.position().orElse(-1);
         this.appliedEnd = nextOffset;
         this.commits = new CommitPolicy(shared.commitMaxRecords(), shared.commitInterval());
@@ -92,13 +116,10 @@ public final class PartitionProcessor {
                 partition,
                 state,
                 handler,
-                new DeadLetterDelivery(partition, shared.deadLetters()),
+                new DeadLetterDelivery(partition, shared.deadLetters(), shared.timer(), meters),
                 shared.observer(),
                 meters);
         this.trigger = checkpointer == null ? null : new CheckpointTrigger(partition, state, checkpointer);
-        if (checkpointer != null) {
-            checkpointer.onDurable(this::checkpointDurable);
-        }
     }
 
     public TopicPartition partition() {
@@ -111,6 +132,16 @@ public final class PartitionProcessor {
 
     public Throwable failure() {
         return failure;
+    }
+
+    /** What the partition retries after a failure (it is open, and holds back what follows), if it does. */
+    public Optional<String> retrying() {
+        return Optional.ofNullable(retrying);
+    }
+
+    /** Why this partition's dead letters cannot be stored right now (it waits and retries), if they cannot. */
+    public Optional<String> deadLetterTrouble() {
+        return applier.deadLetterTrouble().map(DeadLetterDelivery.Trouble::describe);
     }
 
     /** The offset of the next record to apply, empty when nothing was ever applied. */
@@ -200,52 +231,216 @@ public final class PartitionProcessor {
         return chain.enqueueBatch(() -> apply(records));
     }
 
-    private void apply(List<ConsumerRecord<byte[], byte[]>> batch) {
+    private CompletionStage<Void> apply(List<ConsumerRecord<byte[], byte[]>> batch) {
         if (!lifecycle.applies()) {
-            return;
+            return DONE;
         }
         placement.check(batch, appliedEnd);
         BatchApplier.Step step = applier.apply(batch, appliedEnd);
         switch (step.result()) {
             case APPLIED -> {
+                uncommitted.add(batch);
                 appliedEnd = step.lastOffset() + 1;
                 appliedRecords += step.appliedRecords();
                 commits.applied(step.appliedRecords());
                 if (commits.due(chain.waitingBatches())) {
-                    commitApplied();
+                    return commitApplied();
                 }
             }
-            case FAILED -> fail(step.problem(), "failed on batch " + step.firstOffset() + ".." + step.lastOffset());
+            case FAILED -> {
+                return startRecovery(
+                        step.problem(), batch, "failed on batch " + step.firstOffset() + ".." + step.lastOffset());
+            }
             default -> {}
         }
+        return DONE;
     }
 
-    /** Commits the batches applied since the last commit; on the chain, before anything else touches the state. */
-    private void commitApplied() {
-        if (appliedEnd <= nextOffset || !lifecycle.applies()) {
-            return;
+    /**
+     * After a failed batch or commit (the transaction is aborted): applies every record since the
+     * last commit again, one by one, after a backoff, within this chain step, so nothing behind it
+     * runs meanwhile. See {@link Recovery}.
+     */
+    private CompletionStage<Void> startRecovery(
+            Throwable problem, List<ConsumerRecord<byte[], byte[]>> failedBatch, String what) {
+        meters.retried();
+        recovery = new Recovery(poisonAttempts, retryBackoff);
+        for (List<ConsumerRecord<byte[], byte[]>> batch : uncommitted) {
+            recovery.addPending(batch, nextOffset);
         }
-        BatchApplier.Step step = applier.commit(nextOffset, appliedEnd, () -> lifecycle == PartitionLifecycle.OPEN);
+        if (failedBatch != null) {
+            recovery.addPending(failedBatch, nextOffset);
+        }
+        uncommitted.clear();
+        appliedEnd = nextOffset;
+        LOG.warnf(
+                "Partition %s %s (%s); applying its %d records since offset %d again, one by one",
+                partition,
+                what,
+                problem.getClass().getName(),
+                recovery.pending().size(),
+                nextOffset);
+        LOG.debugf(problem, "Partition %s: the failure", partition);
+        return retryLater();
+    }
+
+    private CompletionStage<Void> retryLater() {
+        long wait = recovery.nextBackoffMillis();
+        retrying = recovery.describe();
+        CompletableFuture<Void> delay = new CompletableFuture<>();
+        try {
+            timer.schedule(() -> delay.complete(null), wait, TimeUnit.MILLISECONDS);
+        } catch (RuntimeException stopped) {
+            delay.complete(null);
+        }
+        return delay.thenComposeAsync(ignored -> recoveryPass(), executor);
+    }
+
+    private CompletionStage<Void> recoveryPass() {
+        if (lifecycle != PartitionLifecycle.OPEN) {
+            // Closing: what is not committed is processed again by the next owner; nothing may commit past it.
+            LOG.warnf(
+                    "Partition %s: closing while recovering; records from offset %d are processed again by the next owner",
+                    partition, nextOffset);
+            endRecovery();
+            moveTo(PartitionLifecycle.ABANDONED);
+            return DONE;
+        }
+        BatchApplier.Step step = applier.applyOneByOne(recovery.pending(), recovery.poisoned(), recovery.attempts());
+        if (step.result() == BatchApplier.Result.FAILED) {
+            meters.retried();
+            long offset = step.firstOffset();
+            if (!recovery.failed(offset, step.problem())) {
+                LOG.warnf(
+                        "Partition %s: record at offset %d failed again (%s); %s",
+                        partition, offset, step.problem().getClass().getName(), recovery.describe());
+                return retryLater();
+            }
+            if (recovery.tooManyPoisoned()) {
+                fail(step.problem(), "failed on " + Recovery.MAX_POISON_IN_A_ROW + " records in a row");
+                endRecovery();
+                return DONE;
+            }
+            // The exception's message may quote the record: only its class is logged and dead-lettered.
+            LOG.errorf(
+                    "Partition %s: record at offset %d failed %d times (%s); dead-lettering it as %s",
+                    partition,
+                    offset,
+                    recovery.attempts(),
+                    step.problem().getClass().getName(),
+                    Recovery.PROCESSING_FAILED);
+            return CompletableFuture.completedFuture(null).thenComposeAsync(ignored -> recoveryPass(), executor);
+        }
+        List<ConsumerRecord<byte[], byte[]>> applied = List.copyOf(recovery.pending());
+        uncommitted.add(applied);
+        appliedEnd = step.lastOffset() + 1;
+        appliedRecords += step.appliedRecords();
+        commits.applied(step.appliedRecords());
+        return commitApplied();
+    }
+
+    private void endRecovery() {
+        recovery = null;
+        retrying = null;
+    }
+
+    /**
+     * Commits the batches applied since the last commit; on the chain, before anything else touches
+     * the state. Completes once committed (dead letters first), or given up.
+     */
+    private CompletableFuture<Void> commitApplied() {
+        if (appliedEnd <= nextOffset || !lifecycle.applies()) {
+            return DONE;
+        }
+        long end = appliedEnd;
+        return applier.commit(nextOffset, end, () -> lifecycle == PartitionLifecycle.OPEN, executor)
+                .thenCompose(step -> committed(step, end));
+    }
+
+    private CompletionStage<Void> committed(BatchApplier.Step step, long end) {
         switch (step.result()) {
             case COMMITTED -> {
-                nextOffset = appliedEnd;
+                nextOffset = end;
+                uncommitted.clear();
+                failures.committed(end);
+                if (recovery != null) {
+                    LOG.infof(
+                            "Partition %s: recovered; committed up to offset %d, %d record(s) dead-lettered as %s",
+                            partition, end, recovery.poisoned().size(), Recovery.PROCESSING_FAILED);
+                    endRecovery();
+                }
                 commits.committed();
                 if (trigger != null) {
                     trigger.stateChanged();
                 }
             }
-            case ABANDONED -> moveTo(PartitionLifecycle.ABANDONED);
-            case FAILED ->
-                fail(step.problem(), "failed to commit records " + step.firstOffset() + ".." + step.lastOffset());
+            case ABANDONED -> {
+                uncommitted.clear();
+                endRecovery();
+                moveTo(PartitionLifecycle.ABANDONED);
+            }
+            case FAILED -> {
+                return commitFailed(step);
+            }
             default -> {}
         }
+        return DONE;
+    }
+
+    /** A failed commit (its transaction aborted) is retried like a failed batch, up to poison-attempts times. */
+    private CompletionStage<Void> commitFailed(BatchApplier.Step step) {
+        String what = "failed to commit records " + step.firstOffset() + ".." + step.lastOffset();
+        if (lifecycle != PartitionLifecycle.OPEN) {
+            uncommitted.clear();
+            endRecovery();
+            fail(step.problem(), what);
+            return DONE;
+        }
+        if (recovery == null) {
+            return startRecovery(step.problem(), null, what);
+        }
+        meters.retried();
+        recovery.failed(Recovery.COMMIT, step.problem());
+        uncommitted.clear();
+        appliedEnd = nextOffset;
+        if (recovery.commitExhausted()) {
+            endRecovery();
+            fail(step.problem(), what + " " + poisonAttempts + " times");
+            return DONE;
+        }
+        return retryLater();
     }
 
     private void fail(Throwable problem, String what) {
         failure = problem;
         moveTo(PartitionLifecycle.FAILED);
         meters.failed();
-        LOG.errorf(problem, "Partition %s %s and stops; restart the instance to recover", partition, what);
+        int inARow = failures.failed(nextOffset);
+        // The exception's message may quote a record: its class at ERROR, the whole of it at DEBUG.
+        if (inARow > 1) {
+            LOG.errorf(
+                    "Partition %s %s (%s) and stops, again at offset %d: %d times in a row, across restarts; "
+                            + "a restart does not cure it",
+                    partition, what, problem.getClass().getName(), nextOffset, inARow);
+        } else {
+            LOG.errorf(
+                    "Partition %s %s (%s) and stops; a restart reopens it from offset %d",
+                    partition, what, problem.getClass().getName(), nextOffset);
+        }
+        LOG.debugf(problem, "Partition %s: the failure", partition);
+    }
+
+    /** Where failures in a row are kept (beside the state, so they survive the restart a failure asks for). */
+    void failureHistory(FailureHistory history) {
+        this.failures = history;
+    }
+
+    /**
+     * How often this partition failed in a row at its current offset, across restarts; 1 after a
+     * first failure, more when a restart did not help, 0 once it commits past it.
+     */
+    public int failuresInARow() {
+        return failures.inARow();
     }
 
     private synchronized void moveTo(PartitionLifecycle target) {
@@ -264,16 +459,37 @@ public final class PartitionProcessor {
         }
     }
 
-    private void checkpoint() {
-        commitApplied();
-        if (lifecycle.applies()) {
-            trigger.checkpoint(false, state::snapshotConcurrently);
-        }
+    private CompletionStage<Void> checkpoint() {
+        return commitApplied().thenRun(() -> {
+            if (lifecycle.applies()) {
+                CompletableFuture<Boolean> upload = trigger.checkpoint(false, state::snapshotConcurrently);
+                if (upload != null) {
+                    upload.whenComplete((published, error) -> checkpointEnded(Boolean.TRUE.equals(published)));
+                } else if (checkpointer.fenced()) {
+                    checkpointEnded(false);
+                }
+            }
+        });
     }
 
-    /** After a published checkpoint (upload thread): lets held batches through once back under the bound. */
-    private synchronized void checkpointDurable() {
+    /**
+     * After every checkpoint, published or not (upload thread): lets held batches through once back
+     * under the bound, or once the partition is fenced (no checkpoint of it is published from here
+     * any more, so holding them would stop it for good). After a failed checkpoint they stay held;
+     * the next interval tries again.
+     */
+    private synchronized void checkpointEnded(boolean published) {
         if (!gate.holding()) {
+            return;
+        }
+        if (!published && checkpointer.fenced()) {
+            LOG.warnf(
+                    "Partition %s: fenced off by a newer owner; applying %d held batch(es) without checkpoints",
+                    partition, gate.heldBatches());
+            releaseHeld();
+            return;
+        }
+        if (!published) {
             return;
         }
         if (gate.pressured(nextOffset)) {
@@ -281,6 +497,10 @@ public final class PartitionProcessor {
             return;
         }
         LOG.infof("Partition %s: checkpoint durable, resuming %d held batch(es)", partition, gate.heldBatches());
+        releaseHeld();
+    }
+
+    private void releaseHeld() {
         for (List<ConsumerRecord<byte[], byte[]>> batch : gate.release()) {
             if (lifecycle == PartitionLifecycle.OPEN) {
                 chain(batch);
@@ -298,8 +518,11 @@ public final class PartitionProcessor {
         }
     }
 
-    private void maintain() {
-        commitApplied();
+    private CompletionStage<Void> maintain() {
+        return commitApplied().thenRun(this::maintainState);
+    }
+
+    private void maintainState() {
         if (lifecycle != PartitionLifecycle.OPEN) {
             return;
         }
@@ -307,13 +530,21 @@ public final class PartitionProcessor {
             if (state.maintain() && trigger != null) {
                 trigger.stateChanged();
             }
+            maintenanceFailures = 0;
         } catch (RuntimeException e) {
             try {
                 state.abort();
             } catch (RuntimeException abortFailure) {
                 e.addSuppressed(abortFailure);
             }
-            fail(e, "failed during state maintenance");
+            meters.retried();
+            if (++maintenanceFailures >= poisonAttempts) {
+                fail(e, "failed during state maintenance " + maintenanceFailures + " times in a row");
+            } else {
+                LOG.warnf(
+                        "Partition %s: state maintenance failed (%s, %d of %d); the next interval tries again",
+                        partition, e.getClass().getName(), maintenanceFailures, poisonAttempts);
+            }
         }
     }
 
@@ -340,7 +571,7 @@ public final class PartitionProcessor {
             if (closed == null) {
                 moveTo(PartitionLifecycle.CLOSING);
                 gate.release();
-                closed = chain.append(() -> finish(finalCheckpoint, deadline, lastCheckpoint));
+                closed = chain.appendAsync(() -> finish(finalCheckpoint, deadline, lastCheckpoint));
             } else {
                 lastCheckpoint.complete(null);
             }
@@ -365,17 +596,18 @@ public final class PartitionProcessor {
     }
 
     /** The last task on the chain: the final checkpoint of a healthy partition, then the state's close. */
-    private void finish(
+    private CompletionStage<Void> finish(
             boolean finalCheckpoint, long deadline, CompletableFuture<CompletableFuture<Boolean>> lastCheckpoint) {
-        try {
-            commitApplied();
-            if (finalCheckpoint && trigger != null && lifecycle == PartitionLifecycle.CLOSING) {
-                lastCheckpoint.complete(trigger.finalCheckpoint(deadline));
+        return commitApplied().whenComplete((ignored, error) -> {
+            try {
+                if (error == null && finalCheckpoint && trigger != null && lifecycle == PartitionLifecycle.CLOSING) {
+                    lastCheckpoint.complete(trigger.finalCheckpoint(deadline));
+                }
+            } finally {
+                lastCheckpoint.complete(null);
+                closeState();
             }
-        } finally {
-            lastCheckpoint.complete(null);
-            closeState();
-        }
+        });
     }
 
     private void closeState() {

@@ -53,6 +53,8 @@ public final class ProcessingMetrics {
         private final Timer batchTime;
         private final Timer commitTime;
         private final Counter misplaced;
+        private final Counter deadLettersFailed;
+        private final Counter retries;
         private final Map<String, Counter> dropped = new HashMap<>();
         private final String partitionTag;
 
@@ -67,7 +69,7 @@ public final class ProcessingMetrics {
                     .tag("partition", partitionTag)
                     .register(registry));
             this.failures = register(Counter.builder("login_state.partition.failures")
-                    .description("Batches that failed and stopped the partition")
+                    .description("Failures that stopped the partition (retries exhausted)")
                     .tag("partition", partitionTag)
                     .register(registry));
             this.batchTime = register(Timer.builder("login_state.batch.apply")
@@ -82,6 +84,16 @@ public final class ProcessingMetrics {
             this.misplaced = register(Counter.builder("login_state.records.misplaced")
                     .description("Records whose key login-state.partitioner places on another partition "
                             + "(the producers use another partitioner)")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            this.retries = register(Counter.builder("login_state.processing.retries")
+                    .description("Failed attempts to apply, commit or maintain the partition's state that are "
+                            + "retried (a record that fails poison-attempts times is dead-lettered)")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            this.deadLettersFailed = register(Counter.builder("login_state.dead_letters.failed")
+                    .description("Sends of dead letters that failed (the topic is missing, unreachable or refuses "
+                            + "them); the partition waits and retries, never committing past the record")
                     .tag("partition", partitionTag)
                     .register(registry));
             for (CleanupStrategy strategy : CleanupStrategy.values()) {
@@ -134,6 +146,12 @@ public final class ProcessingMetrics {
                     .tag("partition", partitionTag)
                     .register(registry));
             register(Gauge.builder(
+                            "login_state.partition.failures_in_a_row", processor, PartitionProcessor::failuresInARow)
+                    .description("Times the partition failed in a row at its current offset, across restarts "
+                            + "(more than 1: a restart did not cure it)")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            register(Gauge.builder(
                             "login_state.partition.next_offset",
                             processor,
                             p -> p.nextOffset().orElse(0))
@@ -176,6 +194,14 @@ public final class ProcessingMetrics {
 
         void misplaced(int count) {
             misplaced.increment(count);
+        }
+
+        void retried() {
+            retries.increment();
+        }
+
+        void deadLettersFailed(int count) {
+            deadLettersFailed.increment(count);
         }
 
         void skipped(int count) {

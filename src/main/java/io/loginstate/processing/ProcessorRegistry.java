@@ -47,7 +47,9 @@ public final class ProcessorRegistry {
             long commitMaxRecords,
             Duration commitInterval,
             int openThreads,
-            KeyPartitioner partitioner) {}
+            KeyPartitioner partitioner,
+            int poisonAttempts,
+            Duration retryBackoff) {}
 
     private final Map<TopicPartition, PartitionProcessor> processors = new ConcurrentHashMap<>();
     /** Processors whose close outlived the timeout; their state must be closed before reopening. */
@@ -75,8 +77,10 @@ public final class ProcessorRegistry {
         this.settings = settings;
         this.opening = new PartitionOpening(settings.openThreads());
         this.pool = Executors.newFixedThreadPool(settings.threads(), DaemonThreads.named("partition-apply-"));
+        this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("state-maintenance-"));
         this.shared = new PartitionProcessor.Shared(
                 pool,
+                timers,
                 deadLetters,
                 observer,
                 metrics,
@@ -84,8 +88,9 @@ public final class ProcessorRegistry {
                 settings.maxUnuploadedRecords(),
                 settings.commitMaxRecords(),
                 settings.commitInterval(),
-                settings.partitioner());
-        this.timers = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("state-maintenance-"));
+                settings.partitioner(),
+                settings.poisonAttempts(),
+                settings.retryBackoff());
         long maintenance = settings.maintenanceInterval().toMillis();
         timers.scheduleWithFixedDelay(
                 () -> processors.values().forEach(PartitionProcessor::scheduleMaintenance),
@@ -169,6 +174,7 @@ public final class ProcessorRegistry {
         PartitionOpener.Opened parts = opener.open(partition, epoch);
         PartitionProcessor processor = new PartitionProcessor(
                 partition, parts.state(), parts.handler(), parts.checkpointer(), shared, partitionCount);
+        processor.failureHistory(parts.failures());
         LOG.infof(
                 "Partition %s opened in %d ms at offset %s",
                 partition,

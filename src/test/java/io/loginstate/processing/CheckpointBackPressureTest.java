@@ -101,6 +101,7 @@ class CheckpointBackPressureTest {
                 checkpointer,
                 new PartitionProcessor.Shared(
                         apply,
+                        retries,
                         rejection -> CompletableFuture.completedFuture(null),
                         new ProcessingObserver() {},
                         new ProcessingMetrics(new SimpleMeterRegistry()),
@@ -108,7 +109,9 @@ class CheckpointBackPressureTest {
                         BOUND,
                         50_000,
                         Duration.ofMillis(500),
-                        KeyPartitioner.MURMUR2),
+                        KeyPartitioner.MURMUR2,
+                        3,
+                        Duration.ofMillis(10)),
                 0);
 
         store.down(true);

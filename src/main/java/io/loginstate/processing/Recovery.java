@@ -1,0 +1,125 @@
+package io.loginstate.processing;
+
+import io.loginstate.support.Backoff;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * The bookkeeping of a partition that failed to apply or commit (an exception in the handler or
+ * the state layer, not a rejected record): the records since the last commit, which are applied
+ * again one by one from the committed state after a backoff; how often the record that failed has
+ * failed in a row; and which records gave up (poison records), to be dead-lettered as
+ * {@code PROCESSING_FAILED} with the exception's class. A failed pass leaves nothing behind: the
+ * transaction is aborted, and the next pass starts from the committed state again.
+ */
+final class Recovery {
+
+    /** Dead-letter reason of a record that failed {@code poison-attempts} times. */
+    static final String PROCESSING_FAILED = "PROCESSING_FAILED";
+    /** Offset meaning "the commit failed", not a record. */
+    static final long COMMIT = -1;
+    /**
+     * Poison records in a row (consecutive offsets) after which the state, not the records, is
+     * taken to be broken: the partition fails rather than dead-lettering all its input.
+     */
+    static final int MAX_POISON_IN_A_ROW = 10;
+
+    private final int attempts;
+    private final Backoff backoff;
+    private final List<ConsumerRecord<byte[], byte[]>> pending = new ArrayList<>();
+    /** Offset of each poison record → the class of what it threw. */
+    private final Map<Long, String> poisoned = new HashMap<>();
+
+    private long failingAt = Long.MIN_VALUE;
+    private int failuresInARow;
+    private String lastProblem;
+
+    Recovery(int attempts, Duration initialBackoff) {
+        this.attempts = Math.max(1, attempts);
+        this.backoff = new Backoff(initialBackoff, initialBackoff.multipliedBy(32));
+    }
+
+    /** The records from the committed position on, in offset order, to apply again. */
+    void addPending(List<ConsumerRecord<byte[], byte[]>> records, long from) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (record.offset() >= from) {
+                pending.add(record);
+            }
+        }
+    }
+
+    List<ConsumerRecord<byte[], byte[]>> pending() {
+        return pending;
+    }
+
+    Map<Long, String> poisoned() {
+        return poisoned;
+    }
+
+    /**
+     * Notes a failure at {@code offset} (or {@link #COMMIT}); returns true if the failing record
+     * has now failed its last attempt and was made a poison record.
+     */
+    boolean failed(long offset, Throwable problem) {
+        lastProblem = problem.getClass().getName();
+        if (offset == failingAt) {
+            failuresInARow++;
+        } else {
+            failingAt = offset;
+            failuresInARow = 1;
+        }
+        if (offset == COMMIT || failuresInARow < attempts) {
+            return false;
+        }
+        poisoned.put(offset, lastProblem);
+        failingAt = Long.MIN_VALUE;
+        failuresInARow = 0;
+        return true;
+    }
+
+    /** True once the commit failed on every attempt: retrying does not help. */
+    boolean commitExhausted() {
+        return failingAt == COMMIT && failuresInARow >= attempts;
+    }
+
+    /** True if {@link #MAX_POISON_IN_A_ROW} consecutive offsets are poison records: the state is broken. */
+    boolean tooManyPoisoned() {
+        if (poisoned.size() < MAX_POISON_IN_A_ROW) {
+            return false;
+        }
+        for (long offset : poisoned.keySet()) {
+            int run = 1;
+            while (poisoned.containsKey(offset + run)) {
+                run++;
+            }
+            if (run >= MAX_POISON_IN_A_ROW) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    long nextBackoffMillis() {
+        return backoff.nextMillis();
+    }
+
+    /** What readiness shows while the partition retries. */
+    String describe() {
+        String what = failingAt == COMMIT ? "the commit" : "record " + failingAt;
+        return "retrying " + pending.size() + " record(s) after " + lastProblem + " (" + what + ", failure "
+                + failuresInARow + " of " + attempts + "; " + poisoned.size() + " dead-lettered)";
+    }
+
+    /** The dead letter's message: the exception's class only, since its message may hold personal data. */
+    static String message(String exceptionClass, int attempts) {
+        return "processing failed " + attempts + " times with " + exceptionClass;
+    }
+
+    int attempts() {
+        return attempts;
+    }
+}
