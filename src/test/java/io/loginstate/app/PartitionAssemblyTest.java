@@ -314,7 +314,9 @@ class PartitionAssemblyTest {
                         50_000,
                         Duration.ofMillis(500),
                         1,
-                        KeyPartitioner.MURMUR2),
+                        KeyPartitioner.MURMUR2,
+                        3,
+                        Duration.ofMillis(10)),
                 rejection -> CompletableFuture.completedFuture(null),
                 new ProcessingObserver() {},
                 new ProcessingMetrics(new SimpleMeterRegistry()));
