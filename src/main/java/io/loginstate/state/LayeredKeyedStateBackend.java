@@ -208,8 +208,7 @@ public final class LayeredKeyedStateBackend implements KeyedStateBackend {
             changed = true;
         }
         cleaner.refreshGauges();
-        if (cleaner.backlogDue() && cleaner.drain(CleanupStrategy.INCREMENTAL) > 0) {
-            commit(store.position().orElse(-1));
+        if (cleaner.backlogDue() && cleaner.drain(CleanupStrategy.INCREMENTAL, this::commitAtPosition) > 0) {
             cleaner.refreshGauges();
             changed = true;
         }
@@ -230,9 +229,14 @@ public final class LayeredKeyedStateBackend implements KeyedStateBackend {
 
     @Override
     public void drainExpired() {
-        if (cleaner.hasTtlStates() && cleaner.drain(CleanupStrategy.ON_SNAPSHOT) > 0) {
-            commit(store.position().orElse(-1));
+        if (cleaner.hasTtlStates()) {
+            cleaner.drain(CleanupStrategy.ON_SNAPSHOT, this::commitAtPosition);
         }
+    }
+
+    /** Commits removals of expired entries: the input position does not move. */
+    private void commitAtPosition() {
+        commit(store.position().orElse(-1));
     }
 
     /** See {@link ByteStore#snapshotConcurrently}; position and watermark are read back from the snapshot. */

@@ -41,13 +41,26 @@ public final class TtlCleaner {
         return run(settings.cleanupBatchSize(), CleanupStrategy.INCREMENTAL);
     }
 
-    /** Removes every expired entry; stages the deletes. */
-    public int drain(CleanupStrategy strategy) {
+    /**
+     * Index entries one transaction of a drain removes at most. A transaction's deletes wait in its
+     * write buffer, and every scan of the index within it passes their tombstones: one transaction
+     * for a mass expiry would grow without bound and cost time quadratic in its size.
+     */
+    public static final int DRAIN_CHUNK = 10_000;
+
+    /**
+     * Removes every expired entry, {@link #DRAIN_CHUNK} index entries at a time, calling {@code
+     * commit} after each chunk (it must commit the transaction). Must run between transactions.
+     */
+    public int drain(CleanupStrategy strategy, Runnable commit) {
         int total = 0;
         int removed;
         do {
-            removed = run(10_000, strategy);
+            removed = run(DRAIN_CHUNK, strategy);
             total += removed;
+            if (removed > 0) {
+                commit.run();
+            }
         } while (removed > 0);
         return total;
     }
