@@ -50,14 +50,17 @@ final class ConfigValues {
                 Boolean.toString(ttl.wallClockBackstop()));
     }
 
-    static CheckpointSettings checkpoint(LoginStateConfig.Checkpoint checkpoint) {
+    /** @param groupId the consumer group, this deployment's id unless one is configured */
+    static CheckpointSettings checkpoint(LoginStateConfig.Checkpoint checkpoint, String groupId) {
         return new CheckpointSettings(
                 checkpoint.retained(),
                 checkpoint.orphanMinAge(),
                 Duration.ofSeconds(1),
                 checkpoint.maxRetryBackoff(),
                 checkpoint.uploadThreads(),
-                checkpoint.downloadThreads());
+                checkpoint.downloadThreads(),
+                checkpoint.deploymentId().orElse(groupId),
+                checkpoint.readLegacyLayout());
     }
 
     static ProcessorRegistry.Settings processing(LoginStateConfig config) {

@@ -66,6 +66,9 @@ public class ServiceComposition {
     @Inject
     Instance<KafkaClusterView> endOffsets;
 
+    @ConfigProperty(name = "mp.messaging.incoming.logins.group.id", defaultValue = "login-state")
+    String groupId;
+
     private RocksDBSharedResources rocksResources;
     private CheckpointService checkpoints;
     private ProcessorRegistry registry;
@@ -144,7 +147,7 @@ public class ServiceComposition {
         if (config.checkpoint().enabled()) {
             checkpoints = new CheckpointService(
                     objectStore.get(),
-                    ConfigValues.checkpoint(config.checkpoint()),
+                    ConfigValues.checkpoint(config.checkpoint(), groupId),
                     config.stateDir().resolve("checkpoints"),
                     ConfigValues.stateConfig(ttl),
                     committers.isResolvable() ? committers.get() : OffsetCommitter.NONE,

@@ -3,21 +3,30 @@ package io.loginstate.checkpoint;
 import java.util.OptionalLong;
 
 /**
- * Where one partition's checkpoint objects live in the store:
+ * Where one partition's checkpoint objects live in the store, under the deployment that made them:
  * <pre>
- * &lt;topic&gt;/&lt;partition&gt;/files/&lt;sst&gt;.&lt;size&gt;.&lt;crc32c&gt;        immutable SST files, shared by checkpoints
- * &lt;topic&gt;/&lt;partition&gt;/checkpoints/&lt;id&gt;/&lt;file&gt;            the checkpoint's own small files
- * &lt;topic&gt;/&lt;partition&gt;/checkpoints/&lt;id&gt;/manifest.json     written last
- * &lt;topic&gt;/&lt;partition&gt;/LATEST                                the fence and the pointer
+ * &lt;deployment&gt;/&lt;topic&gt;/&lt;partition&gt;/files/&lt;sst&gt;.&lt;size&gt;.&lt;crc32c&gt;        immutable SST files, shared by checkpoints
+ * &lt;deployment&gt;/&lt;topic&gt;/&lt;partition&gt;/checkpoints/&lt;id&gt;/&lt;file&gt;            the checkpoint's own small files
+ * &lt;deployment&gt;/&lt;topic&gt;/&lt;partition&gt;/checkpoints/&lt;id&gt;/manifest.json     written last
+ * &lt;deployment&gt;/&lt;topic&gt;/&lt;partition&gt;/LATEST                                the fence and the pointer
  * </pre>
- * Checkpoint ids are zero-padded in keys, so listing order is id order.
+ * The deployment (by default the consumer group) keeps deployments sharing a bucket apart: each has
+ * its own fence and its own checkpoints. Earlier versions wrote without it ({@link #legacy}), which
+ * is still read. Checkpoint ids are zero-padded in keys, so listing order is id order.
+ *
+ * @param deploymentId the deployment the objects belong to; null for the layout before deployments
  */
-public record CheckpointLayout(String partitionPrefix) {
+public record CheckpointLayout(String deploymentId, String partitionPrefix) {
 
     static final String MANIFEST = "manifest.json";
 
-    public static CheckpointLayout of(String topic, int partition) {
-        return new CheckpointLayout(topic + "/" + partition);
+    public static CheckpointLayout of(String deploymentId, String topic, int partition) {
+        return new CheckpointLayout(deploymentId, deploymentId + "/" + topic + "/" + partition);
+    }
+
+    /** The layout before deployment ids: {@code <topic>/<partition>}, shared by every deployment. */
+    public static CheckpointLayout legacy(String topic, int partition) {
+        return new CheckpointLayout(null, topic + "/" + partition);
     }
 
     String filesPrefix() {

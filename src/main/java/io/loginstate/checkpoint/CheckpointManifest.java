@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * What one checkpoint is: the partition, the next offset its state reflects, the event-time
- * watermark, the owner epoch that made it, the state configuration, and every file with its object
- * key, size and CRC-32C. Written as JSON after all files are stored, so a checkpoint without its
+ * watermark, the owner epoch that made it, the state configuration, every file with its object
+ * key, size and CRC-32C, and the deployment it belongs to (null in manifests written before
+ * deployments were recorded). Written as JSON after all files are stored, so a checkpoint without its
  * manifest does not exist. Restore trusts the manifest, never the consumer group's offset.
  */
 public record CheckpointManifest(
@@ -27,7 +28,8 @@ public record CheckpointManifest(
         Long watermark,
         Map<String, String> stateConfig,
         Instant createdAt,
-        List<FileEntry> files) {
+        List<FileEntry> files,
+        String deploymentId) {
 
     public static final int FORMAT_VERSION = 1;
 

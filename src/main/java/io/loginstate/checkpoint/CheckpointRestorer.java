@@ -36,11 +36,17 @@ public final class CheckpointRestorer {
     private final ObjectStore store;
     private final Executor downloads;
     private final CheckpointMetrics metrics;
+    private final String deploymentId;
 
-    public CheckpointRestorer(ObjectStore store, Executor downloads, CheckpointMetrics metrics) {
+    /**
+     * @param deploymentId the deployment restoring: a manifest naming another one is refused; null
+     *                     accepts any (tools)
+     */
+    public CheckpointRestorer(ObjectStore store, Executor downloads, CheckpointMetrics metrics, String deploymentId) {
         this.store = store;
         this.downloads = downloads;
         this.metrics = metrics;
+        this.deploymentId = deploymentId;
     }
 
     /** Where the restored state came from. */
@@ -101,6 +107,7 @@ public final class CheckpointRestorer {
                 continue;
             }
             CheckpointManifest m = manifest.get();
+            checkOwnState(partition, layout, id, m);
             if (localPosition >= m.offset()) {
                 LOG.infof(
                         "Partition %s: local state at offset %d is at least as new as checkpoint %s (offset %d); keeping it",
@@ -146,6 +153,29 @@ public final class CheckpointRestorer {
                         ? "keeping the local state at offset " + localPosition + " and replaying from there"
                         : "rebuilding the state from the beginning of the topic");
         return new Outcome(Source.NONE, -1, -1, 0, 0, System.nanoTime() - started);
+    }
+
+    /**
+     * Refuses a manifest of another deployment or partition, found under this one's keys (a copied
+     * prefix, a shared deployment id): its state is not this partition's, and neither starting
+     * empty nor an older checkpoint would be right while it is there.
+     */
+    private void checkOwnState(TopicPartition partition, CheckpointLayout layout, long id, CheckpointManifest m) {
+        String problem = null;
+        if (deploymentId != null
+                && m.deploymentId() != null
+                && !m.deploymentId().equals(deploymentId)) {
+            problem = "was made by deployment '" + m.deploymentId() + "', and this is deployment '" + deploymentId
+                    + "' (login-state.checkpoint.deployment-id, by default the consumer group id)";
+        } else if (!partition.topic().equals(m.topic()) || partition.partition() != m.partition()) {
+            problem = "is a checkpoint of " + m.topic() + "-" + m.partition();
+        }
+        if (problem != null) {
+            throw new ForeignCheckpointException("Partition " + partition + ": checkpoint " + CheckpointIds.text(id)
+                    + " at '" + layout.manifest(id) + "' " + problem + "; not restoring another deployment's or"
+                    + " partition's state. Remove the objects under '" + layout.partitionPrefix() + "/' that do not"
+                    + " belong there, or give each deployment its own deployment id");
+        }
     }
 
     private Optional<CheckpointManifest> readManifest(TopicPartition partition, CheckpointLayout layout, long id) {

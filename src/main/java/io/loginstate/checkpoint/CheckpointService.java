@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -154,27 +155,75 @@ public final class CheckpointService {
         }
     }
 
-    /** Restores the partition's state directory; see {@link CheckpointRestorer#restore}. */
+    /**
+     * Restores the partition's state directory; see {@link CheckpointRestorer#restore}. A partition
+     * with no published checkpoint under this deployment restores from the layout before
+     * deployment ids, if allowed and one is there (read only: new checkpoints go under the
+     * deployment).
+     */
     public CheckpointRestorer.Outcome restore(
             TopicPartition partition,
             OwnershipFence.Claim claim,
             long localPosition,
             Path target,
             Runnable releaseLocal) {
-        CheckpointRestorer.Outcome outcome = new CheckpointRestorer(store, downloads, metrics)
-                .restore(
-                        partition,
-                        layout(partition),
-                        claim.checkpointId(),
-                        claim.restoreCandidates(),
-                        localPosition,
-                        target,
-                        releaseLocal);
+        CheckpointRestorer.Outcome outcome = restoreFrom(partition, claim, localPosition, target, releaseLocal);
         if (outcome.source() != CheckpointRestorer.Source.REMOTE) {
             // Counted too, with nothing downloaded: every opening shows in the restore histogram by source.
             metrics.restored(partition, outcome.source().name().toLowerCase(Locale.ROOT), 0, 0, outcome.nanos());
         }
         return outcome;
+    }
+
+    private CheckpointRestorer.Outcome restoreFrom(
+            TopicPartition partition,
+            OwnershipFence.Claim claim,
+            long localPosition,
+            Path target,
+            Runnable releaseLocal) {
+        CheckpointRestorer restorer = new CheckpointRestorer(store, downloads, metrics, settings.deploymentId());
+        if (claim.checkpointId() < 0 && settings.readLegacyLayout()) {
+            CheckpointLayout legacy = CheckpointLayout.legacy(partition.topic(), partition.partition());
+            OwnershipFence legacyFence = new OwnershipFence(store, legacy.partitionPrefix());
+            Optional<OwnershipFence.Latest> latest;
+            try {
+                latest = legacyFence.read();
+            } catch (UnreadableLatestException e) {
+                metrics.latestUnreadable(partition);
+                LOG.errorf(
+                        "Partition %s: no checkpoint of deployment %s yet, and in the layout before deployment ids %s."
+                                + " The open is retried; repair or delete that object, or set"
+                                + " login-state.checkpoint.read-legacy-layout=false. %s",
+                        partition, settings.deploymentId(), e.getMessage(), repairHint(legacy, legacyFence.key()));
+                throw e;
+            }
+            if (latest.isPresent() && latest.get().checkpoint() >= 0) {
+                OwnershipFence.Latest found = latest.get();
+                LOG.infof(
+                        "Partition %s: no checkpoint of deployment %s yet; restoring from the layout before deployment"
+                                + " ids ('%s'); new checkpoints go under '%s/'",
+                        partition,
+                        settings.deploymentId(),
+                        legacyFence.key(),
+                        layout(partition).partitionPrefix());
+                return restorer.restore(
+                        partition,
+                        legacy,
+                        found.checkpoint(),
+                        found.previous() == null ? null : found.published(),
+                        localPosition,
+                        target,
+                        releaseLocal);
+            }
+        }
+        return restorer.restore(
+                partition,
+                layout(partition),
+                claim.checkpointId(),
+                claim.restoreCandidates(),
+                localPosition,
+                target,
+                releaseLocal);
     }
 
     /**
@@ -189,8 +238,8 @@ public final class CheckpointService {
                 partition, layout(partition), claim, durableOffset, localRoot, shared, metrics.forPartition(partition));
     }
 
-    private static CheckpointLayout layout(TopicPartition partition) {
-        return CheckpointLayout.of(partition.topic(), partition.partition());
+    private CheckpointLayout layout(TopicPartition partition) {
+        return CheckpointLayout.of(settings.deploymentId(), partition.topic(), partition.partition());
     }
 
     /** Stops the threads; call after every partition is closed. Bounded by {@code timeout}. */

@@ -269,7 +269,8 @@ final class ObjectStoreCheckpointer implements Checkpointer {
                 watermark,
                 stateConfig,
                 Instant.ofEpochMilli(clock.millis()),
-                uploaded.files());
+                uploaded.files(),
+                layout.deploymentId());
         List<Long> published = publisher.publish(claim, manifest);
         durableOffset = snapshot.position();
         lastSuccessMillis = clock.millis();

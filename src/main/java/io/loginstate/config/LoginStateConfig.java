@@ -167,6 +167,23 @@ public interface LoginStateConfig {
         Duration maxRetryBackoff();
 
         /**
+         * Names this deployment's checkpoints: the first level of their keys in the store and a
+         * field of every manifest, so two deployments sharing a bucket and prefix neither fence
+         * each other nor restore each other's state. Absent: the consumer group id.
+         */
+        @WithName("deployment-id")
+        Optional<String> deploymentId();
+
+        /**
+         * A partition with no checkpoint under its deployment restores from the layout before
+         * deployment ids ({@code <topic>/<partition>}) if one is there; new checkpoints are written
+         * under the deployment. Turn off for every deployment but the one those checkpoints belong to.
+         */
+        @WithName("read-legacy-layout")
+        @WithDefault("true")
+        boolean readLegacyLayout();
+
+        /**
          * Objects no checkpoint references (left by crashed or fenced uploads) are deleted once they
          * are this old, so an upload still in progress elsewhere is never robbed of its files.
          */

@@ -111,10 +111,13 @@ class PartitionAssemblyTest {
                     .hasMessageContaining("lock");
             assertThat(local.resolve("CURRENT")).as("the local files stay").exists();
 
-            int claims = store.reads("logins/2/LATEST");
+            String latestKey = TestCheckpointers.layout(PARTITION).partitionPrefix() + "/LATEST";
+            int claims = store.reads(latestKey);
             opening = registry.openAsync(List.of(PARTITION), 4, 8).get(PARTITION);
             // Every attempt claims the partition first: wait for two attempts.
-            await().atMost(Duration.ofSeconds(30)).until(() -> store.reads("logins/2/LATEST") >= claims + 2);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> store.reads(TestCheckpointers.layout(PARTITION).partitionPrefix() + "/LATEST")
+                            >= claims + 2);
             assertThat(opening).as("the open is retried while the lock is held").isNotDone();
 
             // The database under the lock is still live: what it writes now is what the retry finds.
@@ -260,7 +263,7 @@ class PartitionAssemblyTest {
     void anUnreadableLatestIsReportedAndRetriedAndNeverOpensEmptyState(Damage damage) throws Exception {
         startCheckpoints();
         checkpointAt(dir.resolve("first"), 1, 40);
-        String latestKey = "logins/2/LATEST";
+        String latestKey = TestCheckpointers.layout(PARTITION).partitionPrefix() + "/LATEST";
         byte[] good = store.get(latestKey).orElseThrow();
         store.put(latestKey, damage.bytes);
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 /** Retention decides from a listing and the manifests alone: what it keeps, what it deletes, in which order. */
 class RetentionTest {
 
-    private static final CheckpointLayout LAYOUT = CheckpointLayout.of("logins", 3);
+    private static final CheckpointLayout LAYOUT = CheckpointLayout.of("test-deployment", "logins", 3);
     private static final Instant NOW = Instant.parse("2026-12-01T12:00:00Z");
     private static final Duration ORPHAN_AGE = Duration.ofMinutes(15);
 
@@ -48,7 +48,8 @@ class RetentionTest {
                         null,
                         Map.of(),
                         written,
-                        files));
+                        files,
+                        "test-deployment"));
     }
 
     private static ObjectInfo object(String key, Instant lastModified) {

@@ -75,7 +75,7 @@ class CheckpointRecoveryIT {
         long seed = Long.getLong("it.seed", new Random().nextLong());
         System.out.println("CheckpointRecoveryIT seed " + seed + " (repeat with -Dit.seed=" + seed + ")");
         Random random = new Random(seed);
-        StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), TOPIC, PARTITIONS);
+        StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), GROUP, TOPIC, PARTITIONS);
         try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
                 GroupOffsets group = new GroupOffsets(cluster.bootstrapServers(), GROUP, TOPIC, PARTITIONS)) {
             stream.send(cluster.bootstrapServers(), TOPIC, 0, BACKLOG, 500);

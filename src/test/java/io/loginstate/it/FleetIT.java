@@ -192,7 +192,7 @@ class FleetIT {
     void theFleetAnswersForEveryUserThroughARestartAKillAndAJoin() throws Exception {
         long seed = Long.getLong("it.seed", new Random().nextLong());
         System.out.println("FleetIT seed " + seed + " (repeat with -Dit.seed=" + seed + ")");
-        StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), TOPIC, PARTITIONS);
+        StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), GROUP, TOPIC, PARTITIONS);
         try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
                 Member a = new Member("a").start("fleet-a.log");
                 Member b = new Member("b").start("fleet-b.log");

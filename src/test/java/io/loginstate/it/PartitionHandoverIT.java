@@ -75,7 +75,7 @@ class PartitionHandoverIT {
     void partitionsMoveThroughCheckpointsWithoutLossOrDoubleCounting() throws Exception {
         long seed = Long.getLong("it.seed", new Random().nextLong());
         System.out.println("PartitionHandoverIT seed " + seed + " (repeat with -Dit.seed=" + seed + ")");
-        StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), TOPIC, PARTITIONS);
+        StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), GROUP, TOPIC, PARTITIONS);
         ServiceLog logA = CheckpointedCluster.freshLog("handover-a.log");
         ServiceLog logB = CheckpointedCluster.freshLog("handover-b.log");
         Map<Integer, Long> committedSoFar = new HashMap<>();

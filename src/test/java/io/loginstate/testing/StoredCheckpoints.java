@@ -22,18 +22,21 @@ public final class StoredCheckpoints {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectStore store;
+    private final String deploymentId;
     private final String topic;
     private final int partitions;
 
-    public StoredCheckpoints(ObjectStore store, String topic, int partitions) {
+    /** @param deploymentId the service's deployment id: its consumer group unless configured */
+    public StoredCheckpoints(ObjectStore store, String deploymentId, String topic, int partitions) {
         this.store = store;
+        this.deploymentId = deploymentId;
         this.topic = topic;
         this.partitions = partitions;
     }
 
     /** The manifest {@code LATEST} names, if the partition has a published checkpoint. */
     public Optional<JsonNode> latestManifest(int partition) {
-        String prefix = CheckpointLayout.of(topic, partition).partitionPrefix();
+        String prefix = CheckpointLayout.of(deploymentId, topic, partition).partitionPrefix();
         Optional<OwnershipFence.Latest> latest = new OwnershipFence(store, prefix).read();
         if (latest.isEmpty() || latest.get().checkpoint() < 0) {
             return Optional.empty();
@@ -73,7 +76,7 @@ public final class StoredCheckpoints {
                     .as("partition %d has a published checkpoint", partition)
                     .isPresent();
             Map<String, Long> sizes = new TreeMap<>();
-            store.list(CheckpointLayout.of(topic, partition).partitionPrefix() + "/")
+            store.list(CheckpointLayout.of(deploymentId, topic, partition).partitionPrefix() + "/")
                     .forEach(object -> sizes.put(object.key(), object.size()));
             for (JsonNode file : manifest.get().path("files")) {
                 assertThat(sizes)
