@@ -6,6 +6,7 @@ import io.loginstate.checkpoint.OffsetCommitter;
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.ingest.FleetMember;
 import io.loginstate.ingest.KafkaClusterView;
+import io.loginstate.ingest.OffsetGaps;
 import io.loginstate.login.LoginApplication;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.processing.DeadLetterSink;
@@ -124,6 +125,18 @@ public class ServiceComposition {
                 self.url(),
                 config.instance().staticMembership() ? ", static member of the consumer group" : "");
         return self;
+    }
+
+    /** How stored positions outside their partition's log are handled. */
+    @Produces
+    @Singleton
+    OffsetGaps offsetGaps() {
+        return new OffsetGaps(
+                ConfigValues.named(
+                        OffsetGaps.BelowLogStart.class,
+                        config.offsetGap().belowLogStart(),
+                        "login-state.offset-gap.below-log-start"),
+                meterRegistry);
     }
 
     @Produces

@@ -122,6 +122,21 @@ public interface LoginStateConfig {
 
     Processing processing();
 
+    @WithName("offset-gap")
+    OffsetGap offsetGap();
+
+    /** A partition's stored position outside its log, found when the consumer is positioned there. */
+    interface OffsetGap {
+        /**
+         * Records the state never applied were deleted (retention): {@code continue} at the log
+         * start, counted and logged, or {@code fail} the partition. A position beyond the log's
+         * end (a recreated topic) always fails the partition.
+         */
+        @WithName("below-log-start")
+        @WithDefault("continue")
+        String belowLogStart();
+    }
+
     Ttl ttl();
 
     @WithName("object-store")

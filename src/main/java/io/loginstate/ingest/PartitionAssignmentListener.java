@@ -19,9 +19,9 @@ import org.jboss.logging.Logger;
  * Opens a partition when it is assigned without holding the polling thread: the partition is
  * paused, its claim and restore run on the opening pool, and once its state is open the consumer
  * is positioned at the offset that state reflects (the beginning for new state) and resumed, on
- * the polling thread. So a long restore stalls neither the other partitions nor the group.
- * Closes the state when the partition is revoked (after a final checkpoint) or lost (without one:
- * another member may own it already).
+ * the polling thread, unless that offset no longer fits the log ({@link OffsetGaps}). So a long
+ * restore stalls neither the other partitions nor the group. Closes the state when the partition
+ * is revoked (after a final checkpoint) or lost (without one: another member may own it already).
  */
 @ApplicationScoped
 @Identifier(PartitionAssignmentListener.NAME)
@@ -38,6 +38,9 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
 
     @Inject
     KafkaClusterView cluster;
+
+    @Inject
+    OffsetGaps gaps;
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
@@ -67,7 +70,11 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
         LOG.infof("Assigned %s; opening them", partitions);
     }
 
-    /** On the polling thread: seeks to where the state is, lets it receive batches, resumes the partition. */
+    /**
+     * On the polling thread: seeks to where the state is, lets it receive batches, resumes the
+     * partition. A stored position outside the log is handled by {@link OffsetGaps}: continued at
+     * the log start, or the partition is failed and stays paused.
+     */
     private void position(Consumer<?, ?> consumer, PartitionProcessor processor) {
         TopicPartition partition = processor.partition();
         if (!consumer.assignment().contains(partition)) {
@@ -75,25 +82,19 @@ public class PartitionAssignmentListener implements KafkaConsumerRebalanceListen
             return;
         }
         long logStart = consumer.beginningOffsets(List.of(partition)).get(partition);
-        long first = logStart;
-        if (processor.nextOffset().isPresent()) {
-            long next = processor.nextOffset().getAsLong();
-            consumer.seek(partition, next);
-            if (next < logStart) {
-                LOG.warnf(
-                        "Partition %s: its state ends at offset %d, but the topic starts at %d (retention "
-                                + "deleted records never applied); continuing at %d",
-                        partition, next, logStart, logStart);
-            } else {
-                first = next;
-            }
-        } else {
-            consumer.seekToBeginning(List.of(partition));
+        long end = consumer.endOffsets(List.of(partition)).get(partition);
+        OffsetGaps.Decision decision = gaps.check(partition, processor.nextOffset(), logStart, end);
+        if (decision.refused()) {
+            processor.refuse(new OffsetGapException(decision.refusal()));
+            // Registered failed (liveness, /partitions), and left paused: nothing reaches the state.
+            registry.activate(processor, logStart);
+            return;
         }
-        processor.catchUpTo(consumer.endOffsets(List.of(partition)).get(partition));
-        if (registry.activate(processor, first)) {
+        consumer.seek(partition, decision.startAt());
+        processor.catchUpTo(end);
+        if (registry.activate(processor, decision.startAt())) {
             consumer.resume(List.of(partition));
-            LOG.infof("Partition %s: processing from offset %d", partition, first);
+            LOG.infof("Partition %s: processing from offset %d", partition, decision.startAt());
         }
     }
 

@@ -411,6 +411,11 @@ public final class PartitionProcessor {
         return retryLater();
     }
 
+    /** Fails the partition before it applies anything: its stored position does not fit its log. */
+    public void refuse(Throwable problem) {
+        fail(problem, "cannot start at its stored position");
+    }
+
     private void fail(Throwable problem, String what) {
         failure = problem;
         moveTo(PartitionLifecycle.FAILED);
