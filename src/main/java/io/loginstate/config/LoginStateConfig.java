@@ -345,7 +345,7 @@ public interface LoginStateConfig {
         @WithDefault("3")
         int poisonAttempts();
 
-        /** First wait before such a retry; it doubles on each one, up to 32 times this. */
+        /** First wait before such a retry; it doubles on each one, up to 10 s. */
         @WithName("retry-backoff")
         @WithDefault("1s")
         Duration retryBackoff();
