@@ -143,7 +143,9 @@ public class ServiceComposition {
     @Singleton
     LoginApplication loginApplication() {
         return new LoginApplication(
-                ConfigValues.ttl(config.ttl()), config.processing().maxValueBytes());
+                ConfigValues.ttl(config.ttl()),
+                config.processing().maxValueBytes(),
+                config.ttl().maxDevicesPerUser());
     }
 
     @Produces

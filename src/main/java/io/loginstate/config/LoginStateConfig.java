@@ -298,6 +298,14 @@ public interface LoginStateConfig {
         @WithDefault("1000")
         int cleanupBatchSize();
 
+        /**
+         * Devices kept per user; a new device beyond it evicts the one seen longest ago, so a
+         * user's state and its query stay bounded whatever the number of user agents it sends.
+         */
+        @WithName("max-devices-per-user")
+        @WithDefault("100")
+        int maxDevicesPerUser();
+
         /** How often idle partitions run cleanup and check the deletion deadline. */
         @WithName("cleanup-interval")
         @WithDefault("1s")
@@ -369,7 +377,7 @@ public interface LoginStateConfig {
         @WithDefault("3")
         int poisonAttempts();
 
-        /** First wait before such a retry; it doubles on each one, up to 32 times this. */
+        /** First wait before such a retry; it doubles on each one, up to 10 s. */
         @WithName("retry-backoff")
         @WithDefault("1s")
         Duration retryBackoff();

@@ -11,15 +11,29 @@ import org.apache.kafka.common.TopicPartition;
 /** The login application: its states, a handler per partition, and the reader of a user's state. */
 public final class LoginApplication implements PartitionStateHandlerFactory {
 
+    /** Devices kept per user unless configured otherwise. */
+    public static final int DEFAULT_MAX_DEVICES = 100;
+
     private final LoginStates states;
     private final int maxValueBytes;
+    private final int maxDevices;
     private final UserStateReader reader;
 
     /** @param maxValueBytes larger record values are dead-lettered as TOO_LARGE */
     public LoginApplication(TtlConfig ttl, int maxValueBytes) {
+        this(ttl, maxValueBytes, DEFAULT_MAX_DEVICES);
+    }
+
+    /** @param maxDevices devices kept per user: a new one beyond it evicts the one seen longest ago */
+    public LoginApplication(TtlConfig ttl, int maxValueBytes, int maxDevices) {
+        if (maxDevices < 1) {
+            throw new IllegalArgumentException(
+                    "login-state.ttl.max-devices-per-user must be at least 1: " + maxDevices);
+        }
         this.states = new LoginStates(ttl);
         this.maxValueBytes = maxValueBytes;
-        this.reader = new UserStateReader(states);
+        this.maxDevices = maxDevices;
+        this.reader = new UserStateReader(states, maxDevices);
     }
 
     public LoginStates states() {
@@ -37,6 +51,6 @@ public final class LoginApplication implements PartitionStateHandlerFactory {
 
     @Override
     public PartitionStateHandler create(TopicPartition partition, KeyedStateBackend state) {
-        return new LoginPartitionHandler(state, states, new LoginEventParser(maxValueBytes));
+        return new LoginPartitionHandler(state, states, new LoginEventParser(maxValueBytes), maxDevices);
     }
 }

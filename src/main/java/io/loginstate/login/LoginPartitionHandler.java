@@ -9,7 +9,9 @@ import io.loginstate.state.api.MapState;
 import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.api.ValueState;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
@@ -31,8 +33,14 @@ final class LoginPartitionHandler implements PartitionStateHandler {
     private final ListState<RecentLogin> recentLogins;
     private final MapState<Long, Long> devices;
     private final TtlConfig ttl;
+    private final int maxDevices;
 
     LoginPartitionHandler(KeyedStateBackend state, LoginStates states, LoginEventParser parser) {
+        this(state, states, parser, LoginApplication.DEFAULT_MAX_DEVICES);
+    }
+
+    LoginPartitionHandler(KeyedStateBackend state, LoginStates states, LoginEventParser parser, int maxDevices) {
+        this.maxDevices = maxDevices;
         this.state = state;
         this.time = state.time();
         this.parser = parser;
@@ -72,6 +80,24 @@ final class LoginPartitionHandler implements PartitionStateHandler {
         }
     }
 
+    /**
+     * Before a new device is stored: evicts the devices seen longest ago while the user has
+     * {@code maxDevices} or more (more only if the cap was lowered). Reads the user's devices,
+     * at most the cap, and only when a device is new.
+     */
+    private void makeRoomForADevice() {
+        Map<Long, Long> known = devices.entries();
+        int excess = known.size() - maxDevices + 1;
+        if (excess <= 0) {
+            return;
+        }
+        List<Map.Entry<Long, Long>> oldestFirst = new ArrayList<>(known.entrySet());
+        oldestFirst.sort(Map.Entry.comparingByValue());
+        for (int i = 0; i < excess; i++) {
+            devices.remove(oldestFirst.get(i).getKey());
+        }
+    }
+
     private void apply(byte[] key, LoginEvent event) {
         time.advance(event.timestamp());
         state.setCurrentKey(key);
@@ -85,6 +111,9 @@ final class LoginPartitionHandler implements PartitionStateHandler {
         if (event.hasDevice()) {
             long device = event.device();
             Long lastSeen = devices.get(device);
+            if (lastSeen == null) {
+                makeRoomForADevice();
+            }
             if (lastSeen == null || event.timestamp() > lastSeen) {
                 devices.put(device, event.timestamp());
             }

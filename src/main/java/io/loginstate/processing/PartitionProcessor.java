@@ -52,6 +52,8 @@ public final class PartitionProcessor {
     private Recovery recovery;
     /** What health shows while the partition recovers; null otherwise. */
     private volatile String retrying;
+    /** The backoff a recovery waits out; a close ends it early. */
+    private volatile CompletableFuture<Void> recoveryDelay;
 
     private int maintenanceFailures;
     private volatile FailureHistory failures = FailureHistory.inMemory();
@@ -288,6 +290,10 @@ public final class PartitionProcessor {
         long wait = recovery.nextBackoffMillis();
         retrying = recovery.describe();
         CompletableFuture<Void> delay = new CompletableFuture<>();
+        recoveryDelay = delay;
+        if (lifecycle != PartitionLifecycle.OPEN) {
+            delay.complete(null);
+        }
         try {
             timer.schedule(() -> delay.complete(null), wait, TimeUnit.MILLISECONDS);
         } catch (RuntimeException stopped) {
@@ -576,6 +582,10 @@ public final class PartitionProcessor {
             if (closed == null) {
                 moveTo(PartitionLifecycle.CLOSING);
                 gate.release();
+                CompletableFuture<Void> delay = recoveryDelay;
+                if (delay != null) {
+                    delay.complete(null); // a recovering partition gives up at once rather than after its backoff
+                }
                 closed = chain.appendAsync(() -> finish(finalCheckpoint, deadline, lastCheckpoint));
             } else {
                 lastCheckpoint.complete(null);

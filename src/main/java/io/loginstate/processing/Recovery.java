@@ -29,7 +29,10 @@ final class Recovery {
     static final int MAX_POISON_IN_A_ROW = 10;
 
     private final int attempts;
-    private final Backoff backoff;
+    private final Duration initialBackoff;
+    /** Starts again for each record (or commit) that fails. */
+    private Backoff backoff;
+
     private final List<ConsumerRecord<byte[], byte[]>> pending = new ArrayList<>();
     /** Offset of each poison record → the class of what it threw. */
     private final Map<Long, String> poisoned = new HashMap<>();
@@ -40,7 +43,14 @@ final class Recovery {
 
     Recovery(int attempts, Duration initialBackoff) {
         this.attempts = Math.max(1, attempts);
-        this.backoff = new Backoff(initialBackoff, initialBackoff.multipliedBy(32));
+        this.initialBackoff = initialBackoff;
+        this.backoff = new Backoff(initialBackoff, maxBackoff(initialBackoff));
+    }
+
+    /** Doubling up to 10 s (or the initial wait, if longer): well within a close timeout. */
+    static Duration maxBackoff(Duration initial) {
+        Duration cap = Duration.ofSeconds(10);
+        return initial.compareTo(cap) > 0 ? initial : cap;
     }
 
     /** The records from the committed position on, in offset order, to apply again. */
@@ -71,6 +81,7 @@ final class Recovery {
         } else {
             failingAt = offset;
             failuresInARow = 1;
+            backoff = new Backoff(initialBackoff, maxBackoff(initialBackoff));
         }
         if (offset == COMMIT || failuresInARow < attempts) {
             return false;

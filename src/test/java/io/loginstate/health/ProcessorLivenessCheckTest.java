@@ -66,7 +66,7 @@ class ProcessorLivenessCheckTest {
                         1,
                         KeyPartitioner.MURMUR2,
                         2,
-                        Duration.ofMillis(5)),
+                        Duration.ofMillis(100)),
                 rejection -> CompletableFuture.completedFuture(null),
                 new ProcessingObserver() {},
                 new ProcessingMetrics(new SimpleMeterRegistry()));
@@ -82,7 +82,9 @@ class ProcessorLivenessCheckTest {
         processor.submit(records);
         ProcessorLivenessCheck check = new ProcessorLivenessCheck();
         check.registry = registry;
-        await().atMost(Duration.ofSeconds(10)).until(() -> processor.retrying().isPresent());
+        await().pollInterval(Duration.ofMillis(10))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> processor.retrying().isPresent());
         HealthCheckResponse whileRetrying = check.call();
         assertThat(whileRetrying.getStatus())
                 .as("retrying is not a reason to restart")

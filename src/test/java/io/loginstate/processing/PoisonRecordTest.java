@@ -88,6 +88,10 @@ class PoisonRecordTest {
     }
 
     private PartitionProcessor processor() {
+        return processor(Duration.ofMillis(10));
+    }
+
+    private PartitionProcessor processor(Duration retryBackoff) {
         ManualClock clock = new ManualClock(System.currentTimeMillis());
         state = new LayeredKeyedStateBackend(
                 Backends.ROCKSDB.open(dir.resolve("db"), LayeredKeyedStateBackend.tableNames(List.of(COUNT))),
@@ -114,7 +118,7 @@ class PoisonRecordTest {
                         Duration.ofSeconds(5),
                         KeyPartitioner.MURMUR2,
                         3,
-                        Duration.ofMillis(10)),
+                        retryBackoff),
                 0);
     }
 
@@ -174,6 +178,21 @@ class PoisonRecordTest {
                 .hasValue(BATCH);
         assertThat(deadLetters).isEmpty();
         processor.close(Duration.ofSeconds(10), false);
+    }
+
+    @Test
+    void aCloseEndsTheBackoffOfARecoveringPartitionAtOnce() {
+        PartitionProcessor processor = processor(Duration.ofMinutes(5));
+        processor.submit(batch(0, 3, "poison"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> processor.retrying().isPresent());
+        long started = System.nanoTime();
+        processor.close(Duration.ofSeconds(10), false);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        assertThat(processor.lifecycle()).isEqualTo(PartitionLifecycle.CLOSED);
+        assertThat(processor.nextOffset())
+                .as("nothing committed past the failing record")
+                .isEmpty();
+        assertThat(deadLetters).isEmpty();
     }
 
     private long total(PartitionProcessor processor) {
