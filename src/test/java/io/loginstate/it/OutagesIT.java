@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -78,12 +79,11 @@ class OutagesIT {
                         .until(() -> PrometheusScrape.of(a).sum("login_state_checkpoint_failures_total") > 0);
 
                 long bound = (long) PARTITIONS * (MAX_UNUPLOADED + BATCH);
-                long appliedMost = 0;
                 try (ServiceProcess b =
                         ServiceProcess.start(settings(cluster, "b", portB), List.of(), logB.file(), portB)) {
                     // The outage lasts its set length; meanwhile B joins and partitions move.
-                    while (System.nanoTime() - outageStarted
-                            < Duration.ofSeconds(OUTAGE_SECONDS).toNanos()) {
+                    AtomicLong appliedMost = new AtomicLong();
+                    throughout(Duration.ofSeconds(OUTAGE_SECONDS), () -> {
                         assertThat(a.isAlive()).as("A runs through the outage").isTrue();
                         assertThat(b.isAlive()).as("B runs through the outage").isTrue();
                         assertThat(a.get("/q/health/live").status())
@@ -91,12 +91,11 @@ class OutagesIT {
                                 .isEqualTo(200);
                         long applied = a.progress().nextOffsets()
                                 + Math.max(0, b.progress().nextOffsets());
-                        appliedMost = Math.max(appliedMost, applied - appliedAtStart);
+                        appliedMost.accumulateAndGet(applied - appliedAtStart, Math::max);
                         assertThat(applied - appliedAtStart)
                                 .as("records applied beyond the last checkpoints during the outage")
                                 .isLessThanOrEqualTo(bound);
-                        Thread.sleep(500); // sampling interval of the outage, whose length is the scenario
-                    }
+                    });
                     cluster.s3().restart();
                     double outage = (System.nanoTime() - outageStarted) / 1e9;
                     flowing.await();
@@ -121,7 +120,7 @@ class OutagesIT {
                             "object store down %.1f s with a rebalance: at most %d records applied beyond the"
                                     + " checkpoints (bound %d), %.0f checkpoint failures, every user exact%n",
                             outage,
-                            appliedMost,
+                            appliedMost.get(),
                             bound,
                             PrometheusScrape.of(a).sum("login_state_checkpoint_failures_total")
                                     + PrometheusScrape.of(b).sum("login_state_checkpoint_failures_total"));
@@ -155,16 +154,14 @@ class OutagesIT {
                         .pollInterval(Duration.ofMillis(200))
                         .until(() -> !service.ready());
                 // The outage lasts its set length; the service must stay alive through it.
-                while (System.nanoTime() - stopped
-                        < Duration.ofSeconds(BROKER_OUTAGE_SECONDS).toNanos()) {
+                throughout(Duration.ofSeconds(BROKER_OUTAGE_SECONDS), () -> {
                     assertThat(service.isAlive())
                             .as("the service runs through the outage")
                             .isTrue();
                     assertThat(service.get("/q/health/live").status())
                             .as("live")
                             .isEqualTo(200);
-                    Thread.sleep(500); // sampling interval of the outage, whose length is the scenario
-                }
+                });
                 cluster.kafka().restartBroker();
                 double away = (System.nanoTime() - stopped) / 1e9;
 
@@ -179,6 +176,21 @@ class OutagesIT {
                         Locale.ROOT, "broker away %.1f s: the service resumed by itself, every user exact%n", away);
             }
         }
+    }
+
+    /**
+     * Runs {@code check} every half second for {@code length} (the outage, whose length is the
+     * scenario); its first failure fails the test at once.
+     */
+    private static void throughout(Duration length, Runnable check) {
+        await("the outage")
+                .during(length)
+                .atMost(length.plusSeconds(30))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> {
+                    check.run();
+                    return true;
+                });
     }
 
     private static boolean checkpointedEverywhere(ServiceProcess service) {
