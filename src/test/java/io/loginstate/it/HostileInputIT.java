@@ -8,6 +8,7 @@ import io.loginstate.ingest.KafkaDeadLetterPublisher;
 import io.loginstate.testing.BrokerFixture;
 import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.LoginStream;
+import io.loginstate.testing.ReliabilityFigures;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.TestProducers;
@@ -28,7 +29,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -172,6 +175,17 @@ class HostileInputIT {
                         byReason,
                         kinds,
                         expected.users().size());
+                Map<String, Object> figures = new LinkedHashMap<>();
+                figures.put("records", total);
+                figures.put("bad", BAD_RECORDS);
+                figures.put("refused by the contract, each found in the dead-letter topic with its reason", bad.size());
+                figures.put("seconds", String.format(Locale.ROOT, "%.1f", seconds));
+                figures.put("good users exact", expected.users().size());
+                figures.put("reasons", byReason.toString());
+                ReliabilityFigures.record(
+                        "hostile-records",
+                        "HostileInputIT: generated bad records of " + kinds.size() + " kinds mixed with good ones",
+                        figures);
 
                 httpFuzz(service, random);
                 assertThat(service.isAlive()).isTrue();
@@ -347,9 +361,21 @@ class HostileInputIT {
             assertThat(status).as("status for %s", what).isBetween(100, 499);
             statuses.merge(status, 1, Integer::sum);
         }
+        double seconds = (System.nanoTime() - started) / 1e9;
         System.out.printf(
                 "%d requests in %.1f s, answers by status (-1: connection closed without one) %s%n",
-                REQUESTS, (System.nanoTime() - started) / 1e9, statuses);
+                REQUESTS, seconds, statuses);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("requests", REQUESTS);
+        figures.put("seconds", String.format(Locale.ROOT, "%.1f", seconds));
+        figures.put("5xx other than documented 503s", 0);
+        figures.put("unanswered within 10 s", 0);
+        statuses.forEach(
+                (status, count) -> figures.put(status < 0 ? "closed without an answer" : "status " + status, count));
+        ReliabilityFigures.record(
+                "hostile-requests",
+                "HostileInputIT: generated HTTP requests against GET /users/{id} and raw targets",
+                figures);
     }
 
     private static String fuzzId(Random random) {

@@ -7,10 +7,12 @@ import io.loginstate.embedded.EmbeddedKafkaBroker;
 import io.loginstate.testing.CheckpointedCluster;
 import io.loginstate.testing.LoginStream;
 import io.loginstate.testing.PrometheusScrape;
+import io.loginstate.testing.ReliabilityFigures;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -124,6 +126,24 @@ class OutagesIT {
                             bound,
                             PrometheusScrape.of(a).sum("login_state_checkpoint_failures_total")
                                     + PrometheusScrape.of(b).sum("login_state_checkpoint_failures_total"));
+                    ReliabilityFigures.record(
+                            "object-store-outage",
+                            "OutagesIT: S3Proxy stopped mid-ingest and restarted on its port, a second instance joins"
+                                    + " during the outage",
+                            figures(
+                                    "outage seconds",
+                                    String.format(Locale.ROOT, "%.1f", outage),
+                                    "records beyond the checkpoints at most",
+                                    appliedMost.get(),
+                                    "bound",
+                                    bound,
+                                    "checkpoint failures retried",
+                                    (long) (PrometheusScrape.of(a).sum("login_state_checkpoint_failures_total")
+                                            + PrometheusScrape.of(b).sum("login_state_checkpoint_failures_total")),
+                                    "events",
+                                    events,
+                                    "users exact",
+                                    USERS));
                 }
             }
         }
@@ -174,6 +194,18 @@ class OutagesIT {
                 stream.assertEveryUser(service);
                 System.out.printf(
                         Locale.ROOT, "broker away %.1f s: the service resumed by itself, every user exact%n", away);
+                ReliabilityFigures.record(
+                        "broker-restart",
+                        "OutagesIT: the broker stopped mid-ingest and restarted on its log directory",
+                        figures(
+                                "broker away seconds",
+                                String.format(Locale.ROOT, "%.1f", away),
+                                "process exits",
+                                0,
+                                "events",
+                                events,
+                                "users exact",
+                                USERS));
             }
         }
     }
@@ -191,6 +223,14 @@ class OutagesIT {
                     check.run();
                     return true;
                 });
+    }
+
+    private static Map<String, Object> figures(Object... namesAndValues) {
+        Map<String, Object> figures = new LinkedHashMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            figures.put((String) namesAndValues[i], namesAndValues[i + 1]);
+        }
+        return figures;
     }
 
     private static boolean checkpointedEverywhere(ServiceProcess service) {
