@@ -187,6 +187,7 @@ class HostileInputIT {
                         "HostileInputIT: generated bad records of " + kinds.size() + " kinds mixed with good ones",
                         figures);
 
+                upgradeWithOversizedHeaders(service);
                 httpFuzz(service, random);
                 assertThat(service.isAlive()).isTrue();
                 assertThat(service.ready()).as("ready after the requests").isTrue();
@@ -292,16 +293,57 @@ class HostileInputIT {
     }
 
     /**
-     * Every request answers in time, with a status below 500 or a documented 503. HTTP/1.1, as the
-     * service's own forwarding client: with the JDK client's default (an h2c upgrade on a plain
-     * connection) two runs of three with one seed saw a request left without an answer after the server closed
-     * other connections for oversized headers; the raw requests show the server itself answers.
+     * A client that asks to upgrade a plain connection to HTTP/2 (h2c, the JDK client's default) with
+     * a header beyond the limit must get an answer, and so must its next request on the same client:
+     * the server's upgrade path used to accept such a request past the header limit and then leave
+     * the upgraded connection without an answer for good, so every later request of that client
+     * waited until its own timeout.
+     */
+    private static void upgradeWithOversizedHeaders(ServiceProcess service) throws Exception {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            HttpClient client = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
+            String base = "http://127.0.0.1:" + service.httpPort() + "/users/";
+            int first;
+            try {
+                first = client.send(
+                                HttpRequest.newBuilder(URI.create(base + "upgrade-" + attempt))
+                                        .header("X-Huge", "h".repeat(60_000))
+                                        .timeout(Duration.ofSeconds(5))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding())
+                        .statusCode();
+            } catch (HttpTimeoutException e) {
+                throw new AssertionError("no answer within 5 s to an h2c upgrade with a 60 KB header", e);
+            } catch (IOException e) {
+                first = -1; // closed without an answer: allowed for a header beyond the limit
+            }
+            assertThat(first).as("answer to the oversized upgrade request").isLessThan(500);
+            try {
+                HttpResponse<String> next = client.send(
+                        HttpRequest.newBuilder(URI.create(base + "after-upgrade-" + attempt))
+                                .timeout(Duration.ofSeconds(5))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(next.statusCode())
+                        .as("the request after the oversized upgrade: %s", next.body())
+                        .isBetween(200, 499);
+            } catch (HttpTimeoutException e) {
+                throw new AssertionError(
+                        "the request after an h2c upgrade with a 60 KB header got no answer within 5 s", e);
+            }
+        }
+    }
+
+    /**
+     * Every request answers in time, with a status below 500 or a documented 503. The JDK client's
+     * default version, so every new connection asks for an upgrade to HTTP/2, which the service
+     * declines (see {@link #upgradeWithOversizedHeaders}).
      */
     private static void httpFuzz(ServiceProcess service, Random random) throws Exception {
-        HttpClient client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5))
-                .build();
+        HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         Map<Integer, Integer> statuses = new TreeMap<>();
         long started = System.nanoTime();
         for (int i = 0; i < REQUESTS; i++) {
