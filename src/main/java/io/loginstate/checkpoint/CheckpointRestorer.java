@@ -3,6 +3,7 @@ package io.loginstate.checkpoint;
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.support.Directories;
+import io.loginstate.support.FaultPoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -227,6 +228,7 @@ public final class CheckpointRestorer {
             // never a half-deleted one.
             if (Files.exists(target)) {
                 Files.move(target, discarded, StandardCopyOption.ATOMIC_MOVE);
+                FaultPoints.reached("restore.renamed-away");
             }
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
             Directories.deleteRecursively(discarded);

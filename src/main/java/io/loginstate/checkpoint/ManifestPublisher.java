@@ -1,6 +1,7 @@
 package io.loginstate.checkpoint;
 
 import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.support.FaultPoints;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -58,7 +59,9 @@ final class ManifestPublisher {
             throw new IllegalStateException("Another manifest exists for checkpoint " + CheckpointIds.text(id));
         }
         manifests.put(id, manifest);
+        FaultPoints.reached("checkpoint.manifest-written");
         List<Long> published = fence.publish(claim, id, history).published();
+        FaultPoints.reached("checkpoint.latest-swapped");
         committer.commit(partition, manifest.offset());
         return published;
     }

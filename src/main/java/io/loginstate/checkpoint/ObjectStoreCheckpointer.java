@@ -5,6 +5,7 @@ import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.StateSnapshot;
 import io.loginstate.support.Backoff;
+import io.loginstate.support.FaultPoints;
 import io.loginstate.support.Futures;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -299,15 +300,27 @@ final class ObjectStoreCheckpointer implements Checkpointer {
             return;
         }
         publisher.checkStillOwner(claim);
+        int doomed = plan.manifests().size() + plan.files().size();
+        int deleted = 0;
         for (String key : plan.manifests()) {
             store.delete(key);
             layout.checkpointIdOf(key).ifPresent(publisher::forget);
+            deleted = deletedOneOf(deleted, doomed);
         }
         for (String key : plan.files()) {
             store.delete(key);
+            deleted = deletedOneOf(deleted, doomed);
         }
         uploader.deleted(plan.files());
         meters.deleted(plan.manifests().size() + plan.files().size());
+    }
+
+    /** Counts a deletion; the fault point of retention is after the first of several. */
+    private static int deletedOneOf(int deleted, int doomed) {
+        if (deleted == 0 && doomed > 1) {
+            FaultPoints.reached("checkpoint.retention");
+        }
+        return deleted + 1;
     }
 
     @Override

@@ -3,18 +3,31 @@ package io.loginstate.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.loginstate.support.FaultPoints;
 import io.loginstate.testing.CheckpointedCluster;
+import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.GroupOffsets;
 import io.loginstate.testing.LoginStream;
 import io.loginstate.testing.PrometheusScrape;
+import io.loginstate.testing.ReliabilityFigures;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.StoredCheckpoints;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,16 +35,23 @@ import org.junit.jupiter.api.Test;
 /**
  * Exactly-once state across crashes, with checkpoints in S3: the packaged service as a separate
  * JVM, a real broker, a real S3 server (S3Proxy). Login events are sent while the service runs and
- * the service is killed with SIGKILL at a random point of the stream, again and again. Every other
- * restart is a new pod with an empty state directory, which must restore each partition from its
- * latest checkpoint in the store (not replay the topic); the others reuse the killed instance's
- * directory, whose state must never be older than the latest checkpoint. After each kill the
- * group's committed offsets must not be ahead of the published checkpoints. At the end every user's
- * counts and last login equal those computed from the stream, and the last run (a new pod) applied
- * exactly the records after the checkpoints it restored.
+ * the service is killed with SIGKILL, again and again: at a random point of the stream, or aimed at
+ * a phase of a checkpoint or a restore ({@link Aim}): the service is started with
+ * {@value FaultPoints#PROPERTY} naming the phase, parks there, and is killed once its log says so.
+ * A restart is either a new pod with an empty state directory, which must restore each partition
+ * from its latest checkpoint in the store (not replay the topic), or reuses a killed instance's
+ * directory: the last one, whose state must never be older than the latest checkpoint, or one
+ * from before the checkpoints moved past it, which must be replaced by a download (the restore
+ * that is killed between its renames; the next run starts from what that kill left). After each
+ * kill the group's committed offsets must not be ahead of the published checkpoints. At the end
+ * every user's counts and last login equal those computed from the stream, and the last run (a new
+ * pod) applied exactly the records after the checkpoints it restored.
  *
- * <p>The stream and the kill points come from a seeded {@link Random}; the seed is printed and can
- * be set with {@code -Dit.seed=...} to repeat a run.
+ * <p>The number of kills is {@code -Drecovery.kills=N} (default {@value #DEFAULT_KILLS}: each aimed
+ * phase once); the kills follow a rotation that is repeated. The stream and the random kill points
+ * come from a seeded {@link Random}; the seed is printed and can be set with {@code -Dit.seed=...}
+ * to repeat a run. The figures of the run are printed and written to
+ * {@code target/reliability/recovery-kills.json}.
  */
 class CheckpointRecoveryIT {
 
@@ -39,22 +59,82 @@ class CheckpointRecoveryIT {
     private static final String GROUP = "login-state-recovery";
     private static final int PARTITIONS = 6;
     private static final int USERS = 3_000;
-    /** Runs ended by SIGKILL; the run after them is the last one, which processes the rest. */
-    private static final int KILLS = 6;
+    /** Runs ended by SIGKILL by default; the run after them is the last one, which processes the rest. */
+    private static final int DEFAULT_KILLS = 6;
     /** Events in the topic before the first start. */
     private static final int BACKLOG = 3_000;
     /** Each killed run is sent events one at a time (waiting for the broker each time) until it is killed, at most this many. */
     private static final int MAX_RUN_EVENTS = 5_000;
-    /** A run is killed once it has processed between these many of its own events (and all earlier ones). */
+    /** A random kill comes once the run has processed between these many of its own events (and all earlier ones). */
     private static final int MIN_KILL_EVENTS = 300;
 
     private static final int MAX_KILL_EVENTS = 3_000;
-    /** The rest is sent during the last run. */
+    /** Events of the stream at least; the rest after the killed runs is sent during the last run. */
     private static final int EVENTS = 36_000;
+    /** Events budgeted per kill for a longer run, and for the last run at least. */
+    private static final int EVENTS_PER_KILL = 2_500;
+
+    private static final int LAST_RUN_EVENTS = 6_000;
+    /** The stream's events are a second apart and begin two days ago: more would lie in the future. */
+    private static final int MAX_STREAM = 150_000;
 
     private static final String BUCKET = "login-state-it";
     private static final String PREFIX = "recovery/";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    /** Where a run is killed: at a random point of its stream, or parked at a fault point. */
+    enum Aim {
+        RANDOM(null),
+        /** The manifest is written, {@code LATEST} still names the previous checkpoint. */
+        MANIFEST_WRITTEN("checkpoint.manifest-written"),
+        /** {@code LATEST} names the new checkpoint, the group's offset is not committed yet. */
+        LATEST_SWAPPED("checkpoint.latest-swapped"),
+        /** Retention deleted one of the old checkpoints' objects, not the others. */
+        RETENTION("checkpoint.retention"),
+        /** A restore moved the old state directory away and has not moved the downloaded one in. */
+        RESTORE_RENAMED_AWAY("restore.renamed-away");
+
+        final String point;
+
+        Aim(String point) {
+            this.point = point;
+        }
+    }
+
+    /** The state directory a run starts on. */
+    enum Disk {
+        /** A new pod's. */
+        EMPTY,
+        /** The previous run's. */
+        KEPT,
+        /** The one before the current pod's: older than the checkpoints the runs since then made. */
+        OLDER
+    }
+
+    /**
+     * @param overtake the run is killed only once every partition has a checkpoint beyond what the
+     *                 topic held when it started, so the previous disk is then older than the store
+     */
+    record Kill(Aim aim, Disk disk, boolean overtake) {}
+
+    /** The default run: each aimed phase once, two random kills. */
+    private static final List<Kill> SHORT_ROTATION = List.of(
+            new Kill(Aim.RANDOM, Disk.EMPTY, false),
+            new Kill(Aim.MANIFEST_WRITTEN, Disk.KEPT, false),
+            new Kill(Aim.RANDOM, Disk.EMPTY, true),
+            new Kill(Aim.RESTORE_RENAMED_AWAY, Disk.OLDER, false),
+            new Kill(Aim.LATEST_SWAPPED, Disk.KEPT, false),
+            new Kill(Aim.RETENTION, Disk.EMPTY, false));
+    /** A longer run repeats this: aimed and random kills alternate. */
+    private static final List<Kill> LONG_ROTATION = List.of(
+            new Kill(Aim.RANDOM, Disk.EMPTY, false),
+            new Kill(Aim.MANIFEST_WRITTEN, Disk.KEPT, false),
+            new Kill(Aim.RANDOM, Disk.EMPTY, true),
+            new Kill(Aim.RESTORE_RENAMED_AWAY, Disk.OLDER, false),
+            new Kill(Aim.RANDOM, Disk.KEPT, false),
+            new Kill(Aim.LATEST_SWAPPED, Disk.EMPTY, false),
+            new Kill(Aim.RANDOM, Disk.KEPT, false),
+            new Kill(Aim.RETENTION, Disk.KEPT, false));
 
     private static CheckpointedCluster cluster;
 
@@ -70,65 +150,138 @@ class CheckpointRecoveryIT {
         }
     }
 
+    static List<Kill> schedule(int kills) {
+        List<Kill> rotation = kills < LONG_ROTATION.size() ? SHORT_ROTATION : LONG_ROTATION;
+        return IntStream.range(0, kills)
+                .mapToObj(i -> rotation.get(i % rotation.size()))
+                .toList();
+    }
+
     @Test
     void everyUserIsExactAfterRepeatedKillsOnKeptAndEmptyStateDirectories() throws Exception {
+        long began = System.nanoTime();
         long seed = Long.getLong("it.seed", new Random().nextLong());
-        System.out.println("CheckpointRecoveryIT seed " + seed + " (repeat with -Dit.seed=" + seed + ")");
+        int kills = Integer.getInteger("recovery.kills", DEFAULT_KILLS);
+        assertThat(kills).as("recovery.kills").isPositive();
+        List<Kill> schedule = schedule(kills);
+        System.out.println(
+                "CheckpointRecoveryIT seed " + seed + " (repeat with -Dit.seed=" + seed + "), " + kills + " kills: "
+                        + schedule.stream().map(k -> k.aim() + "/" + k.disk()).toList());
         Random random = new Random(seed);
         StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), GROUP, TOPIC, PARTITIONS);
-        try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
+        int size = Math.min(MAX_STREAM, Math.max(EVENTS, BACKLOG + kills * EVENTS_PER_KILL + LAST_RUN_EVENTS));
+        try (LoginStream stream = LoginStream.generate(new Random(seed), size, USERS);
                 GroupOffsets group = new GroupOffsets(cluster.bootstrapServers(), GROUP, TOPIC, PARTITIONS)) {
             stream.send(cluster.bootstrapServers(), TOPIC, 0, BACKLOG, 500);
             int sent = BACKLOG;
             Path stateDir = null;
+            Path olderDir = null;
+            // Partitions whose directory the last kill left missing (in the middle of a restore's renames).
+            Set<Integer> leftMissing = Set.of();
             int storeRestores = 0;
+            int expectedStoreRestores = 1;
             int killedWhileSending = 0;
+            Map<Aim, Integer> aimed = new EnumMap<>(Aim.class);
+            Map<Disk, Integer> disks = new EnumMap<>(Disk.class);
 
-            for (int run = 0; run < KILLS; run++) {
-                boolean newPod = run % 2 == 0;
-                if (newPod) {
-                    stateDir = cluster.workDir().resolve("state-" + run);
-                    assertThat(stateDir).doesNotExist();
+            for (int run = 0; run < kills; run++) {
+                Kill kill = schedule.get(run);
+                switch (kill.disk()) {
+                    case EMPTY -> {
+                        olderDir = stateDir;
+                        stateDir = cluster.workDir().resolve("state-" + run);
+                        assertThat(stateDir).doesNotExist();
+                        expectedStoreRestores += run > 0 ? 1 : 0;
+                    }
+                    case KEPT -> assertThat(stateDir).isNotNull();
+                    case OLDER -> {
+                        assertThat(olderDir)
+                                .as("a disk from before the current pod")
+                                .isNotNull();
+                        Path current = stateDir;
+                        stateDir = olderDir;
+                        olderDir = current;
+                    }
                 }
+                disks.merge(kill.disk(), 1, Integer::sum);
+                if (kill.aim() != Aim.RANDOM) {
+                    aimed.merge(kill.aim(), 1, Integer::sum);
+                }
+                boolean newPod = kill.disk() == Disk.EMPTY;
                 Map<Integer, Long> durable = checkpoints.latestOffsets();
+                Map<Integer, Long> endAtStart = group.endOffsets();
                 ServiceLog log = CheckpointedCluster.freshLog("checkpoint-recovery-run" + run + ".log");
-                // Killed a random number of events into this run's sending, and for half of the runs
-                // only after this run has published a checkpoint of every partition; always the first
-                // run, so the first new pod has something to restore.
-                long target = sent + MIN_KILL_EVENTS + random.nextInt(MAX_KILL_EVENTS - MIN_KILL_EVENTS);
-                boolean afterCheckpoint = run == 0 || random.nextBoolean();
-                String what = "seed " + seed + ", run " + run + (newPod ? " (empty state dir)" : " (kept state dir)");
-                try (ServiceProcess service = ServiceProcess.start(settings(stateDir), List.of(), log.file())) {
+                int limit = Math.min(sent + MAX_RUN_EVENTS, size - LAST_RUN_EVENTS);
+                String what = "seed " + seed + ", run " + run + " (" + kill.aim() + ", " + kill.disk() + " state dir)";
+                Map<String, String> settings = settings(stateDir, kill.aim());
+                try (ServiceProcess service = ServiceProcess.start(settings, List.of(), log.file())) {
+                    if (kill.aim() == Aim.RESTORE_RENAMED_AWAY) {
+                        // Killed while opening: no partition opens before the kill.
+                        awaitFaultPoint(service, log, kill.aim(), what);
+                        service.kill();
+                        leftMissing = assertLeftMidRestore(what, stateDir);
+                        System.out.printf(
+                                "%s: killed between a restore's renames; partitions without a state"
+                                        + " directory %s%n",
+                                what, leftMissing);
+                        assertCommittedWithinDurable(what, group, checkpoints);
+                        continue;
+                    }
                     Map<Integer, Long> opened = awaitOpened(service, log, what);
                     if (assertRestartPosition(what, run > 0 && newPod, durable, opened, log, service)) {
                         storeRestores++;
                     }
+                    assertRestoredWhatWasLeftMissing(what, leftMissing, durable, log);
+                    leftMissing = Set.of();
                     LoginStream.Sending sending =
-                            stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, sent + MAX_RUN_EVENTS, 1);
-                    await(what + ": processing passes offset sum " + target
-                                    + (afterCheckpoint ? " after a checkpoint" : ""))
-                            .atMost(TIMEOUT)
-                            .pollInterval(Duration.ofMillis(10))
-                            .until(() -> {
-                                ServiceProcess.Progress progress = service.progress();
-                                return progress.partitions() == PARTITIONS
-                                        && progress.nextOffsets() >= target
-                                        && (!afterCheckpoint || publishedPerPartition(service) >= 1);
-                            });
-                    ServiceProcess.Progress atKill = service.progress();
-                    service.kill();
+                            stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, limit, 1);
+                    ServiceProcess.Progress atKill;
+                    String how;
+                    if (kill.aim() == Aim.RANDOM) {
+                        // Killed a random number of events into this run's sending, and for half of the
+                        // runs only after this run has published a checkpoint of every partition; always
+                        // the first run, so the first new pod has something to restore.
+                        long target = Math.min(
+                                limit, sent + MIN_KILL_EVENTS + random.nextInt(MAX_KILL_EVENTS - MIN_KILL_EVENTS));
+                        boolean afterCheckpoint = run == 0 || random.nextBoolean();
+                        await(what + ": processing passes offset sum " + target
+                                        + (afterCheckpoint ? " after a checkpoint" : ""))
+                                .atMost(TIMEOUT)
+                                .pollInterval(Duration.ofMillis(10))
+                                .until(() -> {
+                                    ServiceProcess.Progress progress = service.progress();
+                                    return progress.partitions() == PARTITIONS
+                                            && progress.nextOffsets() >= target
+                                            && (!afterCheckpoint || publishedPerPartition(service) >= 1);
+                                });
+                        if (kill.overtake()) {
+                            await(what + ": every partition checkpointed beyond the topic's end at the start "
+                                            + endAtStart)
+                                    .atMost(TIMEOUT)
+                                    .pollInterval(Duration.ofMillis(200))
+                                    .until(() -> overtaken(checkpoints.latestOffsets(), endAtStart));
+                        }
+                        atKill = service.progress();
+                        service.kill();
+                        how = "at random, target " + target + (afterCheckpoint ? ", after a checkpoint" : "")
+                                + (kill.overtake() ? ", checkpoints past " + endAtStart : "");
+                    } else {
+                        awaitFaultPoint(service, log, kill.aim(), what);
+                        atKill = service.progress();
+                        service.kill();
+                        how = "at " + kill.aim().point;
+                    }
                     boolean flowing = sending.running();
                     long killedAfter = sending.elapsed().toMillis();
                     int from = sent;
                     sent = sending.stop();
                     killedWhileSending += flowing ? 1 : 0;
                     System.out.printf(
-                            "%s: killed %d ms after sending began, at offset sum %d (target %d%s); events %d..%d sent%s%n",
+                            "%s: killed %d ms after sending began, at offset sum %d (%s); events %d..%d sent%s%n",
                             what,
                             killedAfter,
                             atKill.nextOffsets(),
-                            target,
-                            afterCheckpoint ? ", after a checkpoint" : "",
+                            how,
                             from,
                             sent,
                             flowing ? ", still sending when killed" : ", all sent before the kill");
@@ -136,11 +289,14 @@ class CheckpointRecoveryIT {
                 assertCommittedWithinDurable(what, group, checkpoints);
             }
 
-            stateDir = cluster.workDir().resolve("state-" + KILLS);
+            stateDir = cluster.workDir().resolve("state-" + kills);
+            disks.merge(Disk.EMPTY, 1, Integer::sum);
+            int total = Math.max(EVENTS, sent + LAST_RUN_EVENTS);
+            ExpectedLogins expected = stream.expectedUpTo(total);
             Map<Integer, Long> durable = checkpoints.latestOffsets();
-            ServiceLog log = CheckpointedCluster.freshLog("checkpoint-recovery-run" + KILLS + ".log");
+            ServiceLog log = CheckpointedCluster.freshLog("checkpoint-recovery-run" + kills + ".log");
             String what = "seed " + seed + ", last run (empty state dir)";
-            try (ServiceProcess service = ServiceProcess.start(settings(stateDir), List.of(), log.file())) {
+            try (ServiceProcess service = ServiceProcess.start(settings(stateDir, Aim.RANDOM), List.of(), log.file())) {
                 Map<Integer, Long> opened = awaitOpened(service, log, what);
                 assertThat(assertRestartPosition(what, true, durable, opened, log, service))
                         .isTrue();
@@ -149,28 +305,28 @@ class CheckpointRecoveryIT {
                         .mapToLong(Long::longValue)
                         .sum();
 
-                assertThat(EVENTS - sent).as("events left for the last run").isPositive();
+                assertThat(total - sent).as("events left for the last run").isPositive();
                 LoginStream.Sending sending =
-                        stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, EVENTS, 100);
+                        stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, total, 100);
                 await(what + ": every event applied")
                         .atMost(TIMEOUT)
                         .pollInterval(Duration.ofMillis(100))
                         .until(() -> service.progress().partitions() == PARTITIONS
-                                && service.progress().nextOffsets() == EVENTS);
-                assertThat(sending.await()).isEqualTo(EVENTS);
+                                && service.progress().nextOffsets() == total);
+                assertThat(sending.await()).isEqualTo(total);
                 await(what + ": ready").atMost(Duration.ofSeconds(30)).until(service::ready);
 
                 // The state came from the checkpoints: this run applied exactly the records after them.
                 await(what + ": records applied by the last run")
                         .atMost(Duration.ofSeconds(5))
                         .untilAsserted(() ->
-                                assertThat(service.progress().appliedRecords()).isEqualTo(EVENTS - restored));
-                stream.assertEveryUser(service);
+                                assertThat(service.progress().appliedRecords()).isEqualTo(total - restored));
+                LoginStream.assertEveryUser(service, expected);
 
                 // Checkpoints go on; once one covers everything, its offsets are the group's.
                 Map<Integer, Long> end = group.endOffsets();
                 assertThat(end.values().stream().mapToLong(Long::longValue).sum())
-                        .isEqualTo(EVENTS);
+                        .isEqualTo(total);
                 await(what + ": committed offsets reach the end offsets")
                         .atMost(Duration.ofSeconds(30))
                         .pollInterval(Duration.ofMillis(200))
@@ -182,10 +338,109 @@ class CheckpointRecoveryIT {
             }
             assertThat(storeRestores)
                     .as("restarts with an empty state dir that restored from the store")
-                    .isEqualTo(KILLS / 2);
+                    .isEqualTo(expectedStoreRestores);
             System.out.printf(
-                    "seed %d: %d of %d kills while events were being sent%n", seed, killedWhileSending, KILLS);
+                    "seed %d: %d of %d kills while events were being sent%n", seed, killedWhileSending, kills);
+            reportFigures(seed, kills, aimed, disks, total, expected.users().size(), System.nanoTime() - began);
         }
+    }
+
+    /** Prints the run's figures in one line and writes them to {@code target/reliability/recovery-kills.json}. */
+    private static void reportFigures(
+            long seed, int kills, Map<Aim, Integer> aimed, Map<Disk, Integer> disks, int events, int users, long nanos)
+            throws IOException {
+        int aimedKills = aimed.values().stream().mapToInt(Integer::intValue).sum();
+        int empty = disks.getOrDefault(Disk.EMPTY, 0);
+        int kept = disks.getOrDefault(Disk.KEPT, 0) + disks.getOrDefault(Disk.OLDER, 0);
+        long seconds = Math.round(nanos / 1e9);
+        String perPoint = Stream.of(Aim.values())
+                .filter(aim -> aim != Aim.RANDOM)
+                .map(aim -> aim.point + ":" + aimed.getOrDefault(aim, 0))
+                .collect(Collectors.joining(","));
+        System.out.printf(
+                "CheckpointRecoveryIT figures: kills=%d aimed=%d (%s) random=%d emptyDisks=%d keptDisks=%d"
+                        + " (older than the checkpoints %d) events=%d users=%d seconds=%d seed=%d exact%n",
+                kills,
+                aimedKills,
+                perPoint,
+                kills - aimedKills,
+                empty,
+                kept,
+                disks.getOrDefault(Disk.OLDER, 0),
+                events,
+                users,
+                seconds,
+                seed);
+        Map<String, Object> figures = new LinkedHashMap<>();
+        figures.put("kills", kills);
+        figures.put("aimed at checkpoint phases", aimedKills + " (" + perPoint + ")");
+        figures.put("random", kills - aimedKills);
+        figures.put("restarts on an empty disk", empty);
+        figures.put("on a kept disk", kept);
+        figures.put("of them older than the checkpoints", disks.getOrDefault(Disk.OLDER, 0));
+        figures.put("events", events);
+        figures.put("users exact", users);
+        figures.put("seconds", seconds);
+        figures.put("seed", seed);
+        ReliabilityFigures.record(
+                "recovery-kills",
+                "CheckpointRecoveryIT: SIGKILLs at random moments and at checkpoint phases, alternating empty and"
+                        + " kept disks",
+                figures);
+    }
+
+    /** Waits for the log line of the aimed fault point: the thread that reached it is parked there. */
+    private static void awaitFaultPoint(ServiceProcess service, ServiceLog log, Aim aim, String what) {
+        await(what + ": fault point " + aim.point + " reached")
+                .atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> {
+                    assertThat(service.isAlive()).as(what + ": service alive").isTrue();
+                    return log.faultPointReached(aim.point);
+                });
+    }
+
+    /**
+     * A kill between a restore's renames leaves a partition without its state directory, with the
+     * downloaded one beside it; returns the partitions so left.
+     */
+    private static Set<Integer> assertLeftMidRestore(String what, Path stateDir) throws IOException {
+        Set<Integer> missing = new TreeSet<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            Path directory = stateDir.resolve(TOPIC + "-" + p);
+            if (!Files.exists(directory)) {
+                missing.add(p);
+                assertThat(stateDir.resolve(TOPIC + "-" + p + ".restoring"))
+                        .as(what + ": the downloaded directory of partition " + p)
+                        .isDirectory();
+                assertThat(stateDir.resolve(TOPIC + "-" + p + ".discarded"))
+                        .as(what + ": the replaced directory of partition " + p)
+                        .isDirectory();
+            }
+        }
+        assertThat(missing).as(what + ": partitions killed between the renames").isNotEmpty();
+        return missing;
+    }
+
+    /** A partition the previous kill left without its state directory was restored from its latest checkpoint. */
+    private static void assertRestoredWhatWasLeftMissing(
+            String what, Set<Integer> leftMissing, Map<Integer, Long> durable, ServiceLog log) {
+        Map<Integer, Long> restored = log.restoredAt();
+        for (int p : leftMissing) {
+            assertThat(restored.get(p))
+                    .as(what + ": partition " + p + ", left between a restore's renames, restored from its checkpoint")
+                    .isEqualTo(durable.get(p));
+        }
+    }
+
+    /** Every partition's latest checkpoint lies beyond {@code before}. */
+    private static boolean overtaken(Map<Integer, Long> checkpoints, Map<Integer, Long> before) {
+        for (int p = 0; p < PARTITIONS; p++) {
+            if (checkpoints.getOrDefault(p, -1L) <= before.getOrDefault(p, 0L)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -266,7 +521,12 @@ class CheckpointRecoveryIT {
         return log.openedAt();
     }
 
-    private static Map<String, String> settings(Path stateDir) {
-        return cluster.serviceSettings(GROUP, stateDir, Map.of("login-state.checkpoint.retained", "2"));
+    private static Map<String, String> settings(Path stateDir, Aim aim) {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("login-state.checkpoint.retained", "2");
+        if (aim.point != null) {
+            settings.put(FaultPoints.PROPERTY, aim.point);
+        }
+        return cluster.serviceSettings(GROUP, stateDir, settings);
     }
 }

@@ -69,6 +69,11 @@ public final class ServiceLog {
         return lastPerPartition(FINAL_CHECKPOINT);
     }
 
+    /** Whether a thread logged that it reached fault point {@code name} and is parked there. */
+    public boolean faultPointReached(String name) {
+        return !lines("Fault point " + name + " reached; pausing").isEmpty();
+    }
+
     /** Lines containing {@code fragment}. */
     public List<String> lines(String fragment) {
         return text().lines().filter(line -> line.contains(fragment)).toList();
