@@ -50,16 +50,8 @@ public class PartitionResource {
             description = "INVALID_SCOPE: scope is neither fleet nor local",
             content =
                     @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(
-            responseCode = "401",
-            description = "UNAUTHORIZED: credentials are required or were not accepted",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(
-            responseCode = "403",
-            description = "FORBIDDEN: the credentials hold neither the reader nor the admin role",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     public CompletionStage<Response> list(
             @QueryParam("scope") @DefaultValue("fleet") String scope,
             @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy,

@@ -21,7 +21,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletionStage;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
-import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
@@ -55,16 +54,8 @@ public class StatusPage {
             responseCode = "200",
             description = "An HTML page",
             content = @Content(mediaType = MediaType.TEXT_HTML))
-    @APIResponse(
-            responseCode = "401",
-            description = "UNAUTHORIZED: credentials are required or were not accepted",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(
-            responseCode = "403",
-            description = "FORBIDDEN: the credentials hold neither the reader nor the admin role",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     public CompletionStage<String> page(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
         return partitions.fleet(authorization).thenApply(this::render);
     }

@@ -95,16 +95,8 @@ public class UserResource {
             description = "INVALID_USER_ID: the id is empty, too long or not valid UTF-8 text",
             content =
                     @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(
-            responseCode = "401",
-            description = "UNAUTHORIZED: credentials are required (login-state.api.auth=required) or were not accepted",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(
-            responseCode = "403",
-            description = "FORBIDDEN: the credentials hold neither the reader nor the admin role",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(
             responseCode = "404",
             description = "USER_NOT_FOUND: no unexpired state for the user",

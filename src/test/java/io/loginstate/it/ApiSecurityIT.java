@@ -178,6 +178,26 @@ class ApiSecurityIT {
             assertThat(codes).contains("200", "400", "401", "403", "404", "421", "503");
             assertThat(openapi.json().path("components").path("schemas").has("ApiError"))
                     .isTrue();
+            for (String path : List.of("/users/{userId}", "/partitions", "/")) {
+                var responses =
+                        openapi.json().path("paths").path(path).path("get").path("responses");
+                assertThat(responses.path("401").path("$ref").asText())
+                        .as("401 of %s", path)
+                        .isEqualTo("#/components/responses/Unauthorized");
+                assertThat(responses.path("403").path("$ref").asText())
+                        .as("403 of %s", path)
+                        .isEqualTo("#/components/responses/Forbidden");
+            }
+            assertThat(openapi.json()
+                            .path("components")
+                            .path("responses")
+                            .path("Unauthorized")
+                            .path("content")
+                            .path("application/json")
+                            .path("schema")
+                            .path("$ref")
+                            .asText())
+                    .isEqualTo("#/components/schemas/ApiError");
 
             // Half the users live on the other instance: their answers were forwarded with the credentials.
             Set<Integer> ofA = localPartitions(a);
