@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.loginstate.embedded.EmbeddedKafkaBroker;
+import io.loginstate.support.DaemonThreads;
 import io.loginstate.testing.CheckpointedCluster;
 import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.HeadlessChromium;
@@ -13,11 +15,17 @@ import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.StoredCheckpoints;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -54,11 +63,19 @@ import org.junit.jupiter.api.Test;
  *       no partition of the others and downloads nothing from the object store;
  *   <li>while events flow, one instance is killed with SIGKILL and a new one with an empty disk
  *       joins: every query meanwhile answers 200, or 503 with Retry-After, never 404 for a known
- *       user nor any other error; afterwards every user is exact on every live instance.
+ *       user nor any other error;
+ *   <li>a rebalance storm, still while events flow: {@code -Dstorm.events} more events (none unless
+ *       told: each takes 15 to 45 s on a loaded machine), each picked at random among a SIGKILL and
+ *       restart with the disk kept, a SIGTERM and restart with an empty disk, a fourth instance
+ *       joining and leaving, and a restart within the session timeout; afterwards every user is
+ *       exact on every live instance.
  * </ol>
  *
- * It prints query latencies (local and forwarded, while ingesting) and the longest time a partition
- * was without an active owner during the kill and join.
+ * It prints query latencies (local and forwarded, while ingesting) and, from a sampler of every
+ * instance's own partitions every 200 ms, the longest time a partition was active nowhere, over the
+ * restart, the kill and join and the storm, and which event it followed (at most a minute: the
+ * session timeout, a start and a restore); the figures also go to
+ * {@code target/reliability/storm.json}.
  */
 class FleetIT {
 
@@ -70,13 +87,27 @@ class FleetIT {
     private static final int FIRST_PART = 20_000;
     /** Sent in the background while latencies are measured. */
     private static final int SECOND_PART = 28_000;
-    /** Sent at a steady pace from just before the kill until the move is over, then the rest. */
-    private static final int EVENTS = 60_000;
-
-    /** Slow enough that the flow outlasts the move (32,000 events: 100 s) on a loaded machine. */
+    /** Sent at a steady pace from just before the kill until the last storm event is over. */
     private static final int FLOWING_PER_SECOND = 320;
 
     private static final int INGEST_PER_SECOND = 2_000;
+
+    /**
+     * Scale and restart events after the kill and join, with {@code -Dstorm.events}: each one a
+     * SIGKILL and restart with the disk kept, a SIGTERM and restart with an empty disk, a fourth
+     * instance joining and leaving again, or a restart within the session timeout.
+     */
+    private static final int DEFAULT_STORM_EVENTS = 0;
+
+    private static final List<String> STORM_KINDS = List.of("kill", "term", "scale", "static");
+    /** How long the flow must last: the kill and the join, and each storm event. */
+    private static final int FLOW_SECONDS = 240;
+
+    private static final int FLOW_SECONDS_PER_EVENT = 90;
+
+    /** Bound on the time a partition is active nowhere: a session timeout, a start and a restore, with room. */
+    private static final Duration LONGEST_STALL = Duration.ofSeconds(60);
+
     private static final String SESSION_TIMEOUT_MS = "15000";
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final String BUCKET = "login-state-it";
@@ -105,8 +136,8 @@ class FleetIT {
         final String id;
         final int port = EmbeddedKafkaBroker.freePort();
         final Path stateDir;
-        ServiceLog log;
-        ServiceProcess process;
+        volatile ServiceLog log;
+        volatile ServiceProcess process;
 
         Member(String id) {
             this.id = id;
@@ -193,11 +224,15 @@ class FleetIT {
         long seed = Long.getLong("it.seed", new Random().nextLong());
         System.out.println("FleetIT seed " + seed + " (repeat with -Dit.seed=" + seed + ")");
         StoredCheckpoints checkpoints = new StoredCheckpoints(cluster.store(), GROUP, TOPIC, PARTITIONS);
-        try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
+        int plannedStormEvents = Integer.getInteger("storm.events", DEFAULT_STORM_EVENTS);
+        int streamSize =
+                SECOND_PART + FLOWING_PER_SECOND * (FLOW_SECONDS + FLOW_SECONDS_PER_EVENT * plannedStormEvents);
+        try (LoginStream stream = LoginStream.generate(new Random(seed), streamSize, USERS);
                 Member a = new Member("a").start("fleet-a.log");
                 Member b = new Member("b").start("fleet-b.log");
                 Member c = new Member("c").start("fleet-c.log");
-                Member d = new Member("d")) {
+                Member d = new Member("d");
+                Member e = new Member("e")) {
             List<Member> abc = List.of(a, b, c);
             Map<Integer, String> owners = await("three instances share the partitions")
                     .atMost(TIMEOUT)
@@ -290,7 +325,14 @@ class FleetIT {
                     .pollInterval(Duration.ofMillis(200))
                     .until(() -> appliedEverywhere(abc) == SECOND_PART);
 
+            // From here on a sampler measures how long each partition goes unserved.
+            StallSampler stalls = new StallSampler(List.of(a, b, c, d, e));
+            ExecutorService sampling = Executors.newSingleThreadExecutor(DaemonThreads.named("stall-sampler-"));
+            Future<?> sampled = sampling.submit(stalls);
+            long stormStarted = System.nanoTime();
+
             // 3. A restart within the session timeout moves nothing and downloads nothing.
+            stalls.event("static", "static restart of b (step 3)");
             int rebalancesOfA = rebalances(a.log);
             int rebalancesOfC = rebalances(c.log);
             Set<Integer> ofB = partitionsOf(owners, "b");
@@ -305,6 +347,7 @@ class FleetIT {
             assertThat(settledOwners(a, Set.of("a", "b", "c")))
                     .as("owners after B's restart")
                     .isEqualTo(owners);
+            stalls.settled();
             assertThat(rebalances(a.log)).as("A saw no rebalance").isEqualTo(rebalancesOfA);
             assertThat(rebalances(c.log)).as("C saw no rebalance").isEqualTo(rebalancesOfC);
             assertThat(b.log.keptLocalAt().keySet())
@@ -314,19 +357,20 @@ class FleetIT {
             assertThat(PrometheusScrape.of(b.process).sum("login_state_restore_bytes_total"))
                     .isZero();
 
-            // 4. Kill one, join a new one with an empty disk, while events flow and queries come.
+            // 4. Kill one, join a new one with an empty disk, while events flow and queries come. The
+            // flow goes on until the end of the storm. (It starts only now: with it, a start of B under
+            // load can outlast the session timeout of step 3.)
             LoginStream.Sending flowing = stream.sendInBackground(
-                    cluster.bootstrapServers(), TOPIC, SECOND_PART, EVENTS, 50, FLOWING_PER_SECOND);
+                    cluster.bootstrapServers(), TOPIC, SECOND_PART, stream.size(), 50, FLOWING_PER_SECOND);
             Map<Member, Boolean> live = new ConcurrentHashMap<>(Map.of(a, true, b, true));
             QueryLoad queries = new QueryLoad(known, live, seed);
-            Availability availability = new Availability(a);
-            ExecutorService background = Executors.newFixedThreadPool(2);
+            ExecutorService background = Executors.newFixedThreadPool(1);
             Future<?> querying = background.submit(queries);
-            Future<?> watching = background.submit(availability);
+            String killAndJoin = "kill of c and join of d with an empty disk (step 4)";
             try {
                 await("queries are being answered").atMost(TIMEOUT).until(() -> queries.answers.get() > 200);
+                stalls.event("kill", killAndJoin);
                 c.process.kill();
-                availability.dead.add("c");
                 long killedAt = System.nanoTime();
                 d.start("fleet-d.log");
                 await("D is up")
@@ -346,37 +390,60 @@ class FleetIT {
                         .isTrue();
             } finally {
                 queries.stop.set(true);
-                availability.stop.set(true);
                 querying.get(30, TimeUnit.SECONDS);
-                watching.get(30, TimeUnit.SECONDS);
                 background.shutdownNow();
             }
-            int sent = flowing.stop();
-            stream.send(cluster.bootstrapServers(), TOPIC, sent, EVENTS, 500);
+            stalls.settled();
             System.out.printf(
                     Locale.ROOT,
-                    "during the move: %s answers by status; longest time a partition had no active owner: %.1f s"
-                            + " (partition %d); session timeout %s ms%n",
+                    "during the move: %s answers by status; longest time a partition had no active owner: %.1f s;"
+                            + " session timeout %s ms%n",
                     queries.byStatus,
-                    availability.longestNanos / 1e9,
-                    availability.longestPartition,
+                    stalls.longestNanosOf(killAndJoin) / 1e9,
                     SESSION_TIMEOUT_MS);
             assertThat(queries.violations)
                     .as("answers other than 200 or 503 with Retry-After")
                     .isEmpty();
             assertThat(queries.byStatus).containsKey(200);
-
-            List<Member> abd = List.of(a, b, d);
-            await("every event is applied")
-                    .atMost(TIMEOUT)
-                    .pollInterval(Duration.ofMillis(200))
-                    .until(() -> appliedEverywhere(abd) == EVENTS);
             assertThat(PrometheusScrape.of(d.process).sum("login_state_restore_bytes_total"))
                     .as("D restored what C held from the object store")
                     .isPositive();
-            for (Member member : abd) {
-                stream.assertEveryUser(member.process);
+
+            // 5. The storm: more kills, stops, scale-ups and restarts of A, B and D while events flow.
+            List<Member> abd = List.of(a, b, d);
+            Random storm = new Random(seed + 2);
+            for (int event = 1; event <= plannedStormEvents; event++) {
+                String kind = STORM_KINDS.get(storm.nextInt(STORM_KINDS.size()));
+                Member target = abd.get(storm.nextInt(abd.size()));
+                Member observer = abd.get((abd.indexOf(target) + 1) % abd.size());
+                stormEvent(event, kind, target, observer, e, stalls);
+                assertThat(flowing.running())
+                        .as("events were still flowing after storm event " + event)
+                        .isTrue();
             }
+            int sent = flowing.stop();
+            double stormSeconds = (System.nanoTime() - stormStarted) / 1e9;
+            stalls.stop.set(true);
+            sampled.get(30, TimeUnit.SECONDS);
+            sampling.shutdownNow();
+
+            await("every event sent is applied")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> appliedEverywhere(abd) == sent);
+            ExpectedLogins expected = stream.expectedUpTo(sent);
+            boolean exact = false;
+            try {
+                for (Member member : abd) {
+                    LoginStream.assertEveryUser(member.process, expected);
+                }
+                exact = true;
+            } finally {
+                stalls.report(stormSeconds, sent, expected.users().size(), exact, seed);
+            }
+            assertThat(Duration.ofNanos(stalls.longestNanos))
+                    .as("longest time a partition was active nowhere (after %s)", stalls.longestAfter)
+                    .isLessThanOrEqualTo(LONGEST_STALL);
             for (Member member : abd) {
                 assertThat(member.process.stop(TIMEOUT))
                         .as(member.id + "'s exit code after SIGTERM")
@@ -418,48 +485,269 @@ class FleetIT {
         }
     }
 
-    /** Polls one instance's fleet view and measures how long partitions go without an active owner. */
-    private static final class Availability implements Runnable {
-        final Member observer;
-        final AtomicBoolean stop = new AtomicBoolean();
-        /** Instances known to be dead: a partition they still own has no active owner. */
-        final Set<String> dead = ConcurrentHashMap.newKeySet();
+    /**
+     * One storm event on {@code target} (or, to scale, on {@code extra}), and the wait until
+     * {@code observer} sees every partition active again with the live instances as owners.
+     */
+    private static void stormEvent(
+            int number, String kind, Member target, Member observer, Member extra, StallSampler stalls)
+            throws Exception {
+        Set<String> owners = Set.of("a", "b", "d");
+        String log = "fleet-storm-" + number + "-";
+        switch (kind) {
+            case "kill" -> {
+                stalls.event(kind, "#" + number + " SIGKILL of " + target.id + ", restart with its disk");
+                target.process.kill();
+                target.start(log + target.id + ".log");
+            }
+            case "term" -> {
+                stalls.event(kind, "#" + number + " SIGTERM of " + target.id + ", restart with an empty disk");
+                assertThat(target.process.stop(TIMEOUT))
+                        .as(target.id + "'s exit code")
+                        .isIn(0, 143);
+                deleteTree(target.stateDir);
+                target.start(log + target.id + ".log");
+            }
+            case "static" -> {
+                stalls.event(kind, "#" + number + " restart of " + target.id + " within the session timeout");
+                assertThat(target.process.stop(TIMEOUT))
+                        .as(target.id + "'s exit code")
+                        .isIn(0, 143);
+                target.start(log + target.id + ".log");
+            }
+            case "scale" -> {
+                stalls.event(kind, "#" + number + " scale up: " + extra.id + " joins with an empty disk");
+                deleteTree(extra.stateDir);
+                extra.start(log + extra.id + ".log");
+                await("storm event " + number + ": four instances share the partitions")
+                        .atMost(TIMEOUT)
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> settledOwners(observer, Set.of("a", "b", "d", extra.id)), found -> found != null);
+                stalls.settled();
+                stalls.event(kind, "#" + number + " scale down: SIGTERM of " + extra.id);
+                assertThat(extra.process.stop(TIMEOUT))
+                        .as(extra.id + "'s exit code")
+                        .isIn(0, 143);
+            }
+            default -> throw new IllegalArgumentException(kind);
+        }
+        await("storm event " + number + " (" + kind + " " + target.id + "): every partition active again")
+                .atMost(TIMEOUT)
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> target.process.ready() && settledOwners(observer, owners) != null);
+        stalls.settled();
+    }
 
+    private static void deleteTree(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+
+    /**
+     * Polls {@code GET /partitions?scope=local} on every running instance every 200 ms and measures,
+     * per partition, each stretch of time in which no instance reported it ACTIVE (unowned, being
+     * restored, moving or paused), with the event that was under way when the stretch began.
+     */
+    private static final class StallSampler implements Runnable {
+        private static final Duration PACE = Duration.ofMillis(200);
+
+        final List<Member> members;
+        final AtomicBoolean stop = new AtomicBoolean();
+        final ExecutorService polls = Executors.newFixedThreadPool(5, DaemonThreads.named("stall-poll-"));
         final Map<Integer, Long> downSince = new HashMap<>();
+        final Map<Integer, String> downDuring = new HashMap<>();
+        /** Events in the order they started, with the longest stall each caused and the time to settle. */
+        final Map<String, EventFigures> events = Collections.synchronizedMap(new LinkedHashMap<>());
+
+        volatile String current = "before the first event";
         volatile long longestNanos;
         volatile int longestPartition = -1;
+        volatile String longestAfter = "none";
+        volatile int samples;
+        volatile long lastSampleStarted;
+        volatile boolean lastSampleAllActive;
 
-        Availability(Member observer) {
-            this.observer = observer;
+        StallSampler(List<Member> members) {
+            this.members = members;
+        }
+
+        void event(String kind, String label) {
+            events.put(label, new EventFigures(kind, System.nanoTime()));
+            current = label;
+        }
+
+        /**
+         * The event under way is over: the fleet shows every partition active again; waits until a
+         * sample taken from now on sees that too, so that a stretch is never carried into the next event.
+         */
+        void settled() {
+            long now = System.nanoTime();
+            await("the sampler sees every partition active")
+                    .atMost(TIMEOUT)
+                    .pollInterval(PACE)
+                    .until(() -> lastSampleStarted - now > 0 && lastSampleAllActive);
+            EventFigures figures = events.get(current);
+            figures.settledNanos = System.nanoTime() - figures.startedNanos;
+            System.out.printf(Locale.ROOT, "storm: %s settled after %.1f s%n", current, figures.settledNanos / 1e9);
+        }
+
+        long longestNanosOf(String label) {
+            return events.get(label).longestStallNanos;
         }
 
         @Override
         public void run() {
-            while (!stop.get()) {
-                Map<Integer, Row> rows = fleet(observer);
+            try {
+                while (!stop.get()) {
+                    long started = System.nanoTime();
+                    sample();
+                    LockSupport.parkNanos(started + PACE.toNanos() - System.nanoTime());
+                }
+            } finally {
                 long now = System.nanoTime();
-                for (int partition = 0; partition < PARTITIONS && !rows.isEmpty(); partition++) {
-                    Row row = rows.get(partition);
-                    boolean up = row != null && row.status().equals("ACTIVE") && !dead.contains(row.owner());
-                    if (!up) {
-                        downSince.putIfAbsent(partition, now);
-                    } else {
-                        Long since = downSince.remove(partition);
-                        if (since != null && now - since > longestNanos) {
-                            longestNanos = now - since;
-                            longestPartition = partition;
+                Map.copyOf(downSince).forEach((partition, since) -> up(partition, now));
+                polls.shutdownNow();
+            }
+        }
+
+        private void sample() {
+            long started = System.nanoTime();
+            List<Future<ServiceProcess.Answer>> answers = new ArrayList<>();
+            for (Member member : members) {
+                ServiceProcess process = member.process;
+                if (process != null && process.isAlive()) {
+                    answers.add(
+                            polls.submit(() -> process.getWithin("/partitions?scope=local", Duration.ofSeconds(1))));
+                }
+            }
+            Set<Integer> active = new HashSet<>();
+            for (Future<ServiceProcess.Answer> future : answers) {
+                try {
+                    ServiceProcess.Answer answer = future.get();
+                    if (answer.status() == 200) {
+                        for (JsonNode row : answer.json()) {
+                            if (row.path("status").asText().equals("ACTIVE")) {
+                                active.add(row.path("partition").asInt());
+                            }
                         }
                     }
+                } catch (Exception e) {
+                    // An instance that does not answer reports nothing active.
                 }
-                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
             }
             long now = System.nanoTime();
-            downSince.forEach((partition, since) -> {
-                if (now - since > longestNanos) {
-                    longestNanos = now - since;
-                    longestPartition = partition;
+            samples++;
+            for (int partition = 0; partition < PARTITIONS; partition++) {
+                if (!active.contains(partition)) {
+                    downSince.putIfAbsent(partition, now);
+                    downDuring.putIfAbsent(partition, current);
+                } else if (downSince.containsKey(partition)) {
+                    up(partition, now);
                 }
-            });
+            }
+            lastSampleAllActive = downSince.isEmpty();
+            lastSampleStarted = started;
+        }
+
+        private void up(int partition, long now) {
+            long stall = now - downSince.remove(partition);
+            String during = downDuring.remove(partition);
+            EventFigures figures = events.get(during);
+            if (figures != null && stall > figures.longestStallNanos) {
+                figures.longestStallNanos = stall;
+                figures.longestPartition = partition;
+            }
+            if (stall > longestNanos) {
+                longestNanos = stall;
+                longestPartition = partition;
+                longestAfter = during;
+            }
+        }
+
+        /** Prints the figures in one line and writes them to {@code target/reliability/storm.json}. */
+        void report(double seconds, int logins, int users, boolean exact, long seed) throws IOException {
+            Map<String, Integer> byKind = new LinkedHashMap<>();
+            STORM_KINDS.forEach(kind -> byKind.put(kind, 0));
+            Set<String> counted = new HashSet<>();
+            List<Map<String, Object>> perEvent = new ArrayList<>();
+            synchronized (events) {
+                events.forEach((label, figures) -> {
+                    String key = label.replaceFirst(" scale (up|down):.*", " scale");
+                    if (counted.add(key)) {
+                        byKind.merge(figures.kind, 1, Integer::sum);
+                    }
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("event", label);
+                    row.put("kind", figures.kind);
+                    row.put("settledSeconds", round(figures.settledNanos / 1e9));
+                    row.put("longestStallSeconds", round(figures.longestStallNanos / 1e9));
+                    row.put("partition", figures.longestPartition);
+                    perEvent.add(row);
+                });
+            }
+            int total = byKind.values().stream().mapToInt(Integer::intValue).sum();
+            System.out.printf(
+                    Locale.ROOT,
+                    "Rebalance storm figures: instances=3 events=%d (kill=%d, term=%d, scale=%d, static=%d)"
+                            + " longestStall=%.1fs partition=%d after=<%s> logins=%d users=%d %s"
+                            + " duration=%.0fs samples=%d seed=%d%n",
+                    total,
+                    byKind.get("kill"),
+                    byKind.get("term"),
+                    byKind.get("scale"),
+                    byKind.get("static"),
+                    longestNanos / 1e9,
+                    longestPartition,
+                    longestAfter,
+                    logins,
+                    users,
+                    exact ? "exact" : "NOT exact",
+                    seconds,
+                    samples,
+                    seed);
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("instances", 3);
+            json.put("events", total);
+            json.put("byKind", byKind);
+            json.put("longestStallSeconds", round(longestNanos / 1e9));
+            json.put("partition", longestPartition);
+            json.put("after", longestAfter);
+            json.put("logins", logins);
+            json.put("users", users);
+            json.put("exact", exact);
+            json.put("durationSeconds", round(seconds));
+            json.put("sampleMillis", PACE.toMillis());
+            json.put("samples", samples);
+            json.put("sessionTimeoutMillis", Long.parseLong(SESSION_TIMEOUT_MS));
+            json.put("seed", seed);
+            json.put("perEvent", perEvent);
+            Path file = Path.of("target", "reliability", "storm.json");
+            Files.createDirectories(file.getParent());
+            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), json);
+        }
+
+        private static double round(double seconds) {
+            return Math.round(seconds * 10) / 10.0;
+        }
+    }
+
+    /** What the sampler keeps of one event. */
+    private static final class EventFigures {
+        final String kind;
+        final long startedNanos;
+        volatile long settledNanos = -1;
+        volatile long longestStallNanos;
+        volatile int longestPartition = -1;
+
+        EventFigures(String kind, long startedNanos) {
+            this.kind = kind;
+            this.startedNanos = startedNanos;
         }
     }
 

@@ -41,10 +41,14 @@ public final class LoginStream implements AutoCloseable {
     /**
      * {@code count} events over {@code users} users (user ids are the record keys, so each user stays
      * in one partition), one in four a failed login, timestamps recent enough that the default TTL
-     * never expires them and a little out of order.
+     * never expires them and a little out of order. A second apart, they start two days ago, or
+     * earlier for a stream longer than a day, so that the last one is still a day old.
      */
     public static LoginStream generate(Random random, int count, int users) {
-        long clock = Instant.now().minus(Duration.ofDays(2)).toEpochMilli();
+        Instant now = Instant.now();
+        long clock = Math.min(
+                now.minus(Duration.ofDays(2)).toEpochMilli(),
+                now.minus(Duration.ofDays(1)).toEpochMilli() - count * 1000L);
         List<Event> events = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             clock += 1000;

@@ -147,9 +147,18 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** A GET with this {@code Authorization} header value (null: none). */
     public Answer get(String path, String authorizationHeader) {
+        return get(path, authorizationHeader, Duration.ofSeconds(10));
+    }
+
+    /** A GET that gives up after {@code timeout} (status -1), e.g. for a sampler that must keep its pace. */
+    public Answer getWithin(String path, Duration timeout) {
+        return get(path, authorization, timeout);
+    }
+
+    private Answer get(String path, String authorizationHeader, Duration timeout) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                    .timeout(Duration.ofSeconds(10))
+                    .timeout(timeout)
                     .GET();
             if (authorizationHeader != null) {
                 request.header("Authorization", authorizationHeader);
