@@ -12,8 +12,10 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
 /**
- * Ready when Kafka answers, the group has assigned partitions, and every assigned state is restored
- * and open. Shows, per partition, the age of the last successful checkpoint and any back-pressure.
+ * Ready when Kafka answers, the group has assigned partitions, and every assigned state is restored,
+ * open and writable (a partition whose state volume is full or failing holds its records and
+ * retries, but falls behind). Shows, per partition, the age of the last successful checkpoint and
+ * any back-pressure.
  */
 @Readiness
 @ApplicationScoped
@@ -30,6 +32,7 @@ public class StateReadinessCheck implements HealthCheck {
         boolean kafka = cluster.reachable();
         boolean assigned = registry.assignmentReceived();
         boolean allOpen = true;
+        boolean allWritable = true;
         HealthCheckResponseBuilder builder = HealthCheckResponse.named("login-state")
                 .withData("kafka", kafka ? "reachable" : "unreachable")
                 .withData("assignment", assigned ? "received" : "pending");
@@ -42,6 +45,11 @@ public class StateReadinessCheck implements HealthCheck {
             int partition = processor.partition().partition();
             builder.withData("partition-" + partition, processor.lifecycle().name());
             processor.retrying().ifPresent(what -> builder.withData("partition-" + partition + "-retrying", what));
+            var volume = processor.volumeTrouble();
+            if (volume.isPresent()) {
+                allWritable = false;
+                builder.withData("partition-" + partition + "-state-volume", "cannot write: " + volume.get());
+            }
             processor
                     .deadLetterTrouble()
                     .ifPresent(trouble ->
@@ -58,6 +66,7 @@ public class StateReadinessCheck implements HealthCheck {
                 }
             });
         }
-        return builder.status(kafka && assigned && allOpen && !restoring).build();
+        return builder.status(kafka && assigned && allOpen && allWritable && !restoring)
+                .build();
     }
 }

@@ -3,6 +3,7 @@ package io.loginstate.processing;
 import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.KeyedStateStore;
+import io.loginstate.state.store.StorageUnavailableException;
 import io.loginstate.support.Futures;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,6 +53,8 @@ public final class PartitionProcessor {
     private Recovery recovery;
     /** What health shows while the partition recovers; null otherwise. */
     private volatile String retrying;
+    /** Why the state volume takes no writes (the partition holds its records and retries); null otherwise. */
+    private volatile String volumeTrouble;
     /** The backoff a recovery waits out; a close ends it early. */
     private volatile CompletableFuture<Void> recoveryDelay;
 
@@ -139,6 +142,14 @@ public final class PartitionProcessor {
     /** What the partition retries after a failure (it is open, and holds back what follows), if it does. */
     public Optional<String> retrying() {
         return Optional.ofNullable(retrying);
+    }
+
+    /**
+     * Why the partition cannot write its state right now (a full volume, an I/O error), if it
+     * cannot: it holds its records, commits nothing and retries.
+     */
+    public Optional<String> volumeTrouble() {
+        return Optional.ofNullable(volumeTrouble);
     }
 
     /** Why this partition's dead letters cannot be stored right now (it waits and retries), if they cannot. */
@@ -265,7 +276,6 @@ public final class PartitionProcessor {
      */
     private CompletionStage<Void> startRecovery(
             Throwable problem, List<ConsumerRecord<byte[], byte[]>> failedBatch, String what) {
-        meters.retried();
         recovery = new Recovery(poisonAttempts, retryBackoff);
         for (List<ConsumerRecord<byte[], byte[]>> batch : uncommitted) {
             recovery.addPending(batch, nextOffset);
@@ -275,6 +285,11 @@ public final class PartitionProcessor {
         }
         uncommitted.clear();
         appliedEnd = nextOffset;
+        StorageUnavailableException volume = StorageUnavailableException.in(problem);
+        if (volume != null) {
+            return volumeFailed(volume, problem, what);
+        }
+        meters.retried();
         LOG.warnf(
                 "Partition %s %s (%s); applying its %d records since offset %d again, one by one",
                 partition,
@@ -314,6 +329,10 @@ public final class PartitionProcessor {
         }
         BatchApplier.Step step = applier.applyOneByOne(recovery.pending(), recovery.poisoned(), recovery.attempts());
         if (step.result() == BatchApplier.Result.FAILED) {
+            StorageUnavailableException volume = StorageUnavailableException.in(step.problem());
+            if (volume != null) {
+                return volumeFailed(volume, step.problem(), "failed on record " + step.firstOffset());
+            }
             meters.retried();
             long offset = step.firstOffset();
             if (!recovery.failed(offset, step.problem())) {
@@ -345,9 +364,46 @@ public final class PartitionProcessor {
         return commitApplied();
     }
 
+    /**
+     * The state volume failed (the transaction is aborted): not the records' fault, so none is
+     * dead-lettered; the same records are applied and committed again after a backoff, while the
+     * offset stays where the committed state is. Reported once per outage. A full volume is waited
+     * out however long it lasts (RocksDB takes writes again by itself once space returns); another
+     * I/O error fails the partition after poison-attempts failures in a row, as only reopening the
+     * store clears it.
+     */
+    private CompletionStage<Void> volumeFailed(StorageUnavailableException volume, Throwable problem, String what) {
+        meters.retried();
+        uncommitted.clear();
+        appliedEnd = nextOffset;
+        boolean first = recovery.volumeFailed(volume);
+        if (recovery.volumeExhausted()) {
+            endRecovery();
+            fail(problem, what + ": the state volume failed " + poisonAttempts + " times in a row");
+            return DONE;
+        }
+        volumeTrouble = volume.getMessage();
+        if (first) {
+            // The store's message names the store, the operation and the file, never a record.
+            LOG.warnf(
+                    "Partition %s: %s: %s (%s). Holding its %d records from offset %d, nothing dead-lettered, "
+                            + "retrying with backoff",
+                    partition,
+                    volume.full() ? "its state volume is full" : "its state volume fails",
+                    volume.getMessage(),
+                    volume.getClass().getName(),
+                    recovery.pending().size(),
+                    nextOffset);
+        } else {
+            LOG.debugf("Partition %s: the state volume still fails (%s)", partition, volume.getMessage());
+        }
+        return retryLater();
+    }
+
     private void endRecovery() {
         recovery = null;
         retrying = null;
+        volumeTrouble = null;
     }
 
     /**
@@ -369,7 +425,12 @@ public final class PartitionProcessor {
                 nextOffset = end;
                 uncommitted.clear();
                 failures.committed(end);
-                if (recovery != null) {
+                if (recovery != null && recovery.volumeFailing()) {
+                    LOG.infof(
+                            "Partition %s: the state volume takes writes again; committed up to offset %d",
+                            partition, end);
+                    endRecovery();
+                } else if (recovery != null) {
                     LOG.infof(
                             "Partition %s: recovered; committed up to offset %d, %d record(s) dead-lettered as %s",
                             partition, end, recovery.poisoned().size(), Recovery.PROCESSING_FAILED);
@@ -396,6 +457,18 @@ public final class PartitionProcessor {
     /** A failed commit (its transaction aborted) is retried like a failed batch, up to poison-attempts times. */
     private CompletionStage<Void> commitFailed(BatchApplier.Step step) {
         String what = "failed to commit records " + step.firstOffset() + ".." + step.lastOffset();
+        StorageUnavailableException volume = StorageUnavailableException.in(step.problem());
+        if (lifecycle != PartitionLifecycle.OPEN && volume != null) {
+            // Closing: nothing may commit past these records; the next owner processes them again.
+            LOG.warnf(
+                    "Partition %s: closing while its state volume fails (%s); records from offset %d are processed "
+                            + "again by the next owner",
+                    partition, volume.getMessage(), nextOffset);
+            uncommitted.clear();
+            endRecovery();
+            moveTo(PartitionLifecycle.ABANDONED);
+            return DONE;
+        }
         if (lifecycle != PartitionLifecycle.OPEN) {
             uncommitted.clear();
             endRecovery();
@@ -404,6 +477,9 @@ public final class PartitionProcessor {
         }
         if (recovery == null) {
             return startRecovery(step.problem(), null, what);
+        }
+        if (volume != null) {
+            return volumeFailed(volume, step.problem(), what);
         }
         meters.retried();
         recovery.failed(Recovery.COMMIT, step.problem());
@@ -549,6 +625,12 @@ public final class PartitionProcessor {
                 e.addSuppressed(abortFailure);
             }
             meters.retried();
+            StorageUnavailableException volume = StorageUnavailableException.in(e);
+            if (volume != null && volume.full()) {
+                // Not the state's fault: the next interval tries again, and batches report the outage.
+                LOG.debugf("Partition %s: state maintenance waits for space (%s)", partition, volume.getMessage());
+                return;
+            }
             if (++maintenanceFailures >= poisonAttempts) {
                 fail(e, "failed during state maintenance " + maintenanceFailures + " times in a row");
             } else {

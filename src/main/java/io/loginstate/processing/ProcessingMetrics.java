@@ -152,6 +152,14 @@ public final class ProcessingMetrics {
                     .tag("partition", partitionTag)
                     .register(registry));
             register(Gauge.builder(
+                            "login_state.partition.state_unwritable",
+                            processor,
+                            p -> p.volumeTrouble().isPresent() ? 1 : 0)
+                    .description("1 while the partition cannot write its state (a full volume, an I/O error): it holds "
+                            + "its records and retries; 0 otherwise")
+                    .tag("partition", partitionTag)
+                    .register(registry));
+            register(Gauge.builder(
                             "login_state.partition.next_offset",
                             processor,
                             p -> p.nextOffset().orElse(0))

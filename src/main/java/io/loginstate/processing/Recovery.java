@@ -1,5 +1,6 @@
 package io.loginstate.processing;
 
+import io.loginstate.state.store.StorageUnavailableException;
 import io.loginstate.support.Backoff;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
  * failed in a row; and which records gave up (poison records), to be dead-lettered as
  * {@code PROCESSING_FAILED} with the exception's class. A failed pass leaves nothing behind: the
  * transaction is aborted, and the next pass starts from the committed state again.
+ *
+ * <p>A failure of the state volume ({@link StorageUnavailableException}: a full disk, an I/O
+ * error), whether in a record's reads or in the commit, is no record's fault: it never counts
+ * towards a poison record. A full volume is waited out for as long as it lasts; any other I/O
+ * error gives up after {@code poison-attempts} failures in a row.
  */
 final class Recovery {
 
@@ -22,6 +28,8 @@ final class Recovery {
     static final String PROCESSING_FAILED = "PROCESSING_FAILED";
     /** Offset meaning "the commit failed", not a record. */
     static final long COMMIT = -1;
+    /** Offset meaning "the state volume failed", not a record. */
+    static final long VOLUME = -2;
     /**
      * Poison records in a row (consecutive offsets) after which the state, not the records, is
      * taken to be broken: the partition fails rather than dead-lettering all its input.
@@ -40,6 +48,8 @@ final class Recovery {
     private long failingAt = Long.MIN_VALUE;
     private int failuresInARow;
     private String lastProblem;
+    /** While the volume fails: whether it is full (waited out) rather than failing otherwise. */
+    private boolean volumeFull;
 
     Recovery(int attempts, Duration initialBackoff) {
         this.attempts = Math.max(1, attempts);
@@ -92,6 +102,33 @@ final class Recovery {
         return true;
     }
 
+    /**
+     * Notes a failure of the state volume; returns true if it is the first in a row (a new outage,
+     * to be reported once).
+     */
+    boolean volumeFailed(StorageUnavailableException problem) {
+        lastProblem = problem.getClass().getName();
+        volumeFull = problem.full();
+        if (failingAt == VOLUME) {
+            failuresInARow++;
+            return false;
+        }
+        failingAt = VOLUME;
+        failuresInARow = 1;
+        backoff = new Backoff(initialBackoff, maxBackoff(initialBackoff));
+        return true;
+    }
+
+    /** True while the last failure was the state volume's. */
+    boolean volumeFailing() {
+        return failingAt == VOLUME;
+    }
+
+    /** True once a volume that is not full failed on every attempt: it needs the store reopened. */
+    boolean volumeExhausted() {
+        return failingAt == VOLUME && !volumeFull && failuresInARow >= attempts;
+    }
+
     /** True once the commit failed on every attempt: retrying does not help. */
     boolean commitExhausted() {
         return failingAt == COMMIT && failuresInARow >= attempts;
@@ -120,6 +157,15 @@ final class Recovery {
 
     /** What readiness shows while the partition retries. */
     String describe() {
+        if (failingAt == VOLUME) {
+            return "holding " + pending.size() + " record(s): "
+                    + (volumeFull
+                            ? "the state volume is full; retrying until it takes writes again (attempt "
+                                    + failuresInARow + ")"
+                            : "the state volume failed (" + lastProblem + ", failure " + failuresInARow + " of "
+                                    + attempts + ")")
+                    + "; " + poisoned.size() + " dead-lettered";
+        }
         String what = failingAt == COMMIT ? "the commit" : "record " + failingAt;
         return "retrying " + pending.size() + " record(s) after " + lastProblem + " (" + what + ", failure "
                 + failuresInARow + " of " + attempts + "; " + poisoned.size() + " dead-lettered)";

@@ -14,8 +14,9 @@ import org.rocksdb.WriteOptions;
 
 /**
  * The options of one partition's RocksDB, in one place (the tuning seam): a bloom filter and the
- * shared block cache for reads, LZ4 on every level, atomic flush, no write-ahead log, an info log
- * that never names keys, and a MANIFEST that starts afresh on every change. Native handles: closed
+ * shared block cache for reads, LZ4 on every level, atomic flush, no write-ahead log, the shared
+ * SST file manager (recovery from a full volume), an info log that never names keys, and a
+ * MANIFEST that starts afresh on every change. Native handles: closed
  * by {@link #close} after the database that uses them.
  */
 final class RocksDBOptions implements AutoCloseable {
@@ -52,6 +53,8 @@ final class RocksDBOptions implements AutoCloseable {
                 .setCreateMissingColumnFamilies(true)
                 .setAtomicFlush(true)
                 .setWriteBufferManager(shared.writeBufferManager())
+                // Resumes writes on its own once a full volume has space again.
+                .setSstFileManager(shared.sstFileManager())
                 .setMaxBackgroundJobs(MAX_BACKGROUND_JOBS)
                 .setInfoLogLevel(InfoLogLevel.WARN_LEVEL)
                 .setKeepLogFileNum(MAX_INFO_LOG_FILES);

@@ -1,13 +1,20 @@
 package io.loginstate.state.rocksdb;
 
 import org.rocksdb.Cache;
+import org.rocksdb.Env;
 import org.rocksdb.LRUCache;
 import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.SstFileManager;
 import org.rocksdb.WriteBufferManager;
 
 /**
- * Native memory shared by every partition's RocksDB instance of this process: one block cache and
- * one write-buffer budget charged to it, so memory stays bounded whatever the number of partitions.
+ * Native resources shared by every partition's RocksDB instance of this process: one block cache
+ * and one write-buffer budget charged to it, so memory stays bounded whatever the number of
+ * partitions; and one SST file manager, which is what lets RocksDB recover by itself from a full
+ * volume. Without it, a flush that runs out of space leaves the database refusing every write
+ * (its "background error") until it is reopened, even once space is back; with it, RocksDB polls
+ * the free space and resumes, keeping its unflushed writes.
  */
 public final class RocksDBSharedResources implements AutoCloseable {
 
@@ -17,11 +24,19 @@ public final class RocksDBSharedResources implements AutoCloseable {
 
     private final Cache blockCache;
     private final WriteBufferManager writeBufferManager;
+    private final SstFileManager sstFileManager;
     private boolean closed;
 
     public RocksDBSharedResources(long blockCacheBytes, long writeBufferBytes) {
         this.blockCache = new LRUCache(blockCacheBytes);
         this.writeBufferManager = new WriteBufferManager(writeBufferBytes, blockCache);
+        try {
+            this.sstFileManager = new SstFileManager(Env.getDefault());
+        } catch (RocksDBException e) {
+            writeBufferManager.close();
+            blockCache.close();
+            throw new IllegalStateException("RocksDB could not create its SST file manager", e);
+        }
     }
 
     Cache blockCache() {
@@ -30,6 +45,10 @@ public final class RocksDBSharedResources implements AutoCloseable {
 
     WriteBufferManager writeBufferManager() {
         return writeBufferManager;
+    }
+
+    SstFileManager sstFileManager() {
+        return sstFileManager;
     }
 
     /** Closes the shared handles; every store using them must be closed first. */
@@ -42,5 +61,6 @@ public final class RocksDBSharedResources implements AutoCloseable {
         // The manager holds a reference to the cache: release it before the cache.
         writeBufferManager.close();
         blockCache.close();
+        sstFileManager.close();
     }
 }
