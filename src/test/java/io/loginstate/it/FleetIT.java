@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.loginstate.embedded.EmbeddedKafkaBroker;
 import io.loginstate.support.DaemonThreads;
 import io.loginstate.testing.CheckpointedCluster;
@@ -12,6 +11,7 @@ import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.HeadlessChromium;
 import io.loginstate.testing.LoginStream;
 import io.loginstate.testing.PrometheusScrape;
+import io.loginstate.testing.ReliabilityFigures;
 import io.loginstate.testing.ServiceLog;
 import io.loginstate.testing.ServiceProcess;
 import io.loginstate.testing.StoredCheckpoints;
@@ -75,7 +75,7 @@ import org.junit.jupiter.api.Test;
  * instance's own partitions every 200 ms, the longest time a partition was active nowhere, over the
  * restart, the kill and join and the storm, and which event it followed (at most a minute: the
  * session timeout, a start and a restore); the figures also go to
- * {@code target/reliability/storm.json}.
+ * {@code target/reliability/rebalance-storm.json}.
  */
 class FleetIT {
 
@@ -670,7 +670,7 @@ class FleetIT {
             }
         }
 
-        /** Prints the figures in one line and writes them to {@code target/reliability/storm.json}. */
+        /** Prints the figures in one line and writes them to {@code target/reliability/rebalance-storm.json}. */
         void report(double seconds, int logins, int users, boolean exact, long seed) throws IOException {
             Map<String, Integer> byKind = new LinkedHashMap<>();
             STORM_KINDS.forEach(kind -> byKind.put(kind, 0));
@@ -711,25 +711,34 @@ class FleetIT {
                     seconds,
                     samples,
                     seed);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("instances", 3);
-            json.put("events", total);
-            json.put("byKind", byKind);
-            json.put("longestStallSeconds", round(longestNanos / 1e9));
-            json.put("partition", longestPartition);
-            json.put("after", longestAfter);
-            json.put("logins", logins);
-            json.put("users", users);
-            json.put("exact", exact);
-            json.put("durationSeconds", round(seconds));
-            json.put("sampleMillis", PACE.toMillis());
-            json.put("samples", samples);
-            json.put("sessionTimeoutMillis", Long.parseLong(SESSION_TIMEOUT_MS));
-            json.put("seed", seed);
-            json.put("perEvent", perEvent);
-            Path file = Path.of("target", "reliability", "storm.json");
-            Files.createDirectories(file.getParent());
-            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(file.toFile(), json);
+            Map<String, Double> longestByKind = new LinkedHashMap<>();
+            for (Map<String, Object> row : perEvent) {
+                longestByKind.merge((String) row.get("kind"), (Double) row.get("longestStallSeconds"), Math::max);
+            }
+            Map<String, Object> figures = new LinkedHashMap<>();
+            figures.put("instances", 3);
+            figures.put("events", total + " " + byKind);
+            figures.put(
+                    "longest time a partition was active nowhere",
+                    String.format(
+                            Locale.ROOT,
+                            "%.1f s (partition %d, during %s)",
+                            longestNanos / 1e9,
+                            longestPartition,
+                            longestAfter));
+            figures.put("longest by kind of event (s)", longestByKind.toString());
+            figures.put("session timeout ms", Long.parseLong(SESSION_TIMEOUT_MS));
+            figures.put("logins", logins);
+            figures.put("users exact on every instance", exact ? users : 0);
+            figures.put("seconds", round(seconds));
+            figures.put("seed", seed);
+            if (exact) {
+                ReliabilityFigures.record(
+                        "rebalance-storm",
+                        "FleetIT: three instances, SIGKILLs, SIGTERMs with empty disks, a fourth joining and leaving,"
+                                + " static restarts, while events flow",
+                        figures);
+            }
         }
 
         private static double round(double seconds) {
