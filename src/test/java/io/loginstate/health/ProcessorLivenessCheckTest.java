@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.loginstate.processing.FailureHistory;
-import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionLifecycle;
 import io.loginstate.processing.PartitionOpener;
 import io.loginstate.processing.PartitionProcessor;
@@ -15,13 +14,13 @@ import io.loginstate.state.KeyedStateBackendBuilder;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.heap.HeapStore;
+import io.loginstate.testing.RegistrySettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -54,19 +53,7 @@ class ProcessorLivenessCheckTest {
                 FailureHistory.at(stateDir.resolve("logins-0.failures")));
         return new ProcessorRegistry(
                 opener,
-                new ProcessorRegistry.Settings(
-                        1,
-                        2,
-                        Duration.ofSeconds(5),
-                        Duration.ofSeconds(1),
-                        Optional.empty(),
-                        Long.MAX_VALUE,
-                        50_000,
-                        Duration.ofMillis(500),
-                        1,
-                        KeyPartitioner.MURMUR2,
-                        2,
-                        Duration.ofMillis(100)),
+                RegistrySettings.forTests(Duration.ofSeconds(5), 2, Duration.ofMillis(100)),
                 rejection -> CompletableFuture.completedFuture(null),
                 new ProcessingObserver() {},
                 new ProcessingMetrics(new SimpleMeterRegistry()));

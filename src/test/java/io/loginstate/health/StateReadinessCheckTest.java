@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.loginstate.ingest.KafkaClusterView;
-import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionOpener;
 import io.loginstate.processing.ProcessingMetrics;
 import io.loginstate.processing.ProcessingObserver;
@@ -13,10 +12,10 @@ import io.loginstate.state.KeyedStateBackendBuilder;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.heap.HeapStore;
+import io.loginstate.testing.RegistrySettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -47,19 +46,7 @@ class StateReadinessCheckTest {
         };
         ProcessorRegistry registry = new ProcessorRegistry(
                 opener,
-                new ProcessorRegistry.Settings(
-                        1,
-                        2,
-                        Duration.ofSeconds(5),
-                        Duration.ofSeconds(1),
-                        Optional.empty(),
-                        Long.MAX_VALUE,
-                        50_000,
-                        Duration.ofMillis(500),
-                        1,
-                        KeyPartitioner.MURMUR2,
-                        3,
-                        Duration.ofMillis(10)),
+                RegistrySettings.forTests(),
                 rejection -> CompletableFuture.completedFuture(null),
                 new ProcessingObserver() {},
                 new ProcessingMetrics(new SimpleMeterRegistry()));

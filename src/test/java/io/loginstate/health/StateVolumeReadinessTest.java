@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.loginstate.ingest.KafkaClusterView;
-import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionLifecycle;
 import io.loginstate.processing.PartitionOpener;
 import io.loginstate.processing.PartitionProcessor;
@@ -18,13 +17,13 @@ import io.loginstate.state.api.ValueState;
 import io.loginstate.state.rocksdb.FailingVolume;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.loginstate.state.rocksdb.RocksDBStore;
+import io.loginstate.testing.RegistrySettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -67,19 +66,7 @@ class StateVolumeReadinessTest {
             };
             ProcessorRegistry registry = new ProcessorRegistry(
                     opener,
-                    new ProcessorRegistry.Settings(
-                            1,
-                            2,
-                            Duration.ofSeconds(5),
-                            Duration.ofSeconds(1),
-                            Optional.empty(),
-                            Long.MAX_VALUE,
-                            50_000,
-                            Duration.ofMillis(500),
-                            1,
-                            KeyPartitioner.MURMUR2,
-                            3,
-                            Duration.ofMillis(10)),
+                    RegistrySettings.forTests(),
                     rejection -> CompletableFuture.completedFuture(null),
                     new ProcessingObserver() {},
                     new ProcessingMetrics(new SimpleMeterRegistry()));

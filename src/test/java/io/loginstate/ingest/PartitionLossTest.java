@@ -7,7 +7,6 @@ import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.checkpoint.TestCheckpointers;
 import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectStore;
-import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionOpener;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessingMetrics;
@@ -19,6 +18,7 @@ import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.testing.BrokerFixture;
 import io.loginstate.testing.ManualClock;
+import io.loginstate.testing.RegistrySettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -113,19 +112,7 @@ class PartitionLossTest {
                 checkpointer);
         ProcessorRegistry registry = new ProcessorRegistry(
                 opener,
-                new ProcessorRegistry.Settings(
-                        1,
-                        2,
-                        Duration.ofSeconds(10),
-                        Duration.ofSeconds(1),
-                        Optional.empty(),
-                        Long.MAX_VALUE,
-                        50_000,
-                        Duration.ofMillis(500),
-                        1,
-                        KeyPartitioner.MURMUR2,
-                        3,
-                        Duration.ofMillis(10)),
+                RegistrySettings.forTests(Duration.ofSeconds(10), 3, Duration.ofMillis(10)),
                 rejection -> CompletableFuture.completedFuture(null),
                 new ProcessingObserver() {},
                 new ProcessingMetrics(new SimpleMeterRegistry()));
