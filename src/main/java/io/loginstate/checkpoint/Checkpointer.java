@@ -23,9 +23,6 @@ public interface Checkpointer extends AutoCloseable {
     /** Checkpoints kept in the store for this partition. */
     int retained();
 
-    /** Runs after every successful publication and its retention (on the upload thread). */
-    void onDurable(Runnable action);
-
     /** Next offset of the newest published checkpoint, or -1 if there is none. */
     long durableOffset();
 

@@ -50,7 +50,6 @@ final class ObjectStoreCheckpointer implements Checkpointer {
     private long sequence;
     private volatile long durableOffset;
     private volatile long lastSuccessMillis = -1;
-    private volatile Runnable onDurable = () -> {};
     private volatile CompletableFuture<Boolean> inFlight = CompletableFuture.completedFuture(true);
     private volatile boolean fenced;
     private volatile boolean closed;
@@ -94,11 +93,6 @@ final class ObjectStoreCheckpointer implements Checkpointer {
     @Override
     public int retained() {
         return settings.retained();
-    }
-
-    @Override
-    public void onDurable(Runnable action) {
-        this.onDurable = action;
     }
 
     @Override
@@ -249,11 +243,6 @@ final class ObjectStoreCheckpointer implements Checkpointer {
                     partition, e.toString());
         }
         result.complete(true);
-        try {
-            onDurable.run();
-        } catch (RuntimeException e) {
-            LOG.warnf(e, "Partition %s: reacting to a published checkpoint failed", partition);
-        }
     }
 
     /** Uploads and publishes; returns the published checkpoints, newest first. */
@@ -261,7 +250,6 @@ final class ObjectStoreCheckpointer implements Checkpointer {
         SnapshotUploader.Uploaded uploaded = uploader.upload(id, snapshot.directory());
         Long watermark = snapshot.watermark() == EventTimeClock.NO_TIME ? null : snapshot.watermark();
         CheckpointManifest manifest = new CheckpointManifest(
-                CheckpointManifest.FORMAT_VERSION,
                 partition.topic(),
                 partition.partition(),
                 id,
