@@ -24,17 +24,31 @@ import org.jboss.logging.Logger;
  * Opens an assigned partition: claims it in the object store for the owner epoch, restores its
  * local state directory from the latest checkpoint unless the local state is as new, opens the
  * state stack over RocksDB, and makes the partition's checkpointer and application handler.
- * {@code checkpoints} is null when checkpoints are off.
+ * {@code checkpoints} is null when checkpoints are off. With {@code verifyOnOpen}, a kept local
+ * state has every block of its table files checked before it is trusted (about 0.2 s per 350 MB
+ * from the page cache), so a damaged file drops it for the checkpoint instead of failing a read
+ * later, or never.
  */
 record PartitionAssembly(
         Path stateDir,
         KeyedStateBackendBuilder states,
         RocksDBSharedResources rocksResources,
         PartitionStateHandlerFactory application,
-        CheckpointService checkpoints)
+        CheckpointService checkpoints,
+        boolean verifyOnOpen)
         implements PartitionOpener {
 
     private static final Logger LOG = Logger.getLogger(PartitionAssembly.class);
+
+    /** Verifying the table files of a kept local state when it is opened. */
+    PartitionAssembly(
+            Path stateDir,
+            KeyedStateBackendBuilder states,
+            RocksDBSharedResources rocksResources,
+            PartitionStateHandlerFactory application,
+            CheckpointService checkpoints) {
+        this(stateDir, states, rocksResources, application, checkpoints, true);
+    }
 
     @Override
     public Opened open(TopicPartition partition, long epoch) {
@@ -62,6 +76,13 @@ record PartitionAssembly(
             if (state[0] == null) {
                 state[0] = openState(partition);
             }
+            if (outcome.source() == CheckpointRestorer.Source.UNUSABLE
+                    && state[0].position().isEmpty()) {
+                // Rebuilt from the topic, so from offset 0: a log start above it (records deleted by
+                // retention) is then an offset gap, logged and counted when the consumer is
+                // positioned, instead of a silent start at the log start.
+                state[0].commit(0);
+            }
             Checkpointer checkpointer = checkpoints.checkpointer(partition, claim, outcome.offset());
             return new Opened(state[0], application.create(partition, state[0]), checkpointer, failures(partition));
         } catch (RuntimeException e) {
@@ -73,14 +94,15 @@ record PartitionAssembly(
     }
 
     /**
-     * The local state, or an empty one if RocksDB reports the local files corrupt: the checkpoint,
-     * or else the topic, has everything they held. Any other failure to open (the database locked
+     * The local state, or an empty one if RocksDB reports the local files corrupt, when opening them
+     * or (with {@code verifyOnOpen}) when checking every block of their table files: the
+     * checkpoint, or else the topic, has everything they held. Any other failure to open (the database locked
      * by another process, a full disk, too many open files) leaves the files alone and fails the
      * open, which is retried: those files may be the newest state there is.
      */
     private LayeredKeyedStateBackend openLocalOrEmpty(TopicPartition partition) {
         try {
-            return openState(partition);
+            return openState(partition, verifyOnOpen);
         } catch (CorruptStateException e) {
             LOG.errorf(
                     "Partition %s: local state is corrupt (%s); deleting it and restoring from the checkpoint",
@@ -91,21 +113,38 @@ record PartitionAssembly(
     }
 
     private LayeredKeyedStateBackend openState(TopicPartition partition) {
+        return openState(partition, false);
+    }
+
+    private LayeredKeyedStateBackend openState(TopicPartition partition, boolean verify) {
         try {
-            return openStateOnce(partition);
+            return openStateOnce(partition, verify);
         } catch (IncompatibleStateException e) {
             // The input log is the source of truth: unreadable local state is rebuilt from it.
             LOG.warnf(
                     "%s; deleting %s and rebuilding the partition from the input",
                     e.getMessage(), directory(partition));
             delete(directory(partition));
-            return openStateOnce(partition);
+            return openStateOnce(partition, false);
         }
     }
 
-    private LayeredKeyedStateBackend openStateOnce(TopicPartition partition) {
-        LayeredKeyedStateBackend state = states.build(
-                RocksDBStore.open(partition.toString(), directory(partition), states.tableNames(), rocksResources));
+    private LayeredKeyedStateBackend openStateOnce(TopicPartition partition, boolean verify) {
+        RocksDBStore store =
+                RocksDBStore.open(partition.toString(), directory(partition), states.tableNames(), rocksResources);
+        if (verify && store.position().isPresent()) {
+            try {
+                long started = System.nanoTime();
+                long bytes = store.verifyChecksums();
+                LOG.infof(
+                        "Partition %s: verified the checksums of the local table files (%d bytes) in %d ms",
+                        partition, bytes, (System.nanoTime() - started) / 1_000_000);
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
+        }
+        LayeredKeyedStateBackend state = states.build(store);
         if (state.storedFutureEventTime() != EventTimeClock.NO_TIME) {
             LOG.warnf(
                     "Partition %s: stored event time %s lies beyond the wall clock + ttl.max-future-skew; held at %s,"

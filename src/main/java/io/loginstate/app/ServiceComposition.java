@@ -169,8 +169,13 @@ public class ServiceComposition {
                     clock,
                     new CheckpointMetrics(meterRegistry));
         }
-        PartitionAssembly assembly =
-                new PartitionAssembly(config.stateDir(), states, rocksResources, application, checkpoints);
+        PartitionAssembly assembly = new PartitionAssembly(
+                config.stateDir(),
+                states,
+                rocksResources,
+                application,
+                checkpoints,
+                config.rocksdb().verifyOnOpen());
         ProcessingObserver observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {};
         registry = new ProcessorRegistry(
                 assembly,

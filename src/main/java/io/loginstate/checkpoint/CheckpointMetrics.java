@@ -47,6 +47,35 @@ public final class CheckpointMetrics {
                 .increment(reusedBytes);
     }
 
+    /**
+     * A published checkpoint a restore skipped: its manifest missing or damaged, or one of its
+     * files missing or damaged.
+     */
+    void checkpointSkipped(TopicPartition partition, String reason) {
+        Counter.builder("login_state.restore.checkpoints_skipped")
+                .description("Published checkpoints a restore skipped because their manifest or a file was missing or"
+                        + " damaged, by reason")
+                .tag("partition", Integer.toString(partition.partition()))
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    /**
+     * A restore that could not use the latest checkpoint: {@code previous} (an older published one
+     * was restored), {@code local} (none was usable; the local state was kept and the topic replayed
+     * from its position) or {@code replay} (none was usable and there is no local state: the whole
+     * topic is replayed).
+     */
+    void restoreFellBack(TopicPartition partition, String outcome) {
+        Counter.builder("login_state.restore.fallbacks")
+                .description("Restores that could not use the latest checkpoint, by what they did instead")
+                .tag("partition", Integer.toString(partition.partition()))
+                .tag("outcome", outcome)
+                .register(registry)
+                .increment();
+    }
+
     /** The partition's {@code LATEST} was found unreadable (by a claim or a publication). */
     void latestUnreadable(TopicPartition partition) {
         latestUnreadable(Integer.toString(partition.partition()));

@@ -57,7 +57,12 @@ public final class CheckpointRestorer {
         /** The local state is at least as new as the latest checkpoint. */
         LOCAL,
         /** Downloaded from the object store. */
-        REMOTE
+        REMOTE,
+        /**
+         * Checkpoints were published, but none could be restored: the local state (possibly empty)
+         * stays, and the topic is replayed from its position, or from its beginning.
+         */
+        UNUSABLE
     }
 
     /**
@@ -102,9 +107,11 @@ public final class CheckpointRestorer {
                     partition, CheckpointIds.text(latestId));
         }
         boolean released = false;
+        boolean skipped = false;
         for (long id : candidates) {
             Optional<CheckpointManifest> manifest = readManifest(partition, layout, id);
             if (manifest.isEmpty()) {
+                skipped = true;
                 continue;
             }
             CheckpointManifest m = manifest.get();
@@ -113,6 +120,9 @@ public final class CheckpointRestorer {
                 LOG.infof(
                         "Partition %s: local state at offset %d is at least as new as checkpoint %s (offset %d); keeping it",
                         partition, localPosition, CheckpointIds.text(id), m.offset());
+                if (skipped) {
+                    metrics.restoreFellBack(partition, "previous");
+                }
                 return new Outcome(Source.LOCAL, id, m.offset(), 0, 0, System.nanoTime() - started);
             }
             if (!released) {
@@ -140,20 +150,26 @@ public final class CheckpointRestorer {
                         fetched.reused(),
                         nanos / 1_000_000,
                         bytes / 1e6 / Math.max(1e-9, nanos / 1e9));
+                if (skipped) {
+                    metrics.restoreFellBack(partition, "previous");
+                }
                 return new Outcome(Source.REMOTE, id, m.offset(), bytes, fetched.reused(), nanos);
             } catch (RuntimeException e) {
+                skipped = true;
+                metrics.checkpointSkipped(partition, "file_damaged");
                 LOG.errorf(
                         "Partition %s: checkpoint %s cannot be restored (%s); trying the previous one",
                         partition, CheckpointIds.text(id), rootMessage(e));
             }
         }
+        metrics.restoreFellBack(partition, localPosition >= 0 ? "local" : "replay");
         LOG.errorf(
                 "Partition %s: no checkpoint could be restored; %s",
                 partition,
                 localPosition >= 0
                         ? "keeping the local state at offset " + localPosition + " and replaying from there"
                         : "rebuilding the state from the beginning of the topic");
-        return new Outcome(Source.NONE, -1, -1, 0, 0, System.nanoTime() - started);
+        return new Outcome(Source.UNUSABLE, -1, -1, 0, 0, System.nanoTime() - started);
     }
 
     /**
@@ -183,11 +199,13 @@ public final class CheckpointRestorer {
         try {
             Optional<byte[]> bytes = store.get(layout.manifest(id));
             if (bytes.isEmpty()) {
+                metrics.checkpointSkipped(partition, "manifest_missing");
                 LOG.errorf("Partition %s: the manifest of checkpoint %s is missing", partition, CheckpointIds.text(id));
                 return Optional.empty();
             }
             return Optional.of(CheckpointManifest.fromJson(bytes.get()));
         } catch (IllegalArgumentException e) {
+            metrics.checkpointSkipped(partition, "manifest_damaged");
             LOG.errorf(
                     "Partition %s: the manifest of checkpoint %s is unreadable: %s",
                     partition, CheckpointIds.text(id), e.getMessage());

@@ -261,7 +261,6 @@ final class ObjectStoreCheckpointer implements Checkpointer {
         SnapshotUploader.Uploaded uploaded = uploader.upload(id, snapshot.directory());
         Long watermark = snapshot.watermark() == EventTimeClock.NO_TIME ? null : snapshot.watermark();
         CheckpointManifest manifest = new CheckpointManifest(
-                CheckpointManifest.FORMAT_VERSION,
                 partition.topic(),
                 partition.partition(),
                 id,

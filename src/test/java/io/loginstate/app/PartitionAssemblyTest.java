@@ -12,6 +12,7 @@ import io.loginstate.checkpoint.TestCheckpointers;
 import io.loginstate.checkpoint.UnreadableLatestException;
 import io.loginstate.login.LoginApplication;
 import io.loginstate.objectstore.DirectoryObjectStore;
+import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStoreException;
 import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionOpener;
@@ -21,9 +22,11 @@ import io.loginstate.processing.ProcessingObserver;
 import io.loginstate.processing.ProcessorRegistry;
 import io.loginstate.state.KeyedStateBackendBuilder;
 import io.loginstate.state.LayeredKeyedStateBackend;
+import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.loginstate.state.rocksdb.RocksDBStore;
+import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.store.CorruptStateException;
 import io.loginstate.state.store.StateStoreException;
 import io.loginstate.state.ttl.TtlCleanupSettings;
@@ -35,6 +38,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -181,6 +185,153 @@ class PartitionAssemblyTest {
             opened.checkpointer().close();
             opened.state().close();
         }
+    }
+
+    /** Damage to a table file of a kept local state, left after the service was killed. */
+    enum TableDamage {
+        /** Bytes in the middle changed: only reading the blocks finds it. */
+        FLIPPED,
+        TRUNCATED,
+        DELETED
+    }
+
+    @ParameterizedTest
+    @EnumSource(TableDamage.class)
+    void aDamagedTableFileOfAKeptLocalStateIsFoundOnOpenAndTheStateRestoredExactlyFromTheCheckpoint(TableDamage damage)
+            throws Exception {
+        startCheckpoints();
+        Path here = dir.resolve("here");
+        String table = LayeredKeyedStateBackend.tableNames(application.stateDescriptors())
+                .get(0);
+        PartitionOpener.Opened first = assembly(here).open(PARTITION, 1);
+        try {
+            writeRaw(first.state(), table, 0, 2_000, "a");
+            first.state().commit(40);
+            assertThat(first.checkpointer().checkpointNow(first.state()).get(30, TimeUnit.SECONDS))
+                    .isTrue();
+        } finally {
+            first.checkpointer().close();
+            first.state().close();
+        }
+        // The local state goes on to offset 60, newer than the checkpoint, then the service is killed.
+        PartitionOpener.Opened second = assembly(here).open(PARTITION, 2);
+        writeRaw(second.state(), table, 0, 3_000, "b");
+        second.state().commit(60);
+        second.checkpointer().close();
+        second.state().close();
+
+        Path local = here.resolve("logins-2");
+        Path sst;
+        try (Stream<Path> files = Files.list(local)) {
+            sst = files.filter(file -> file.getFileName().toString().endsWith(".sst"))
+                    .max(Comparator.comparingLong(file -> file.toFile().length()))
+                    .orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(sst);
+        switch (damage) {
+            case FLIPPED -> {
+                for (int i = bytes.length / 2; i < bytes.length / 2 + 16; i++) {
+                    bytes[i] ^= 0x5a;
+                }
+                Files.write(sst, bytes);
+            }
+            case TRUNCATED -> Files.write(sst, Arrays.copyOf(bytes, bytes.length / 2));
+            case DELETED -> Files.delete(sst);
+        }
+
+        PartitionOpener.Opened opened = assembly(here).open(PARTITION, 3);
+        try {
+            assertThat(opened.state().position())
+                    .as("%s: the damaged local state is dropped and the checkpoint restored", damage)
+                    .hasValue(40);
+            ByteTable restored =
+                    ((LayeredKeyedStateBackend) opened.state()).store().table(table);
+            for (int user = 0; user < 3_000; user++) {
+                byte[] value = restored.get(key(user));
+                if (user < 2_000) {
+                    assertThat(value).as("user %d", user).isEqualTo(value(user, "a"));
+                } else {
+                    assertThat(value).as("user %d", user).isNull();
+                }
+            }
+        } finally {
+            opened.checkpointer().close();
+            opened.state().close();
+        }
+    }
+
+    @Test
+    void withEveryCheckpointDamagedAnEmptyDiskIsRebuiltFromTheTopicsBeginningAndCounted() throws Exception {
+        startCheckpoints();
+        checkpointAt(dir.resolve("first"), 1, 40);
+        checkpointAt(dir.resolve("first"), 2, 60);
+        List<String> manifests = manifestKeys();
+        assertThat(manifests).hasSize(2);
+
+        // Only the newest damaged: the previous one is restored, and the skip counted.
+        damage(manifests.get(1));
+        PartitionOpener.Opened older = assembly(dir.resolve("second")).open(PARTITION, 3);
+        try {
+            assertThat(older.state().position()).hasValue(40);
+        } finally {
+            older.checkpointer().close();
+            older.state().close();
+        }
+        assertThat(count("login_state.restore.checkpoints_skipped")).isEqualTo(1);
+        assertThat(count("login_state.restore.fallbacks", "outcome", "previous"))
+                .isEqualTo(1);
+
+        // Every one damaged, and an empty disk: nothing at all, so the whole topic is replayed.
+        damage(manifests.get(0));
+        PartitionOpener.Opened rebuilt = assembly(dir.resolve("third")).open(PARTITION, 4);
+        try {
+            assertThat(rebuilt.state().position())
+                    .as("rebuilt from offset 0, never from the group's offset: a log start above 0 is an offset gap")
+                    .hasValue(0);
+            assertThat(rebuilt.checkpointer().durableOffset()).isEqualTo(-1);
+        } finally {
+            rebuilt.checkpointer().close();
+            rebuilt.state().close();
+        }
+        assertThat(count("login_state.restore.checkpoints_skipped")).isEqualTo(3);
+        assertThat(count("login_state.restore.fallbacks", "outcome", "replay")).isEqualTo(1);
+    }
+
+    private List<String> manifestKeys() {
+        return store.list(TestCheckpointers.layout(PARTITION).partitionPrefix() + "/checkpoints/").stream()
+                .map(ObjectInfo::key)
+                .filter(key -> key.endsWith("/manifest.json"))
+                .sorted()
+                .toList();
+    }
+
+    private void damage(String key) {
+        byte[] bytes = store.get(key).orElseThrow();
+        bytes[bytes.length / 2] ^= 0x01;
+        store.put(key, bytes);
+    }
+
+    private double count(String name, String... tags) {
+        return meters.find(name).tag("partition", "2").tags(tags).counters().stream()
+                .mapToDouble(Counter::count)
+                .sum();
+    }
+
+    /** Writes raw entries straight into one table of the store, staged for the next commit. */
+    private static void writeRaw(KeyedStateBackend state, String table, int from, int to, String suffix) {
+        ByteTable raw = ((LayeredKeyedStateBackend) state).store().table(table);
+        for (int user = from; user < to; user++) {
+            raw.put(key(user), value(user, suffix));
+        }
+    }
+
+    private static byte[] key(int user) {
+        return ("user-" + user).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] value(int user, String suffix) {
+        return ("profile of user " + user + " written " + suffix + " " + Integer.toHexString(user * 7919))
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     private void startCheckpoints() {

@@ -1,6 +1,7 @@
 package io.loginstate.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.loginstate.objectstore.ObjectInfo;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -395,6 +397,103 @@ class CheckpointerTest {
             assertThat(Files.exists(restored.resolveSibling(restored.getFileName() + ".discarded")))
                     .isFalse();
             assertThat(restored.resolve("OLD-STATE")).doesNotExist();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aManifestWithAnyBitFlippedOrCutShortIsRefusedAndTheRestoreFallsBackToThePreviousCheckpoint(Kind kind)
+            throws Exception {
+        ObjectStore store = open(kind);
+        Checkpointer checkpointer = checkpointer(store, 4, 3);
+        try (LayeredKeyedStateBackend state = state(dir.resolve("db"))) {
+            write(state, 0, 500, "a", 40);
+            assertThat(publish(checkpointer, state)).isTrue();
+            write(state, 500, 600, "b", 60);
+            assertThat(publish(checkpointer, state)).isTrue();
+        }
+        String key = TestCheckpointers.layout(PARTITION).manifest(latestId(store));
+        byte[] good = store.get(key).orElseThrow();
+        CheckpointManifest original = CheckpointManifest.fromJson(good);
+        assertThat(new String(good, StandardCharsets.UTF_8))
+                .as("still JSON a person can read")
+                .contains("\"offset\" : 60");
+
+        List<String> trusted = new ArrayList<>();
+        for (int i = 0; i < good.length; i++) {
+            for (int bit = 0; bit < 8; bit++) {
+                byte[] damaged = good.clone();
+                damaged[i] ^= (byte) (1 << bit);
+                if (parsesToSomethingElse(damaged, original)) {
+                    trusted.add("bit " + bit + " of byte " + i + " ('" + (char) good[i] + "')");
+                }
+            }
+        }
+        for (int length = 0; length < good.length; length++) {
+            if (parsesToSomethingElse(Arrays.copyOf(good, length), original)) {
+                trusted.add("cut to " + length + " bytes");
+            }
+        }
+        assertThat(trusted)
+                .as(
+                        "%d of %d damaged manifests read as a different checkpoint instead of being refused",
+                        trusted.size(), good.length * 9)
+                .isEmpty();
+
+        CheckpointManifest unsummed = new CheckpointManifest(
+                1,
+                original.topic(),
+                original.partition(),
+                original.checkpointId(),
+                original.ownerEpoch(),
+                original.offset(),
+                original.watermark(),
+                original.stateConfig(),
+                original.createdAt(),
+                original.files(),
+                original.deploymentId(),
+                null);
+        assertThat(CheckpointManifest.fromJson(unsummed.toJson()))
+                .as("a manifest of format 1, written before manifests had a checksum, is still read")
+                .isEqualTo(unsummed);
+        byte[] withoutChecksum = new String(unsummed.toJson(), StandardCharsets.UTF_8)
+                .replace("\"formatVersion\" : 1", "\"formatVersion\" : 2")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> CheckpointManifest.fromJson(withoutChecksum))
+                .as("format 2 requires the checksum")
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("no checksum");
+
+        // The offset 60 becomes 70 by one bit: trusted, the state of 60 would resume at 70.
+        String text = new String(good, StandardCharsets.UTF_8);
+        int digit = text.indexOf("\"offset\" : 60") + "\"offset\" : ".length();
+        byte[] damaged = good.clone();
+        damaged[digit] ^= 0x01;
+        store.put(key, damaged);
+        CheckpointRestorer.Outcome outcome = TestCheckpointers.restorer(store, downloads)
+                .restore(
+                        PARTITION,
+                        TestCheckpointers.layout(PARTITION),
+                        latestId(store),
+                        latest(store).published(),
+                        -1,
+                        dir.resolve("restored"),
+                        () -> {});
+        assertThat(outcome.source()).isEqualTo(CheckpointRestorer.Source.REMOTE);
+        assertThat(outcome.offset())
+                .as("the previous checkpoint, not a wrong offset")
+                .isEqualTo(40);
+        try (LayeredKeyedStateBackend state = state(dir.resolve("restored"))) {
+            assertThat(state.position()).hasValue(40);
+        }
+    }
+
+    /** True if {@code bytes} is accepted as a manifest other than {@code original}. */
+    private static boolean parsesToSomethingElse(byte[] bytes, CheckpointManifest original) {
+        try {
+            return !CheckpointManifest.fromJson(bytes).equals(original);
+        } catch (IllegalArgumentException refused) {
+            return false;
         }
     }
 

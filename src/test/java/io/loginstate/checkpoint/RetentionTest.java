@@ -38,18 +38,7 @@ class RetentionTest {
         objects.add(object(LAYOUT.manifest(id), written));
         manifests.put(
                 id,
-                new CheckpointManifest(
-                        CheckpointManifest.FORMAT_VERSION,
-                        "logins",
-                        3,
-                        id,
-                        1,
-                        id * 10,
-                        null,
-                        Map.of(),
-                        written,
-                        files,
-                        "test-deployment"));
+                new CheckpointManifest("logins", 3, id, 1, id * 10, null, Map.of(), written, files, "test-deployment"));
     }
 
     private static ObjectInfo object(String key, Instant lastModified) {
