@@ -136,6 +136,7 @@ public final class CheckpointService {
             }
             if (newest == null) {
                 return "The store holds no readable checkpoint manifest of the partition: deleting '" + latestKey
+                        + "' and the objects under '" + layout.checkpointsPrefix()
                         + "' lets the partition start from its local state or the topic.";
             }
             return String.format(

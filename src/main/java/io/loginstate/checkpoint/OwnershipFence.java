@@ -164,6 +164,20 @@ public final class OwnershipFence {
         return store.get(key).map(this::decode);
     }
 
+    /**
+     * A missing {@code LATEST} is "nothing published" only if no checkpoint was ever made: every
+     * manifest is written after the claim that creates the record, so manifests without it mean
+     * the record was deleted or lost.
+     */
+    private void checkNoCheckpointsWithoutLatest() {
+        int manifests = (int) store.list(partition + "/checkpoints/").stream()
+                .filter(object -> object.key().endsWith("/" + CheckpointLayout.MANIFEST))
+                .count();
+        if (manifests > 0) {
+            throw UnreadableLatestException.missing(store.name(), key, manifests);
+        }
+    }
+
     /** The key of the partition's pointer. */
     public String key() {
         return key;
@@ -189,6 +203,7 @@ public final class OwnershipFence {
         for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
             Optional<Versioned> current = store.getVersioned(key);
             if (current.isEmpty()) {
+                checkNoCheckpointsWithoutLatest();
                 Latest next = new Latest(epoch, 1, -1, List.of());
                 if (store.putIfAbsent(key, next.encode())) {
                     return new Claim(epoch, 1, next);

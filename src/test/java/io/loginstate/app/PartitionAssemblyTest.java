@@ -449,6 +449,35 @@ class PartitionAssemblyTest {
         }
     }
 
+    @Test
+    void aDeletedLatestWhileCheckpointsExistIsNeverTakenForNothingPublished() throws Exception {
+        startCheckpoints();
+        checkpointAt(dir.resolve("first"), 1, 40);
+        String latestKey = TestCheckpointers.layout(PARTITION).partitionPrefix() + "/LATEST";
+        byte[] good = store.get(latestKey).orElseThrow();
+        store.delete(latestKey);
+
+        // Taken for "nothing published", a fresh record would open empty state, and retention
+        // would then delete the checkpoints it does not list.
+        PartitionAssembly elsewhere = assembly(dir.resolve("elsewhere"));
+        assertThatThrownBy(() -> elsewhere.open(PARTITION, 2))
+                .as("the partition is not opened while its checkpoints have no LATEST")
+                .isInstanceOf(UnreadableLatestException.class)
+                .hasMessageContaining(latestKey)
+                .hasMessageContaining("missing");
+        assertThat(store.exists(latestKey)).as("no record is made up").isFalse();
+        assertThat(unreadableLatestCount()).isEqualTo(1);
+
+        store.put(latestKey, good);
+        PartitionOpener.Opened opened = elsewhere.open(PARTITION, 2);
+        try {
+            assertThat(opened.state().position()).hasValue(40);
+        } finally {
+            opened.checkpointer().close();
+            opened.state().close();
+        }
+    }
+
     private double unreadableLatestCount() {
         return meters.find("login_state.checkpoint.latest_unreadable").tag("partition", "2").counters().stream()
                 .mapToDouble(Counter::count)
