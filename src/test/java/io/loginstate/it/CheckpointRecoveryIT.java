@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.loginstate.support.FaultPoints;
+import io.loginstate.testing.CheckpointDamage;
 import io.loginstate.testing.CheckpointedCluster;
 import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.GroupOffsets;
@@ -17,11 +18,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -46,6 +49,18 @@ import org.junit.jupiter.api.Test;
  * kill the group's committed offsets must not be ahead of the published checkpoints. At the end
  * every user's counts and last login equal those computed from the stream, and the last run (a new
  * pod) applied exactly the records after the checkpoints it restored.
+ *
+ * <p>Corrupt state: before some restarts (seeded, {@value #DAMAGE_PERCENT}% of those that can take
+ * it) the down service's checkpoints or local state are damaged ({@link CheckpointDamage}): a table
+ * file or a manifest of a published checkpoint flipped, truncated or deleted in the store, or, on a
+ * kept disk, bytes in the middle of a local table file flipped. What a restore can still use is
+ * judged from outside before the restart; a partition that must come from the store (an empty disk,
+ * or a damaged local state) must be opened exactly at the newest usable checkpoint, or from offset 0
+ * if none is, and the fallback must show in {@code login_state_restore_fallbacks_total}; damage a
+ * restore does not read (an older checkpoint, a kept disk newer than the store) only must not make
+ * anything inexact. Before the last run every published manifest of one partition is damaged: that
+ * partition is rebuilt from the beginning of the topic, with an error naming it. At the end the
+ * latest checkpoint of every partition must be restorable.
  *
  * <p>The number of kills is {@code -Drecovery.kills=N} (default {@value #DEFAULT_KILLS}: each aimed
  * phase once); the kills follow a rotation that is repeated. The stream and the random kill points
@@ -81,6 +96,8 @@ class CheckpointRecoveryIT {
     private static final String BUCKET = "login-state-it";
     private static final String PREFIX = "recovery/";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** Restarts (after the first run, not killed mid-restore) whose checkpoints or local state are damaged first. */
+    private static final int DAMAGE_PERCENT = 75;
 
     /** Where a run is killed: at a random point of its stream, or parked at a fault point. */
     enum Aim {
@@ -183,6 +200,10 @@ class CheckpointRecoveryIT {
             int killedWhileSending = 0;
             Map<Aim, Integer> aimed = new EnumMap<>(Aim.class);
             Map<Disk, Integer> disks = new EnumMap<>(Disk.class);
+            CheckpointDamage damage =
+                    new CheckpointDamage(cluster.store(), cluster.objectDirectory(), GROUP, TOPIC, PARTITIONS);
+            Map<CheckpointDamage.Kind, Integer> corruptions = new EnumMap<>(CheckpointDamage.Kind.class);
+            int[] fallbacks = {0};
 
             for (int run = 0; run < kills; run++) {
                 Kill kill = schedule.get(run);
@@ -208,11 +229,19 @@ class CheckpointRecoveryIT {
                     aimed.merge(kill.aim(), 1, Integer::sum);
                 }
                 boolean newPod = kill.disk() == Disk.EMPTY;
-                Map<Integer, Long> durable = checkpoints.latestOffsets();
+                // Read before any damage: the offsets the checkpoints were published with stay known.
+                checkpoints.latestOffsets();
+                List<CheckpointDamage.Done> damaged =
+                        run > 0 && kill.aim() != Aim.RESTORE_RENAMED_AWAY && random.nextInt(100) < DAMAGE_PERCENT
+                                ? damage(damage, random, kill.disk(), stateDir)
+                                : List.of();
+                damaged.forEach(d -> corruptions.merge(d.kind(), 1, Integer::sum));
+                Map<Integer, CheckpointDamage.Restorable> restorable = damage.restorable();
                 Map<Integer, Long> endAtStart = group.endOffsets();
                 ServiceLog log = CheckpointedCluster.freshLog("checkpoint-recovery-run" + run + ".log");
                 int limit = Math.min(sent + MAX_RUN_EVENTS, size - LAST_RUN_EVENTS);
-                String what = "seed " + seed + ", run " + run + " (" + kill.aim() + ", " + kill.disk() + " state dir)";
+                String what = "seed " + seed + ", run " + run + " (" + kill.aim() + ", " + kill.disk() + " state dir"
+                        + (damaged.isEmpty() ? "" : ", damaged " + damaged) + ")";
                 Map<String, String> settings = settings(stateDir, kill.aim());
                 try (ServiceProcess service = ServiceProcess.start(settings, List.of(), log.file())) {
                     if (kill.aim() == Aim.RESTORE_RENAMED_AWAY) {
@@ -228,10 +257,21 @@ class CheckpointRecoveryIT {
                         continue;
                     }
                     Map<Integer, Long> opened = awaitOpened(service, log, what);
-                    if (assertRestartPosition(what, run > 0 && newPod, durable, opened, log, service)) {
+                    Set<Integer> fromStore = new TreeSet<>(leftMissing);
+                    damaged.stream()
+                            .filter(d -> d.kind() == CheckpointDamage.Kind.LOCAL_SST_FLIPPED)
+                            .forEach(d -> {
+                                assertThat(log.lines("Partition " + TOPIC + "-" + d.partition()
+                                                + ": local state is corrupt"))
+                                        .as(what + ": the damaged local state of partition " + d.partition()
+                                                + " was noticed")
+                                        .isNotEmpty();
+                                fromStore.add(d.partition());
+                            });
+                    if (assertRestartPosition(
+                            what, run > 0 && newPod, fromStore, restorable, opened, log, service, fallbacks)) {
                         storeRestores++;
                     }
-                    assertRestoredWhatWasLeftMissing(what, leftMissing, durable, log);
                     leftMissing = Set.of();
                     LoginStream.Sending sending =
                             stream.sendInBackground(cluster.bootstrapServers(), TOPIC, sent, limit, 1);
@@ -293,13 +333,28 @@ class CheckpointRecoveryIT {
             disks.merge(Disk.EMPTY, 1, Integer::sum);
             int total = Math.max(EVENTS, sent + LAST_RUN_EVENTS);
             ExpectedLogins expected = stream.expectedUpTo(total);
-            Map<Integer, Long> durable = checkpoints.latestOffsets();
+            checkpoints.latestOffsets(); // before the damage, as above
+            // Every checkpoint of one partition bad: its state is rebuilt from the topic's beginning.
+            int allBad = random.nextInt(PARTITIONS);
+            List<CheckpointDamage.Done> manifests = damage.damageEveryManifest(allBad, random);
+            assertThat(manifests)
+                    .as("published manifests of partition " + allBad)
+                    .isNotEmpty();
+            Map<Integer, CheckpointDamage.Restorable> restorable = damage.restorable();
+            assertThat(restorable.get(allBad).usableId())
+                    .as("partition " + allBad + " has no usable checkpoint left")
+                    .isEqualTo(-1);
             ServiceLog log = CheckpointedCluster.freshLog("checkpoint-recovery-run" + kills + ".log");
-            String what = "seed " + seed + ", last run (empty state dir)";
+            String what = "seed " + seed + ", last run (empty state dir, every manifest of partition " + allBad
+                    + " damaged: " + manifests + ")";
+            long replayed;
             try (ServiceProcess service = ServiceProcess.start(settings(stateDir, Aim.RANDOM), List.of(), log.file())) {
                 Map<Integer, Long> opened = awaitOpened(service, log, what);
-                assertThat(assertRestartPosition(what, true, durable, opened, log, service))
+                assertThat(assertRestartPosition(what, true, Set.of(), restorable, opened, log, service, fallbacks))
                         .isTrue();
+                assertThat(opened.get(allBad))
+                        .as(what + ": partition " + allBad + " rebuilt from the beginning")
+                        .isZero();
                 storeRestores++;
                 long restored = log.restoredAt().values().stream()
                         .mapToLong(Long::longValue)
@@ -334,20 +389,48 @@ class CheckpointRecoveryIT {
                 assertThat(checkpoints.latestOffsets()).isEqualTo(end);
                 checkpoints.assertLatestComplete();
 
+                replayed = end.get(allBad);
+
                 assertThat(service.stop(Duration.ofSeconds(60))).isIn(0, 143);
             }
+            // Whatever was damaged, the checkpoints made since are whole: the next restore can use them.
+            Map<Integer, CheckpointDamage.Restorable> after = damage.restorable();
+            assertThat(after).as("partitions with a published checkpoint").hasSize(PARTITIONS);
+            after.forEach((p, r) -> assertThat(r.latestUsable())
+                    .as("seed " + seed + ": the latest checkpoint of partition " + p + " is restorable: " + r)
+                    .isTrue());
             assertThat(storeRestores)
                     .as("restarts with an empty state dir that restored from the store")
                     .isEqualTo(expectedStoreRestores);
             System.out.printf(
                     "seed %d: %d of %d kills while events were being sent%n", seed, killedWhileSending, kills);
-            reportFigures(seed, kills, aimed, disks, total, expected.users().size(), System.nanoTime() - began);
+            reportFigures(
+                    seed,
+                    kills,
+                    aimed,
+                    disks,
+                    corruptions,
+                    fallbacks[0],
+                    "partition " + allBad + ", " + manifests.size() + " manifests damaged, " + replayed
+                            + " records replayed",
+                    total,
+                    expected.users().size(),
+                    System.nanoTime() - began);
         }
     }
 
     /** Prints the run's figures in one line and writes them to {@code target/reliability/recovery-kills.json}. */
     private static void reportFigures(
-            long seed, int kills, Map<Aim, Integer> aimed, Map<Disk, Integer> disks, int events, int users, long nanos)
+            long seed,
+            int kills,
+            Map<Aim, Integer> aimed,
+            Map<Disk, Integer> disks,
+            Map<CheckpointDamage.Kind, Integer> corruptions,
+            int fallbacks,
+            String allBad,
+            int events,
+            int users,
+            long nanos)
             throws IOException {
         int aimedKills = aimed.values().stream().mapToInt(Integer::intValue).sum();
         int empty = disks.getOrDefault(Disk.EMPTY, 0);
@@ -378,6 +461,14 @@ class CheckpointRecoveryIT {
         figures.put("restarts on an empty disk", empty);
         figures.put("on a kept disk", kept);
         figures.put("of them older than the checkpoints", disks.getOrDefault(Disk.OLDER, 0));
+        String byKind = Stream.of(CheckpointDamage.Kind.values())
+                .map(kind -> kind.label + ": " + corruptions.getOrDefault(kind, 0))
+                .collect(Collectors.joining(", "));
+        figures.put(
+                "corrupted objects before restarts",
+                corruptions.values().stream().mapToInt(Integer::intValue).sum() + " (" + byKind + ")");
+        figures.put("restores that fell back past a damaged checkpoint", fallbacks);
+        figures.put("all checkpoints bad: replayed from the topic", allBad);
         figures.put("events", events);
         figures.put("users exact", users);
         figures.put("seconds", seconds);
@@ -385,7 +476,7 @@ class CheckpointRecoveryIT {
         ReliabilityFigures.record(
                 "recovery-kills",
                 "CheckpointRecoveryIT: SIGKILLs at random moments and at checkpoint phases, alternating empty and"
-                        + " kept disks",
+                        + " kept disks, corrupted checkpoints and local table files",
                 figures);
     }
 
@@ -422,17 +513,6 @@ class CheckpointRecoveryIT {
         return missing;
     }
 
-    /** A partition the previous kill left without its state directory was restored from its latest checkpoint. */
-    private static void assertRestoredWhatWasLeftMissing(
-            String what, Set<Integer> leftMissing, Map<Integer, Long> durable, ServiceLog log) {
-        Map<Integer, Long> restored = log.restoredAt();
-        for (int p : leftMissing) {
-            assertThat(restored.get(p))
-                    .as(what + ": partition " + p + ", left between a restore's renames, restored from its checkpoint")
-                    .isEqualTo(durable.get(p));
-        }
-    }
-
     /** Every partition's latest checkpoint lies beyond {@code before}. */
     private static boolean overtaken(Map<Integer, Long> checkpoints, Map<Integer, Long> before) {
         for (int p = 0; p < PARTITIONS; p++) {
@@ -444,48 +524,102 @@ class CheckpointRecoveryIT {
     }
 
     /**
-     * Every partition is opened at least at its latest durable checkpoint (a restart never goes back
-     * behind it). With an empty state dir, every partition must have been downloaded from that very
-     * checkpoint and opened at its offset; returns true then.
+     * Damages the down service's checkpoints in the store, or on a kept disk its local table files,
+     * for the restart to come.
+     */
+    private static List<CheckpointDamage.Done> damage(
+            CheckpointDamage damage, Random random, Disk disk, Path stateDir) {
+        List<CheckpointDamage.Done> done = new ArrayList<>();
+        if (disk != Disk.EMPTY && random.nextBoolean()) {
+            damage.damageLocalTable(stateDir, random.nextInt(PARTITIONS)).ifPresent(done::add);
+        }
+        if (done.isEmpty()) {
+            damage.damageStore(random).ifPresent(done::add);
+        }
+        return done;
+    }
+
+    /**
+     * Every partition is opened at least at its newest usable checkpoint (a restart never goes back
+     * behind it). A partition that must come from the store (every one on an empty state dir, and
+     * {@code fromStore}: left without its directory, or with its local state damaged) must have been
+     * downloaded from that very checkpoint and opened at its offset, or, if none is usable, opened at
+     * offset 0 with an error naming it; a restore that could not use the latest checkpoint must be
+     * counted as a fallback. Returns true for an empty state dir.
      */
     private static boolean assertRestartPosition(
             String what,
             boolean emptyDir,
-            Map<Integer, Long> durable,
+            Set<Integer> fromStore,
+            Map<Integer, CheckpointDamage.Restorable> restorable,
             Map<Integer, Long> opened,
             ServiceLog log,
-            ServiceProcess service) {
+            ServiceProcess service,
+            int[] fallbacks) {
         Map<Integer, Long> restored = log.restoredAt();
         System.out.printf(
                 "%s: store had %s; opened at %s; downloaded %s; kept local %s%n",
-                what, durable, opened, restored, log.keptLocalAt());
+                what, restorable, opened, restored, log.keptLocalAt());
         for (int p = 0; p < PARTITIONS; p++) {
             assertThat(opened.get(p))
-                    .as(what + ": partition " + p + " opened at least at its durable checkpoint")
-                    .isGreaterThanOrEqualTo(durable.getOrDefault(p, 0L));
+                    .as(what + ": partition " + p + " opened at least at its newest usable checkpoint")
+                    .isGreaterThanOrEqualTo(usableOffset(restorable, p).orElse(0L));
         }
-        if (!emptyDir) {
+        Set<Integer> mustRestore = new TreeSet<>(fromStore);
+        if (emptyDir) {
+            assertThat(restorable)
+                    .as(what + ": every partition has a checkpoint in the store")
+                    .hasSize(PARTITIONS);
+            IntStream.range(0, PARTITIONS).forEach(mustRestore::add);
+        }
+        if (mustRestore.isEmpty()) {
             return false;
         }
-        assertThat(durable)
-                .as(what + ": every partition has a checkpoint in the store")
-                .hasSize(PARTITIONS);
-        assertThat(restored)
-                .as(what + ": every partition restored from its latest checkpoint")
-                .isEqualTo(durable);
-        assertThat(opened)
-                .as(what + ": every partition opened where its checkpoint ends")
-                .isEqualTo(durable);
-        assertThat(durable.values().stream().mapToLong(Long::longValue).sum())
-                .as(what + ": restored progress")
-                .isPositive();
+        PrometheusScrape metrics = PrometheusScrape.of(service);
+        for (int p : mustRestore) {
+            Optional<Long> usable = usableOffset(restorable, p);
+            assertThat(Optional.ofNullable(restored.get(p)))
+                    .as(what + ": partition " + p + " restored from its newest usable checkpoint")
+                    .isEqualTo(usable);
+            assertThat(opened.get(p))
+                    .as(what + ": partition " + p + " opened where that checkpoint ends, or at 0")
+                    .isEqualTo(usable.orElse(0L));
+            CheckpointDamage.Restorable r = restorable.get(p);
+            if (r != null && !r.latestUsable()) {
+                String outcome = usable.isPresent() ? "previous" : "replay";
+                assertThat(metrics.sum(
+                                "login_state_restore_fallbacks_total",
+                                Map.of("partition", Integer.toString(p), "outcome", outcome)))
+                        .as(what + ": partition " + p + " fell back (" + outcome + ") past its damaged checkpoint "
+                                + r.latestId())
+                        .isEqualTo(1.0);
+                assertThat(metrics.sum(
+                                "login_state_restore_checkpoints_skipped_total",
+                                Map.of("partition", Integer.toString(p))))
+                        .as(what + ": partition " + p + ": skipped checkpoints")
+                        .isGreaterThanOrEqualTo(1.0);
+                fallbacks[0]++;
+            }
+            if (r != null && usable.isEmpty()) {
+                assertThat(log.lines("Partition " + TOPIC + "-" + p + ": no checkpoint could be restored"))
+                        .as(what + ": an error names partition " + p + ", rebuilt from the beginning of the topic")
+                        .anySatisfy(line -> assertThat(line).contains("\"level\":\"ERROR\""));
+            }
+        }
         long bytes =
                 log.restoredBytes().values().stream().mapToLong(Long::longValue).sum();
-        assertThat(bytes).as(what + ": bytes downloaded").isPositive();
         assertThat(PrometheusScrape.of(service).sum("login_state_restore_bytes_total"))
                 .as(what + ": restore bytes metric")
                 .isEqualTo((double) bytes);
-        return true;
+        if (emptyDir) {
+            assertThat(bytes).as(what + ": bytes downloaded").isPositive();
+        }
+        return emptyDir;
+    }
+
+    private static Optional<Long> usableOffset(Map<Integer, CheckpointDamage.Restorable> restorable, int p) {
+        CheckpointDamage.Restorable r = restorable.get(p);
+        return r == null || r.usableId() < 0 ? Optional.empty() : Optional.of(r.offset());
     }
 
     /** The group's committed offsets never run ahead of the published checkpoints, nor of the topic. */

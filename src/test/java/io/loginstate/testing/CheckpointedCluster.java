@@ -60,6 +60,11 @@ public final class CheckpointedCluster implements AutoCloseable {
         return kafka.workDir();
     }
 
+    /** The files of the objects under the checkpoints' prefix (see {@link S3ProxyServer#objectDirectory}). */
+    public Path objectDirectory() {
+        return s3.objectDirectory(bucket).resolve(prefix);
+    }
+
     /** The bucket under the checkpoints' prefix. */
     public ObjectStore store() {
         return store;

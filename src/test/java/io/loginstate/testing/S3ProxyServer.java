@@ -139,6 +139,11 @@ public final class S3ProxyServer implements AutoCloseable {
         return properties;
     }
 
+    /** Where the filesystem backend keeps a bucket's objects: each one a plain file at its key's path. */
+    public Path objectDirectory(String bucket) {
+        return baseDir.resolve(bucket);
+    }
+
     public URI endpoint() {
         return endpoint;
     }

@@ -9,6 +9,7 @@ import io.loginstate.checkpoint.OwnershipFence;
 import io.loginstate.objectstore.ObjectStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -25,6 +26,11 @@ public final class StoredCheckpoints {
     private final String deploymentId;
     private final String topic;
     private final int partitions;
+    /**
+     * Manifests read so far, by key: one is never rewritten, so a test that damages it afterwards
+     * still knows the offset it was published with.
+     */
+    private final Map<String, JsonNode> read = new HashMap<>();
 
     /** @param deploymentId the service's deployment id: its consumer group unless configured */
     public StoredCheckpoints(ObjectStore store, String deploymentId, String topic, int partitions) {
@@ -42,7 +48,11 @@ public final class StoredCheckpoints {
             return Optional.empty();
         }
         long id = latest.get().checkpoint();
-        Optional<byte[]> manifest = store.get(prefix + "/checkpoints/" + String.format("%019d", id) + "/manifest.json");
+        String key = prefix + "/checkpoints/" + String.format("%019d", id) + "/manifest.json";
+        if (read.containsKey(key)) {
+            return Optional.of(read.get(key));
+        }
+        Optional<byte[]> manifest = store.get(key);
         assertThat(manifest)
                 .as("partition %d: LATEST names checkpoint %d, whose manifest must exist", partition, id)
                 .isPresent();
@@ -50,6 +60,7 @@ public final class StoredCheckpoints {
             JsonNode node = JSON.readTree(manifest.get());
             assertThat(node.path("checkpointId").asLong()).isEqualTo(id);
             assertThat(node.path("partition").asInt()).isEqualTo(partition);
+            read.put(key, node);
             return Optional.of(node);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
