@@ -133,7 +133,7 @@ public final class CheckpointRestorer {
                     "Partition %s: restoring checkpoint %s at offset %d: %d files, %d bytes",
                     partition, CheckpointIds.text(id), m.offset(), m.files().size(), m.totalBytes());
             try {
-                Fetched fetched = download(m, target);
+                Fetched fetched = download(m, layout, target);
                 long bytes = fetched.downloaded();
                 long nanos = System.nanoTime() - started;
                 metrics.restored(
@@ -220,7 +220,7 @@ public final class CheckpointRestorer {
      * Downloads every file the local state lacks, verified, into a fresh directory that then
      * replaces {@code target}.
      */
-    private Fetched download(CheckpointManifest manifest, Path target) {
+    private Fetched download(CheckpointManifest manifest, CheckpointLayout layout, Path target) {
         Path staging = target.resolveSibling(target.getFileName() + ".restoring");
         Path discarded = target.resolveSibling(target.getFileName() + ".discarded");
         try {
@@ -237,7 +237,7 @@ public final class CheckpointRestorer {
                     reusedFiles++;
                     reused += file.size();
                 } else {
-                    files.add(CompletableFuture.supplyAsync(() -> fetch(file, staging), downloads));
+                    files.add(CompletableFuture.supplyAsync(() -> fetch(file, layout, staging), downloads));
                 }
             }
             CompletableFuture.allOf(files.toArray(CompletableFuture[]::new)).join();
@@ -290,24 +290,59 @@ public final class CheckpointRestorer {
         }
     }
 
-    private Long fetch(FileEntry file, Path directory) {
+    /**
+     * Downloads one file and checks it against the manifest, twice if need be (a transfer gone wrong
+     * is not a damaged object). A table file still damaged the second time is removed from the
+     * store: every checkpoint that lists it is unusable anyway, and while the object is there the
+     * owner's later checkpoints would keep referring to it instead of storing the file again.
+     */
+    private Long fetch(FileEntry file, CheckpointLayout layout, Path directory) {
         Path local = directory.resolve(file.name());
+        String problem = downloadVerified(file, local);
+        if (problem == null) {
+            return file.size();
+        }
+        problem = downloadVerified(file, local);
+        if (problem == null) {
+            return file.size();
+        }
+        if (file.key().startsWith(layout.filesPrefix())) {
+            removeDamaged(file, problem);
+        }
+        throw new IllegalStateException(problem);
+    }
+
+    /** Null if the downloaded file has the manifest's size and CRC-32C, else what is wrong. */
+    private String downloadVerified(FileEntry file, Path local) {
         store.download(file.key(), local);
         try {
             long size = Files.size(local);
             if (size != file.size()) {
-                throw new IllegalStateException(
-                        file.key() + " has " + size + " bytes, the manifest says " + file.size());
+                return file.key() + " has " + size + " bytes, the manifest says " + file.size();
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         String crc = FileChecksums.crc32c(local);
         if (!crc.equals(file.crc32c())) {
-            throw new IllegalStateException(
-                    file.key() + " has CRC-32C " + crc + ", the manifest says " + file.crc32c());
+            return file.key() + " has CRC-32C " + crc + ", the manifest says " + file.crc32c();
         }
-        return file.size();
+        return null;
+    }
+
+    private void removeDamaged(FileEntry file, String problem) {
+        try {
+            store.delete(file.key());
+            LOG.errorf(
+                    "Checkpoint file %s is damaged (%s); removed it from the store, so the next checkpoint that needs"
+                            + " this table file stores it again",
+                    file.key(), problem);
+        } catch (RuntimeException e) {
+            LOG.errorf(
+                    "Checkpoint file %s is damaged (%s) and cannot be removed (%s); checkpoints keep referring to it"
+                            + " until its table file is compacted away",
+                    file.key(), problem, e.toString());
+        }
     }
 
     private static void deleteQuietly(Path directory) {

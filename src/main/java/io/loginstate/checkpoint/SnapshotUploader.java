@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -31,8 +30,11 @@ final class SnapshotUploader {
     private final ObjectStore store;
     /** Local SST name to its entry: a file's checksum is computed once. */
     private final Map<String, FileEntry> sstEntries = new HashMap<>();
-    /** Keys under {@code files/} known to be stored; listed on first use. */
-    private Set<String> storedFiles;
+    /**
+     * Keys under {@code files/} known to be stored, with their stored sizes; listed on first use. An
+     * object whose size is not the one its key names (a cut upload, damage at rest) is stored again.
+     */
+    private Map<String, Long> storedFiles;
 
     SnapshotUploader(CheckpointLayout layout, ObjectStore store) {
         this.layout = layout;
@@ -41,9 +43,10 @@ final class SnapshotUploader {
 
     Uploaded upload(long checkpointId, Path directory) {
         if (storedFiles == null) {
-            storedFiles = store.list(layout.filesPrefix()).stream()
-                    .map(ObjectInfo::key)
-                    .collect(Collectors.toCollection(HashSet::new));
+            storedFiles = new HashMap<>();
+            for (ObjectInfo object : store.list(layout.filesPrefix())) {
+                storedFiles.put(object.key(), object.size());
+            }
         }
         List<FileEntry> entries = new ArrayList<>();
         Set<String> currentSsts = new HashSet<>();
@@ -57,12 +60,13 @@ final class SnapshotUploader {
             if (name.endsWith(".sst")) {
                 currentSsts.add(name);
                 entry = sharedEntry(file, name, size);
-                if (storedFiles.contains(entry.key())) {
+                Long stored = storedFiles.get(entry.key());
+                if (stored != null && stored == entry.size()) {
                     reused++;
                     entries.add(entry);
                     continue;
                 }
-                storedFiles.add(entry.key());
+                storedFiles.put(entry.key(), entry.size());
             } else {
                 entry = new FileEntry(name, layout.privateFile(checkpointId, name), size, FileChecksums.crc32c(file));
             }

@@ -481,21 +481,28 @@ class HostileInputIT {
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
                         bootstrap,
                         ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG,
-                        8 * 1024 * 1024),
+                        8 * 1024 * 1024,
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                        20_000),
                 new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
             TopicPartition dlq = new TopicPartition("logins-dlq", 0);
             consumer.assign(List.of(dlq));
             consumer.seekToBeginning(List.of(dlq));
-            await("the dead letters").atMost(TIMEOUT).until(() -> {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    reasons.put(
-                            header(record, KafkaDeadLetterPublisher.SOURCE_PARTITION) + "/"
-                                    + header(record, KafkaDeadLetterPublisher.SOURCE_OFFSET),
-                            header(record, KafkaDeadLetterPublisher.REASON));
-                }
-                return reasons.size() >= atLeast;
-            });
+            // A million dead letters take a while to read: the bound grows with their number.
+            await("the dead letters")
+                    .atMost(TIMEOUT.plusSeconds(atLeast / 2_000))
+                    .pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(1))
+                    .until(() -> {
+                        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                            reasons.put(
+                                    header(record, KafkaDeadLetterPublisher.SOURCE_PARTITION) + "/"
+                                            + header(record, KafkaDeadLetterPublisher.SOURCE_OFFSET),
+                                    header(record, KafkaDeadLetterPublisher.REASON));
+                        }
+                        return reasons.size() >= atLeast;
+                    });
         }
         return reasons;
     }
