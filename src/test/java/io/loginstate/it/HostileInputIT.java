@@ -114,10 +114,13 @@ class HostileInputIT {
                     List<Future<RecordMetadata>> pending = new ArrayList<>();
                     List<String> pendingKinds = new ArrayList<>();
                     long clock = Instant.now().minus(Duration.ofDays(1)).toEpochMilli();
+                    // About half the records are good ones: their event times must stay within the
+                    // last day however many there are, or the last ones would lie in the future.
+                    long step = Math.min(1000, Duration.ofDays(1).toMillis() / (BAD_RECORDS / 2 + 1));
                     for (int i = 0; i < BAD_RECORDS; i++) {
                         if (random.nextBoolean()) {
                             String user = "user-" + random.nextInt(GOOD_USERS);
-                            clock += 1000;
+                            clock += step;
                             long timestamp = clock - random.nextInt(600_000);
                             boolean success = random.nextInt(4) != 0;
                             expected.record(user, timestamp, success);
