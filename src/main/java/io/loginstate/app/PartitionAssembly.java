@@ -17,6 +17,7 @@ import io.loginstate.state.store.IncompatibleStateException;
 import io.loginstate.support.Directories;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.OptionalInt;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
@@ -52,8 +53,14 @@ record PartitionAssembly(
 
     @Override
     public Opened open(TopicPartition partition, long epoch) {
+        return open(partition, epoch, 0);
+    }
+
+    @Override
+    public Opened open(TopicPartition partition, long epoch, int partitionCount) {
         if (checkpoints == null) {
             LayeredKeyedStateBackend state = openState(partition);
+            checkPartitionCount(partition, state, partitionCount);
             return new Opened(state, application.create(partition, state), null, failures(partition));
         }
         OwnershipFence.Claim claim = checkpoints.claim(partition, epoch);
@@ -83,6 +90,7 @@ record PartitionAssembly(
                 // positioned, instead of a silent start at the log start.
                 state[0].commit(0);
             }
+            checkPartitionCount(partition, state[0], partitionCount);
             Checkpointer checkpointer = checkpoints.checkpointer(partition, claim, outcome.offset());
             return new Opened(state[0], application.create(partition, state[0]), checkpointer, failures(partition));
         } catch (RuntimeException e) {
@@ -155,6 +163,25 @@ record PartitionAssembly(
                     state.futureStampsRepaired());
         }
         return state;
+    }
+
+    /**
+     * Refuses state built while the topic had another partition count (the producers' partitioner
+     * now sends some of its users to other partitions, so its keys are no longer this partition's);
+     * state that never recorded a count records the current one. Closes the state when refusing.
+     */
+    private static void checkPartitionCount(
+            TopicPartition partition, LayeredKeyedStateBackend state, int partitionCount) {
+        if (partitionCount <= 0) {
+            return;
+        }
+        OptionalInt recorded = state.inputPartitions();
+        if (recorded.isEmpty()) {
+            state.recordInputPartitions(partitionCount);
+        } else if (recorded.getAsInt() != partitionCount) {
+            state.close();
+            throw new PartitionCountChangedException(partition, recorded.getAsInt(), partitionCount);
+        }
     }
 
     /** Beside the state's directory, which a restore may replace. */

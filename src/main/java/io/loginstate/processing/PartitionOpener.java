@@ -24,4 +24,12 @@ public interface PartitionOpener {
      * is null when checkpoints are off. Nothing stays open if this throws.
      */
     Opened open(TopicPartition partition, long epoch);
+
+    /**
+     * Opens the partition knowing how many partitions the topic has ({@code partitionCount}, 0 if
+     * unknown), so that state built for another count is refused instead of used.
+     */
+    default Opened open(TopicPartition partition, long epoch, int partitionCount) {
+        return open(partition, epoch);
+    }
 }

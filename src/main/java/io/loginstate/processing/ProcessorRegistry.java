@@ -66,6 +66,8 @@ public final class ProcessorRegistry {
     private final PartitionProcessor.Shared shared;
     private volatile boolean assignmentReceived;
     private volatile boolean stopped;
+    /** The input topic's partition count at the last assignment that knew it; guarded by this. */
+    private int knownPartitionCount;
 
     public ProcessorRegistry(
             PartitionOpener opener,
@@ -116,6 +118,17 @@ public final class ProcessorRegistry {
     public synchronized Map<TopicPartition, CompletableFuture<PartitionProcessor>> openAsync(
             Collection<TopicPartition> partitions, long epoch, int partitionCount) {
         assignmentReceived = true;
+        if (partitionCount > 0) {
+            if (knownPartitionCount > 0 && partitionCount != knownPartitionCount && !processors.isEmpty()) {
+                // Partitions that stay assigned keep their state; they are refused at their next open.
+                LOG.errorf(
+                        "The input topic now has %d partitions, it had %d: the partitions open here keep state"
+                                + " built for %d and will refuse to reopen; follow the procedure in README,"
+                                + " \"Changing the partition count\"",
+                        partitionCount, knownPartitionCount, knownPartitionCount);
+            }
+            knownPartitionCount = partitionCount;
+        }
         Map<TopicPartition, CompletableFuture<PartitionProcessor>> opened = new LinkedHashMap<>();
         for (TopicPartition partition : partitions) {
             if (stopped) {
@@ -171,7 +184,7 @@ public final class ProcessorRegistry {
             throw new IllegalStateException("Partition " + partition + " is still closing; cannot reopen it yet");
         }
         long started = System.nanoTime();
-        PartitionOpener.Opened parts = opener.open(partition, epoch);
+        PartitionOpener.Opened parts = opener.open(partition, epoch, partitionCount);
         PartitionProcessor processor = new PartitionProcessor(
                 partition, parts.state(), parts.handler(), parts.checkpointer(), shared, partitionCount);
         processor.failureHistory(parts.failures());

@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -42,6 +43,7 @@ import java.util.function.Function;
 public final class LayeredKeyedStateBackend implements KeyedStateBackend {
 
     private static final byte[] MAX_EVENT_TIME_KEY = "ttl/max-event-timestamp".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] INPUT_PARTITIONS_KEY = "input/partitions".getBytes(StandardCharsets.UTF_8);
 
     private final ByteStore store;
     private final Map<String, StateDescriptor<?>> descriptors = new LinkedHashMap<>();
@@ -173,6 +175,24 @@ public final class LayeredKeyedStateBackend implements KeyedStateBackend {
             ValueFormat.putLong(value, 0, time.maxEventTimestamp());
             meta.put(MAX_EVENT_TIME_KEY, value);
         }
+    }
+
+    /**
+     * How many partitions the input had when this state was first built (recorded by
+     * {@link #recordInputPartitions}); empty for state that never recorded it. Keys are spread over
+     * partitions by their count, so state built for one count does not hold the keys of another.
+     */
+    public OptionalInt inputPartitions() {
+        byte[] stored = store.committedTable(ByteStore.META_TABLE).get(INPUT_PARTITIONS_KEY);
+        return stored == null ? OptionalInt.empty() : OptionalInt.of((int) ValueFormat.getLong(stored, 0));
+    }
+
+    /** Records the input's partition count, committed at the current position; between transactions. */
+    public void recordInputPartitions(int partitions) {
+        byte[] value = new byte[Long.BYTES];
+        ValueFormat.putLong(value, 0, partitions);
+        store.table(ByteStore.META_TABLE).put(INPUT_PARTITIONS_KEY, value);
+        commit(store.position().orElse(-1));
     }
 
     /**

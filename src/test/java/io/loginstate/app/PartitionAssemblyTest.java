@@ -358,6 +358,45 @@ class PartitionAssemblyTest {
         }
     }
 
+    /** After partitions were added, state built for the old count is refused, from a checkpoint or a kept disk. */
+    @Test
+    void stateBuiltForAnotherPartitionCountIsRefusedWithTheProcedure() throws Exception {
+        startCheckpoints();
+        Path first = dir.resolve("first");
+        PartitionOpener.Opened opened = assembly(first).open(PARTITION, 1, 8);
+        opened.state().commit(40);
+        assertThat(opened.checkpointer().checkpointNow(opened.state()).get(30, TimeUnit.SECONDS))
+                .isTrue();
+        opened.checkpointer().close();
+        opened.state().close();
+
+        for (Path stateDir : List.of(first, dir.resolve("empty"))) {
+            assertThatThrownBy(() -> assembly(stateDir).open(PARTITION, 2, 12))
+                    .as("opened from %s", stateDir.getFileName())
+                    .isInstanceOf(PartitionCountChangedException.class)
+                    .hasMessageContaining("built for a topic of 8 partitions, the topic now has 12")
+                    .hasMessageContaining("login-state-cli resplit --partitions 12")
+                    .hasMessageContaining("login-state.restore.savepoint");
+        }
+        // Refusing closed the state: the same count opens it again, where it was.
+        PartitionOpener.Opened again = assembly(first).open(PARTITION, 3, 8);
+        assertThat(again.state().position()).hasValue(40);
+        again.checkpointer().close();
+        again.state().close();
+    }
+
+    @Test
+    void stateFromBeforeCountsWereRecordedRecordsTheCurrentCount() throws Exception {
+        Path stateDir = dir.resolve("state");
+        PartitionOpener.Opened unknown = assembly(stateDir).open(PARTITION, 1, 0);
+        unknown.state().commit(5);
+        unknown.state().close();
+        PartitionOpener.Opened counted = assembly(stateDir).open(PARTITION, 2, 6);
+        counted.state().close();
+        assertThatThrownBy(() -> assembly(stateDir).open(PARTITION, 3, 7))
+                .isInstanceOf(PartitionCountChangedException.class);
+    }
+
     @Test
     void aRestoreThatFailsReleasesTheLocalStateSoTheRetrySucceeds() throws Exception {
         startCheckpoints();
