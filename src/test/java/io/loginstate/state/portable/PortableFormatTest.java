@@ -83,6 +83,60 @@ class PortableFormatTest {
                 .hasMessageContaining("No table 3");
     }
 
+    /** Two files merged and split again by key: each output sorted, every record in exactly one. */
+    @Test
+    void mergedFilesAreRoutedByKeyIntoSortedFiles() {
+        List<Rec> records = sortedRecords(new Random(3), 5_000, 16);
+        List<ByteArrayOutputStream> inputs = List.of(new ByteArrayOutputStream(), new ByteArrayOutputStream());
+        List<List<Rec>> split = List.of(new ArrayList<>(), new ArrayList<>());
+        for (Rec record : records) {
+            split.get(Math.floorMod(Arrays.hashCode(record.key), 2)).add(record);
+        }
+        write(inputs.get(0), split.get(0), Map.of());
+        write(inputs.get(1), split.get(1), Map.of());
+        List<ByteArrayOutputStream> outputs = new ArrayList<>();
+        List<PortableWriter> writers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            outputs.add(new ByteArrayOutputStream());
+            writers.add(new PortableWriter(outputs.get(i), TABLES, Map.of()));
+        }
+        List<PortableReader> readers = inputs.stream()
+                .map(in -> new PortableReader(new ByteArrayInputStream(in.toByteArray()), "in"))
+                .toList();
+        long written = PortableMerge.merge(readers, writers, (table, key) -> Math.floorMod(key[key.length - 1], 3));
+        writers.forEach(PortableWriter::finish);
+
+        assertThat(written).isEqualTo(records.size());
+        long read = 0;
+        for (int i = 0; i < 3; i++) {
+            try (PortableReader reader =
+                    new PortableReader(new ByteArrayInputStream(outputs.get(i).toByteArray()), "out")) {
+                while (reader.next()) {
+                    assertThat(Math.floorMod(reader.key()[reader.key().length - 1], 3))
+                            .isEqualTo(i);
+                    read++;
+                }
+            }
+        }
+        assertThat(read).isEqualTo(records.size());
+    }
+
+    @Test
+    void theSameEntryInTwoMergedFilesIsRefused() {
+        ByteArrayOutputStream a = new ByteArrayOutputStream();
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        Rec shared = new Rec(0, bytes("user-1"), null, bytes("x"));
+        write(a, List.of(shared), Map.of());
+        write(b, List.of(shared), Map.of());
+        PortableWriter out = new PortableWriter(new ByteArrayOutputStream(), TABLES, Map.of());
+        List<PortableReader> readers = List.of(
+                new PortableReader(new ByteArrayInputStream(a.toByteArray()), "a"),
+                new PortableReader(new ByteArrayInputStream(b.toByteArray()), "b"));
+        assertThatThrownBy(() -> PortableMerge.merge(readers, List.of(out), (table, key) -> 0))
+                .isInstanceOf(PortableFormatException.class)
+                .hasMessageContaining("in two files");
+    }
+
     /** Every single flipped bit, and every cut, is refused with an error naming the file: never read as other state. */
     @Test
     void aFileWithAnyBitFlippedOrCutShortIsRefused() {
