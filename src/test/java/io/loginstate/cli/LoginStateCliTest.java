@@ -6,22 +6,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.loginstate.checkpoint.CheckpointCatalog;
 import io.loginstate.checkpoint.CheckpointLayout;
 import io.loginstate.checkpoint.CheckpointManifest;
-import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.checkpoint.OwnershipFence;
-import io.loginstate.checkpoint.TestCheckpointers;
 import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.objectstore.S3ObjectStore;
 import io.loginstate.objectstore.S3Settings;
-import io.loginstate.state.Backends;
-import io.loginstate.state.LayeredKeyedStateBackend;
-import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.api.ValueState;
-import io.loginstate.state.rocksdb.RocksDBStore;
-import io.loginstate.state.ttl.TtlCleanupSettings;
+import io.loginstate.testing.CheckpointWriter;
 import io.loginstate.testing.ManualClock;
 import io.loginstate.testing.ObjectStores;
 import io.loginstate.testing.ObjectStores.Kind;
@@ -34,13 +28,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -66,18 +56,21 @@ class LoginStateCliTest {
     @TempDir
     Path dir;
 
-    private final ExecutorService uploads = Executors.newFixedThreadPool(2);
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor();
     private final ManualClock clock = new ManualClock(System.currentTimeMillis());
     private final List<AutoCloseable> toClose = new ArrayList<>();
+    private CheckpointWriter writer;
+
+    @BeforeEach
+    void writer() {
+        writer = new CheckpointWriter(dir, clock);
+    }
 
     @AfterEach
     void release() throws Exception {
+        writer.close();
         for (int i = toClose.size() - 1; i >= 0; i--) {
             toClose.get(i).close();
         }
-        uploads.shutdownNow();
-        retries.shutdownNow();
     }
 
     /** A store and the command-line options and service environment that name it. */
@@ -138,41 +131,8 @@ class LoginStateCliTest {
      * at offset 70, written by the production checkpointer (owner epoch 5) from RocksDB state.
      */
     private void writeCheckpoints(ObjectStore store) throws Exception {
-        checkpoint(store, 0, 100, 150);
-        checkpoint(store, 1, 70);
-    }
-
-    private void checkpoint(ObjectStore store, int partition, long... offsets) throws Exception {
-        TopicPartition topicPartition = new TopicPartition("logins", partition);
-        Checkpointer checkpointer = TestCheckpointers.checkpointer(
-                topicPartition,
-                store,
-                5,
-                dir.resolve("local-" + partition),
-                TestCheckpointers.settings(3, Duration.ofMinutes(15)),
-                uploads,
-                retries,
-                clock);
-        toClose.add(checkpointer);
-        try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(
-                Backends.ROCKSDB.open(dir.resolve("db-" + partition), LayeredKeyedStateBackend.tableNames(DESCRIPTORS)),
-                DESCRIPTORS,
-                new EventTimeClock(clock, Duration.ZERO, true, Duration.ofMinutes(5)),
-                new TtlCleanupSettings(1000, Duration.ofMinutes(10)))) {
-            int user = 0;
-            for (long offset : offsets) {
-                for (int i = 0; i < 500; i++, user++) {
-                    state.time().advance(state.time().wallClockMillis());
-                    state.setCurrentKey(("user-" + user).getBytes(StandardCharsets.UTF_8));
-                    state.valueState(PROFILE).update("profile of user " + user);
-                }
-                state.commit(offset);
-                ((RocksDBStore) state.store()).flush();
-                assertThat(checkpointer.checkpointNow(state).get(30, TimeUnit.SECONDS))
-                        .as("checkpoint of partition %d at offset %d published", partition, offset)
-                        .isTrue();
-            }
-        }
+        writer.write(store, 0, 5, 100, 150);
+        writer.write(store, 1, 5, 70);
     }
 
     private record Run(int exitCode, String out, String err) {}
