@@ -51,6 +51,8 @@ public final class CheckpointCatalog {
     public final class Contents {
         private final StoredPartition partition;
         private final Map<String, ObjectInfo> objects;
+        /** Problems of objects checked so far, by key: checkpoints share table files, whose keys name their content. */
+        private final Map<String, Optional<String>> checked = new HashMap<>();
 
         private Contents(StoredPartition partition, List<ObjectInfo> objects) {
             this.partition = partition;
@@ -96,11 +98,6 @@ public final class CheckpointCatalog {
             return List.copyOf(ids);
         }
 
-        /** Bytes of every object under the partition's prefix. */
-        public long storedBytes() {
-            return objects.values().stream().mapToLong(ObjectInfo::size).sum();
-        }
-
         public String manifestKey(long checkpointId) {
             return partition.layout().manifest(checkpointId);
         }
@@ -123,8 +120,9 @@ public final class CheckpointCatalog {
         /**
          * What is wrong with a checkpoint's objects: the manifest naming another deployment or
          * partition, a listed object missing or of another size, and unless {@code sizesOnly} one
-         * whose CRC-32C differs (each object is downloaded into {@code scratch} for that). Each
-         * problem names the object key; empty if the checkpoint is intact.
+         * whose CRC-32C differs (each object is downloaded into {@code scratch} for that, once for
+         * all the checkpoints of these contents that list it). Each problem names the object key;
+         * empty if the checkpoint is intact.
          */
         public List<String> problems(CheckpointManifest manifest, boolean sizesOnly, Path scratch) {
             List<String> problems = new ArrayList<>();
@@ -138,10 +136,9 @@ public final class CheckpointCatalog {
                 problems.add(key + " was made by deployment '" + manifest.deploymentId() + "'");
             }
             for (FileEntry file : manifest.files()) {
-                String problem = problem(file, sizesOnly, scratch);
-                if (problem != null) {
-                    problems.add(problem);
-                }
+                String entry = file.key() + "\n" + file.size() + "\n" + file.crc32c() + "\n" + sizesOnly;
+                checked.computeIfAbsent(entry, e -> Optional.ofNullable(problem(file, sizesOnly, scratch)))
+                        .ifPresent(problems::add);
             }
             return problems;
         }

@@ -49,8 +49,7 @@ final class CheckpointsCommand implements Runnable {
     static StoredPartition selectOne(CheckpointCatalog catalog, StoreOptions store, int partition, String storeName) {
         List<StoredPartition> found = select(catalog, store, OptionalInt.of(partition));
         if (found.isEmpty()) {
-            throw new IllegalStateException("No checkpoint objects of " + store.topic + "-" + partition
-                    + store.deployment().map(d -> " of deployment '" + d + "'").orElse("") + " in " + storeName);
+            throw nothingStored(store, partition, storeName);
         }
         if (found.size() > 1) {
             throw store.usage("Partition " + partition + " has checkpoints in several deployments ("
@@ -58,5 +57,11 @@ final class CheckpointsCommand implements Runnable {
                     + "): name one with --deployment");
         }
         return found.get(0);
+    }
+
+    /** The store holds no object of the partition: an operator names a partition that should be there. */
+    static IllegalStateException nothingStored(StoreOptions store, int partition, String storeName) {
+        return new IllegalStateException("No checkpoint objects of " + store.topic + "-" + partition
+                + store.deployment().map(d -> " of deployment '" + d + "'").orElse("") + " in " + storeName);
     }
 }

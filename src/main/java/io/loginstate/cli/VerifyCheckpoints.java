@@ -65,11 +65,7 @@ final class VerifyCheckpoints implements Callable<Integer> {
                     catalog, store, partition == null ? OptionalInt.empty() : OptionalInt.of(partition));
             if (partitions.isEmpty()) {
                 if (partition != null) {
-                    throw new IllegalStateException("No checkpoint objects of " + store.topic + "-" + partition
-                            + store.deployment()
-                                    .map(d -> " of deployment '" + d + "'")
-                                    .orElse("") + " in "
-                            + objects.name());
+                    throw CheckpointsCommand.nothingStored(store, partition, objects.name());
                 }
                 out.println("No checkpoints of topic '" + store.topic + "' in " + objects.name());
                 return 0;

@@ -360,6 +360,37 @@ class LoginStateCliTest {
         assertThat(verify.out()).contains(key).contains("1 DAMAGED");
     }
 
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void aDamagedLatestAndAMissingCheckpointAreNamedWithExit1(Kind kind) throws Exception {
+        Store store = open(kind);
+        writeCheckpoints(store.store());
+        String latestKey = contents(store.store(), 1).latestKey();
+        store.store().put(latestKey, "{\"epoch\":5}".getBytes(StandardCharsets.UTF_8));
+
+        Run list = run(store, "checkpoints", "list");
+        assertThat(list.exitCode()).isEqualTo(1);
+        assertThat(list.out()).containsPattern(DEPLOYMENT + "\\s+0\\s+1-2\\s+150\\s");
+        assertThat(list.out()).containsPattern(DEPLOYMENT + "\\s+1\\s.*DAMAGED");
+        assertThat(list.err().lines())
+                .singleElement()
+                .asString()
+                .contains("'" + latestKey + "' is not a LATEST record (no 'checkpoint')");
+
+        Run verify = run(store, "checkpoints", "verify");
+        assertThat(verify.exitCode()).isEqualTo(1);
+        assertThat(verify.out()).contains("LATEST  DAMAGED", latestKey);
+
+        long unknown = CheckpointCatalog.parseId("7-1");
+        Run inspect = run(store, "checkpoints", "inspect", "--partition", "0", "--checkpoint", "7-1");
+        assertThat(inspect.exitCode()).isEqualTo(1);
+        assertThat(inspect.err().lines())
+                .singleElement()
+                .asString()
+                .contains("'" + contents(store.store(), 0).manifestKey(unknown) + "' is missing")
+                .contains("1-1, 1-2");
+    }
+
     @Test
     void wrongOrMissingArgumentsExitWith2AndTheUsage() throws Exception {
         Store store = open(Kind.DIRECTORY);
