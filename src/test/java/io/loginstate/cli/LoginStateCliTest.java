@@ -392,6 +392,37 @@ class LoginStateCliTest {
     }
 
     @Test
+    void checkpointsOfSeveralDeploymentsAndOfTheLayoutBeforeDeploymentsAreToldApart() throws Exception {
+        Store store = open(Kind.DIRECTORY);
+        writeCheckpoints(store.store());
+        writer.writeLegacy(store.store(), 0, 2, 30);
+
+        Run list = run(store, "checkpoints", "list");
+        assertThat(list.exitCode()).as(list.err()).isZero();
+        assertThat(list.out().lines().skip(2))
+                .as("the deployment's partitions, then the layout before deployment ids")
+                .hasSize(3)
+                .satisfies(
+                        rows -> assertThat(rows.get(2)).matches("\\(before deployment ids\\)\\s+0\\s+1-1\\s+30\\s.*"));
+
+        Run ambiguous = run(store, "checkpoints", "inspect", "--partition", "0");
+        assertThat(ambiguous.exitCode()).isEqualTo(2);
+        assertThat(ambiguous.err())
+                .startsWith("Partition 0 has checkpoints in several deployments (" + DEPLOYMENT
+                        + ", (before deployment ids)): name one with --deployment");
+
+        Run named = run(store, "checkpoints", "inspect", "--partition", "0", "--deployment", DEPLOYMENT);
+        assertThat(named.exitCode()).as(named.err()).isZero();
+        assertThat(named.out()).contains("150 (the next offset to apply)");
+
+        Run verify = run(store, "checkpoints", "verify", "--partition", "0");
+        assertThat(verify.exitCode()).as(verify.out()).isZero();
+        assertThat(verify.out())
+                .contains("logins-0, deployment (before deployment ids) (logins/0/)")
+                .contains("3 checkpoints in 2 partitions: all OK");
+    }
+
+    @Test
     void wrongOrMissingArgumentsExitWith2AndTheUsage() throws Exception {
         Store store = open(Kind.DIRECTORY);
         writeCheckpoints(store.store());

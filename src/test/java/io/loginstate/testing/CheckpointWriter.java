@@ -2,6 +2,7 @@ package io.loginstate.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.loginstate.checkpoint.CheckpointSettings;
 import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.checkpoint.TestCheckpointers;
 import io.loginstate.objectstore.ObjectStore;
@@ -53,17 +54,24 @@ public final class CheckpointWriter implements AutoCloseable {
 
     /** Checkpoints partition {@code partition} of {@code logins} at each offset, as owner {@code epoch}. */
     public void write(ObjectStore store, int partition, long epoch, long... offsets) throws Exception {
+        write(store, partition, epoch, false, offsets);
+    }
+
+    /** Like {@link #write}, in the layout before deployment ids, as an earlier version wrote it. */
+    public void writeLegacy(ObjectStore store, int partition, long epoch, long... offsets) throws Exception {
+        write(store, partition, epoch, true, offsets);
+    }
+
+    private void write(ObjectStore store, int partition, long epoch, boolean legacy, long... offsets) throws Exception {
         TopicPartition topicPartition = new TopicPartition("logins", partition);
-        String name = store.name().hashCode() + "-" + partition + "-" + epoch;
-        Checkpointer checkpointer = TestCheckpointers.checkpointer(
-                topicPartition,
-                store,
-                epoch,
-                dir.resolve("local-" + name),
-                TestCheckpointers.settings(3, Duration.ofMinutes(15)),
-                uploads,
-                retries,
-                clock);
+        String name = store.name().hashCode() + "-" + partition + "-" + epoch + (legacy ? "-legacy" : "");
+        Path local = dir.resolve("local-" + name);
+        CheckpointSettings settings = TestCheckpointers.settings(3, Duration.ofMinutes(15));
+        Checkpointer checkpointer = legacy
+                ? TestCheckpointers.legacyCheckpointer(
+                        topicPartition, store, epoch, local, settings, uploads, retries, clock)
+                : TestCheckpointers.checkpointer(
+                        topicPartition, store, epoch, local, settings, uploads, retries, clock);
         checkpointers.add(checkpointer);
         try (LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(
                 Backends.ROCKSDB.open(dir.resolve("db-" + name), LayeredKeyedStateBackend.tableNames(DESCRIPTORS)),
