@@ -52,8 +52,10 @@ final class VerifyCheckpoints implements Callable<Integer> {
     @Option(names = "--quick", description = "Check presence and sizes only, not the CRC-32C (downloads nothing).")
     boolean quick;
 
+    private int partitionsSeen;
     private int checkpoints;
     private int damaged;
+    private int damagedLatest;
 
     @Override
     public Integer call() {
@@ -79,11 +81,23 @@ final class VerifyCheckpoints implements Callable<Integer> {
             }
         }
         out.println(checkpoints + " checkpoint" + (checkpoints == 1 ? "" : "s") + " in " + partitions() + ": "
-                + (damaged == 0 ? "all OK" : damaged + " DAMAGED") + (quick ? " (sizes only, --quick)" : ""));
-        return damaged == 0 ? 0 : 1;
+                + summary() + (quick ? " (sizes only, --quick)" : ""));
+        return damaged + damagedLatest == 0 ? 0 : 1;
     }
 
-    private int partitionsSeen;
+    private String summary() {
+        if (damaged + damagedLatest == 0) {
+            return "all OK";
+        }
+        List<String> parts = new ArrayList<>();
+        if (damaged > 0) {
+            parts.add(damaged + " DAMAGED");
+        }
+        if (damagedLatest > 0) {
+            parts.add(damagedLatest + " LATEST DAMAGED");
+        }
+        return String.join(", ", parts);
+    }
 
     private String partitions() {
         return partitionsSeen + " partition" + (partitionsSeen == 1 ? "" : "s");
@@ -98,7 +112,7 @@ final class VerifyCheckpoints implements Callable<Integer> {
         try {
             latest = contents.latest();
         } catch (UnreadableLatestException e) {
-            damaged++;
+            damagedLatest++;
             out.println("  LATEST  DAMAGED");
             out.println("    " + Failures.oneLine(e));
             latest = Optional.empty();
@@ -109,10 +123,7 @@ final class VerifyCheckpoints implements Callable<Integer> {
                 .ifPresent(l -> ids.add(l.checkpoint()));
         for (long id : ids.stream().sorted().toList()) {
             checkpoints++;
-            String label = "  checkpoint " + CheckpointCatalog.idText(id) + " "
-                    + (latest.map(l -> l.checkpoint() == id).orElse(false)
-                            ? "(latest)"
-                            : published.contains(id) ? "(published)" : "(not published)");
+            String label = "  checkpoint " + CheckpointCatalog.idText(id) + " " + publication(latest, published, id);
             List<String> problems = new ArrayList<>();
             String offset = "";
             try {
@@ -137,6 +148,17 @@ final class VerifyCheckpoints implements Callable<Integer> {
         if (ids.isEmpty()) {
             out.println("  no checkpoints stored");
         }
+    }
+
+    /** What LATEST says of the checkpoint; nothing can be said while it is unreadable. */
+    private static String publication(Optional<OwnershipFence.Latest> latest, List<Long> published, long id) {
+        if (latest.isEmpty()) {
+            return "(publication unknown)";
+        }
+        if (latest.get().checkpoint() == id) {
+            return "(latest)";
+        }
+        return published.contains(id) ? "(published)" : "(not published)";
     }
 
     private static Path scratchDirectory() {

@@ -379,7 +379,10 @@ class LoginStateCliTest {
 
         Run verify = run(store, "checkpoints", "verify");
         assertThat(verify.exitCode()).isEqualTo(1);
-        assertThat(verify.out()).contains("LATEST  DAMAGED", latestKey);
+        assertThat(verify.out())
+                .contains("LATEST  DAMAGED", latestKey)
+                .contains("checkpoint 1-1 (publication unknown) offset 70  OK")
+                .contains("3 checkpoints in 2 partitions: 1 LATEST DAMAGED");
 
         long unknown = CheckpointCatalog.parseId("7-1");
         Run inspect = run(store, "checkpoints", "inspect", "--partition", "0", "--checkpoint", "7-1");
