@@ -25,4 +25,32 @@ final class CheckpointIds {
     static String text(long checkpointId) {
         return claim(checkpointId) + "-" + sequence(checkpointId);
     }
+
+    /**
+     * The id {@link #text} wrote, or an id as a plain number (as {@code LATEST} records it).
+     *
+     * @throws IllegalArgumentException if it is neither
+     */
+    static long parse(String text) {
+        String value = text.strip();
+        try {
+            int dash = value.indexOf('-');
+            if (dash < 0) {
+                long id = Long.parseLong(value);
+                if (id >= 0) {
+                    return id;
+                }
+            } else {
+                long claim = Long.parseLong(value.substring(0, dash));
+                long sequence = Long.parseLong(value.substring(dash + 1));
+                if (claim >= 0 && claim <= Integer.MAX_VALUE && sequence >= 0 && sequence <= 0xffffffffL) {
+                    return of(claim, sequence);
+                }
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("'" + text + "' is not a checkpoint id (<claim>-<sequence>, e.g. 3-12, or a"
+                + " number as LATEST records it)");
+    }
 }

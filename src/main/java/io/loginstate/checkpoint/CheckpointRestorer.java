@@ -315,19 +315,7 @@ public final class CheckpointRestorer {
     /** Null if the downloaded file has the manifest's size and CRC-32C, else what is wrong. */
     private String downloadVerified(FileEntry file, Path local) {
         store.download(file.key(), local);
-        try {
-            long size = Files.size(local);
-            if (size != file.size()) {
-                return file.key() + " has " + size + " bytes, the manifest says " + file.size();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        String crc = FileChecksums.crc32c(local);
-        if (!crc.equals(file.crc32c())) {
-            return file.key() + " has CRC-32C " + crc + ", the manifest says " + file.crc32c();
-        }
-        return null;
+        return FileChecksums.mismatch(file, local);
     }
 
     private void removeDamaged(FileEntry file, String problem) {
