@@ -270,6 +270,16 @@ public final class HeapStore implements ByteStore {
         budget.give(last.bytes);
     }
 
+    /** Checks the balance and order of every tree, committed and staged; for tests. */
+    void checkTrees() {
+        for (Node root : committed.roots) {
+            SortedTree.check(root);
+        }
+        for (Node root : staged) {
+            SortedTree.check(root);
+        }
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("State backend '" + name + "' is closed");
