@@ -1,8 +1,11 @@
 package io.loginstate.app;
 
+import io.loginstate.state.heap.HeapStore;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.loginstate.state.rocksdb.RocksDBStore;
 import io.loginstate.state.store.ByteStore;
+import io.loginstate.state.store.IncompatibleStateException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import org.jboss.logging.Logger;
@@ -24,6 +27,10 @@ record RocksDBPartitionStores(RocksDBSharedResources shared, boolean verifyOnOpe
 
     @Override
     public ByteStore open(String storeName, Path directory, Collection<String> tables, boolean verify) {
+        if (HeapStore.hasSnapshot(directory) && !Files.exists(directory.resolve("CURRENT"))) {
+            // A checkpoint of the heap backend: RocksDB would open an empty database beside it.
+            throw new IncompatibleStateException(storeName, "holds heap state in " + directory + ", not RocksDB's");
+        }
         RocksDBStore store = RocksDBStore.open(storeName, directory, tables, shared);
         if (verify && verifyOnOpen && store.position().isPresent()) {
             try {

@@ -18,6 +18,7 @@ import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.heap.HeapBudget;
+import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.ttl.TtlCleanupSettings;
 import io.loginstate.testing.ManualClock;
@@ -153,6 +154,57 @@ class HeapPartitionAssemblyTest {
         } finally {
             third.checkpointer().close();
             third.state().close();
+        }
+    }
+
+    /** A backend switched under published checkpoints: the other one's files are not taken for state. */
+    @Test
+    void aCheckpointOfTheOtherBackendIsNotReadButTheTopicReplayed() throws Exception {
+        startCheckpoints();
+        try (RocksDBSharedResources rocks = new RocksDBSharedResources(8 << 20, 4 << 20)) {
+            KeyedStateBackendBuilder states =
+                    KeyedStateBackendBuilder.of(application.stateDescriptors()).clock(clock);
+            PartitionAssembly onRocks =
+                    new PartitionAssembly(dir.resolve("rocks"), states, rocks, application, checkpoints);
+            PartitionAssembly onHeap = assembly(dir.resolve("heap"));
+
+            checkpointAt(onHeap, 1, 40);
+            PartitionOpener.Opened rocksAfterHeap = onRocks.open(PARTITION, 2);
+            try {
+                assertThat(rocksAfterHeap.state().position())
+                        .as("rebuilt from the topic")
+                        .isEmpty();
+                // Left there, the stale snapshot would go into every later checkpoint, and a switch
+                // back to the heap would restore it.
+                assertThat(dir.resolve("rocks").resolve("logins-2").resolve("heap-state.bin"))
+                        .as("RocksDB does not open an empty database beside a heap snapshot")
+                        .doesNotExist();
+            } finally {
+                rocksAfterHeap.checkpointer().close();
+                rocksAfterHeap.state().close();
+            }
+
+            checkpointAt(onRocks, 3, 60);
+            PartitionOpener.Opened heapAfterRocks = onHeap.open(PARTITION, 4);
+            try {
+                assertThat(heapAfterRocks.state().position()).isEmpty();
+                assertThat(dir.resolve("heap").resolve("logins-2")).doesNotExist();
+            } finally {
+                heapAfterRocks.checkpointer().close();
+                heapAfterRocks.state().close();
+            }
+        }
+    }
+
+    private static void checkpointAt(PartitionAssembly assembly, long epoch, long offset) throws Exception {
+        PartitionOpener.Opened opened = assembly.open(PARTITION, epoch);
+        try {
+            opened.state().commit(offset);
+            assertThat(opened.checkpointer().checkpointNow(opened.state()).get(30, TimeUnit.SECONDS))
+                    .isTrue();
+        } finally {
+            opened.checkpointer().close();
+            opened.state().close();
         }
     }
 
