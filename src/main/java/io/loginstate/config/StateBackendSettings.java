@@ -21,11 +21,11 @@ public interface StateBackendSettings {
     /** The heap backend. */
     interface Heap {
         /**
-         * Byte budget of all heap state of the instance (keys, values and a measured 78 bytes per
-         * entry), shared by its partitions; a partition whose commit would go over it holds its
-         * input and retries, readiness DOWN, until state shrinks. Absent: 40% of the maximum heap
-         * ({@code -Xmx}). At most 75% of the maximum heap: the rest is headroom for snapshots in
-         * progress, the write-back buffers, the Kafka clients and garbage.
+         * Byte budget of all heap state of the instance (keys, values and 78 bytes accounted per
+         * entry, above the 72 measured), shared by its partitions; a partition whose commit would
+         * go over it holds its input and retries, readiness DOWN, until state shrinks. Absent: 40%
+         * of the maximum heap ({@code -Xmx}). At most 75% of the maximum heap: the rest is headroom
+         * for snapshots in progress, the write-back buffers, the Kafka clients and garbage.
          */
         @WithName("max-bytes")
         Optional<Long> maxBytes();
