@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  */
 class HeapStoreFootprintTest {
 
-    private static final int ENTRIES = 300_000;
+    private static final int ENTRIES = 600_000;
 
     @Test
     void theAccountedBytesPerEntryCoverWhatTheHeapReallyHolds() {
