@@ -155,7 +155,10 @@ class HeapBudgetStallTest {
                 .hasValueSatisfying(
                         trouble -> assertThat(trouble).contains("'logins-0'").contains("heap state budget is spent"));
         assertThat(processor.retrying())
-                .hasValueSatisfying(what -> assertThat(what).contains("retrying until it takes writes again"));
+                .as("readiness says what is full: the budget, not the volume")
+                .hasValueSatisfying(what -> assertThat(what)
+                        .contains("the heap state budget is spent; retrying until it takes writes again")
+                        .doesNotContain("volume"));
         assertThat(unwritable()).isEqualTo(1.0);
         assertThat(budget.usedBytes()).isLessThanOrEqualTo(budget.maxBytes());
 
@@ -172,7 +175,9 @@ class HeapBudgetStallTest {
                 .as("one warning for the whole stall, not one per record or attempt")
                 .hasSize(1)
                 .first()
-                .satisfies(warning -> assertThat(warning.getMessage()).contains("heap state budget is spent"));
+                .satisfies(warning -> assertThat(warning.getMessage())
+                        .contains("logins-0: the heap state budget is spent")
+                        .doesNotContain("volume is full"));
         processor.close(Duration.ofSeconds(10), false);
     }
 

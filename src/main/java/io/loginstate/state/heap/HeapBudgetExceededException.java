@@ -19,4 +19,9 @@ public final class HeapBudgetExceededException extends StorageUnavailableExcepti
                         + " login-state.state.heap.max-bytes)"),
                 true);
     }
+
+    @Override
+    public String shortage() {
+        return "the heap state budget is spent";
+    }
 }
