@@ -11,7 +11,7 @@ import io.loginstate.state.KeyedStateBackendBuilder;
 import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
-import io.loginstate.state.rocksdb.RocksDBStore;
+import io.loginstate.state.store.ByteStore;
 import io.loginstate.state.store.CorruptStateException;
 import io.loginstate.state.store.IncompatibleStateException;
 import io.loginstate.support.Directories;
@@ -24,31 +24,29 @@ import org.jboss.logging.Logger;
 /**
  * Opens an assigned partition: claims it in the object store for the owner epoch, restores its
  * local state directory from the latest checkpoint unless the local state is as new, opens the
- * state stack over RocksDB, and makes the partition's checkpointer and application handler.
- * {@code checkpoints} is null when checkpoints are off. With {@code verifyOnOpen}, a kept local
- * state has every block of its table files checked before it is trusted (about 0.2 s per 350 MB
- * from the page cache), so a damaged file drops it for the checkpoint instead of failing a read
- * later, or never.
+ * state stack over the partition's store ({@link PartitionStores}: RocksDB or the heap), and makes
+ * the partition's checkpointer and application handler. {@code checkpoints} is null when
+ * checkpoints are off. A backend that keeps no local state (the heap) starts every open empty, so
+ * the restore always takes the latest checkpoint, and leaves nothing in the directory once opened.
  */
 record PartitionAssembly(
         Path stateDir,
         KeyedStateBackendBuilder states,
-        RocksDBSharedResources rocksResources,
+        PartitionStores stores,
         PartitionStateHandlerFactory application,
-        CheckpointService checkpoints,
-        boolean verifyOnOpen)
+        CheckpointService checkpoints)
         implements PartitionOpener {
 
     private static final Logger LOG = Logger.getLogger(PartitionAssembly.class);
 
-    /** Verifying the table files of a kept local state when it is opened. */
+    /** Over RocksDB, verifying the table files of a kept local state when it is opened. */
     PartitionAssembly(
             Path stateDir,
             KeyedStateBackendBuilder states,
             RocksDBSharedResources rocksResources,
             PartitionStateHandlerFactory application,
             CheckpointService checkpoints) {
-        this(stateDir, states, rocksResources, application, checkpoints, true);
+        this(stateDir, states, new RocksDBPartitionStores(rocksResources, true), application, checkpoints);
     }
 
     @Override
@@ -102,15 +100,20 @@ record PartitionAssembly(
     }
 
     /**
-     * The local state, or an empty one if RocksDB reports the local files corrupt, when opening them
-     * or (with {@code verifyOnOpen}) when checking every block of their table files: the
-     * checkpoint, or else the topic, has everything they held. Any other failure to open (the database locked
-     * by another process, a full disk, too many open files) leaves the files alone and fails the
-     * open, which is retried: those files may be the newest state there is.
+     * The local state, or an empty one if the store reports the local files corrupt, when opening
+     * them or when verifying them: the checkpoint, or else the topic, has everything they held. Any
+     * other failure to open (the database locked by another process, a full disk, too many open
+     * files) leaves the files alone and fails the open, which is retried: those files may be the
+     * newest state there is. A backend that keeps no local state starts empty: whatever a crash
+     * left in the directory is deleted.
      */
     private LayeredKeyedStateBackend openLocalOrEmpty(TopicPartition partition) {
+        if (!stores.keepsLocalState()) {
+            delete(directory(partition));
+            return openState(partition);
+        }
         try {
-            return openState(partition, verifyOnOpen);
+            return openState(partition, true);
         } catch (CorruptStateException e) {
             LOG.errorf(
                     "Partition %s: local state is corrupt (%s); deleting it and restoring from the checkpoint",
@@ -138,20 +141,7 @@ record PartitionAssembly(
     }
 
     private LayeredKeyedStateBackend openStateOnce(TopicPartition partition, boolean verify) {
-        RocksDBStore store =
-                RocksDBStore.open(partition.toString(), directory(partition), states.tableNames(), rocksResources);
-        if (verify && store.position().isPresent()) {
-            try {
-                long started = System.nanoTime();
-                long bytes = store.verifyChecksums();
-                LOG.infof(
-                        "Partition %s: verified the checksums of the local table files (%d bytes) in %d ms",
-                        partition, bytes, (System.nanoTime() - started) / 1_000_000);
-            } catch (RuntimeException e) {
-                store.close();
-                throw e;
-            }
-        }
+        ByteStore store = stores.open(partition.toString(), directory(partition), states.tableNames(), verify);
         LayeredKeyedStateBackend state = states.build(store);
         if (state.storedFutureEventTime() != EventTimeClock.NO_TIME) {
             LOG.warnf(

@@ -16,7 +16,6 @@ import io.loginstate.processing.ProcessingObserver;
 import io.loginstate.processing.ProcessorRegistry;
 import io.loginstate.security.ApiAccess;
 import io.loginstate.state.KeyedStateBackendBuilder;
-import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -70,7 +69,7 @@ public class ServiceComposition {
     @ConfigProperty(name = "mp.messaging.incoming.logins.group.id", defaultValue = "login-state")
     String groupId;
 
-    private RocksDBSharedResources rocksResources;
+    private PartitionStores stores;
     private CheckpointService checkpoints;
     private ProcessorRegistry registry;
 
@@ -151,14 +150,13 @@ public class ServiceComposition {
     @Produces
     @Singleton
     synchronized ProcessorRegistry processorRegistry(LoginApplication application) {
-        rocksResources = new RocksDBSharedResources(
-                config.rocksdb().blockCacheSize(), config.rocksdb().writeBufferSize());
+        stores = stateBackend();
         LoginStateConfig.Ttl ttl = config.ttl();
         KeyedStateBackendBuilder states = KeyedStateBackendBuilder.of(application.stateDescriptors())
                 .clock(clock)
                 .eventTime(ttl.allowedLateness(), ttl.wallClockBackstop(), ttl.maxFutureSkew())
                 .cleanup(ConfigValues.cleanup(ttl))
-                .cacheBytes(config.processing().cacheBytesPerPartition());
+                .cacheBytes(stores.cacheBytes(config.processing().cacheBytesPerPartition()));
         if (config.checkpoint().enabled()) {
             checkpoints = new CheckpointService(
                     objectStore.get(),
@@ -169,13 +167,7 @@ public class ServiceComposition {
                     clock,
                     new CheckpointMetrics(meterRegistry));
         }
-        PartitionAssembly assembly = new PartitionAssembly(
-                config.stateDir(),
-                states,
-                rocksResources,
-                application,
-                checkpoints,
-                config.rocksdb().verifyOnOpen());
+        PartitionAssembly assembly = new PartitionAssembly(config.stateDir(), states, stores, application, checkpoints);
         ProcessingObserver observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {};
         registry = new ProcessorRegistry(
                 assembly,
@@ -186,9 +178,31 @@ public class ServiceComposition {
         return registry;
     }
 
+    /** The partition stores {@code login-state.state.backend} names; an unknown one stops the start. */
+    private PartitionStores stateBackend() {
+        try {
+            PartitionStores chosen = StateBackends.create(
+                    config.state(),
+                    config.rocksdb(),
+                    meterRegistry,
+                    Runtime.getRuntime().maxMemory());
+            if (chosen instanceof HeapPartitionStores heap) {
+                LOG.infof(
+                        "State backend: heap, within %d bytes of heap state (of %d bytes of maximum heap)",
+                        heap.budget().maxBytes(), Runtime.getRuntime().maxMemory());
+            } else {
+                LOG.infof("State backend: %s", chosen.name());
+            }
+            return chosen;
+        } catch (RuntimeException e) {
+            LOG.errorf("Not starting: %s", e.getMessage());
+            throw e;
+        }
+    }
+
     /**
-     * Closes every partition (final checkpoints included), then the checkpoint threads, then the
-     * shared RocksDB memory, each step bounded by the close timeout.
+     * Closes every partition (final checkpoints included), then the checkpoint threads, then what
+     * the partitions' stores share (RocksDB's native memory), each step bounded by the close timeout.
      */
     synchronized void stop(@Observes ShutdownEvent event) {
         if (registry == null) {
@@ -199,7 +213,7 @@ public class ServiceComposition {
             checkpoints.shutdown(config.processing().closeTimeout());
         }
         if (threadsStopped) {
-            rocksResources.close();
+            stores.close();
         }
         // Otherwise a thread may still use RocksDB: leaking native memory beats a crash at exit.
     }

@@ -55,6 +55,9 @@ public interface LoginStateConfig {
 
     RocksDb rocksdb();
 
+    @WithName("state")
+    StateBackendSettings state();
+
     Instance instance();
 
     Query query();

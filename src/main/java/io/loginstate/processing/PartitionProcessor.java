@@ -389,7 +389,7 @@ public final class PartitionProcessor {
                     "Partition %s: %s: %s (%s). Holding its %d records from offset %d, nothing dead-lettered, "
                             + "retrying with backoff",
                     partition,
-                    volume.full() ? "its state volume is full" : "its state volume fails",
+                    volume.shortage(),
                     volume.getMessage(),
                     volume.getClass().getName(),
                     recovery.pending().size(),

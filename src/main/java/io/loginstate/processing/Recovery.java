@@ -50,6 +50,8 @@ final class Recovery {
     private String lastProblem;
     /** While the volume fails: whether it is full (waited out) rather than failing otherwise. */
     private boolean volumeFull;
+    /** While the volume fails: what is short, as the store names it. */
+    private String shortage;
 
     Recovery(int attempts, Duration initialBackoff) {
         this.attempts = Math.max(1, attempts);
@@ -109,6 +111,7 @@ final class Recovery {
     boolean volumeFailed(StorageUnavailableException problem) {
         lastProblem = problem.getClass().getName();
         volumeFull = problem.full();
+        shortage = problem.shortage();
         if (failingAt == VOLUME) {
             failuresInARow++;
             return false;
@@ -160,8 +163,7 @@ final class Recovery {
         if (failingAt == VOLUME) {
             return "holding " + pending.size() + " record(s): "
                     + (volumeFull
-                            ? "the state volume is full; retrying until it takes writes again (attempt "
-                                    + failuresInARow + ")"
+                            ? shortage + "; retrying until it takes writes again (attempt " + failuresInARow + ")"
                             : "the state volume failed (" + lastProblem + ", failure " + failuresInARow + " of "
                                     + attempts + ")")
                     + "; " + poisoned.size() + " dead-lettered";

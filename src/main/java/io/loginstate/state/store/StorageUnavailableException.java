@@ -24,6 +24,14 @@ public class StorageUnavailableException extends StateStoreException {
         return full;
     }
 
+    /**
+     * What is short, for operators: {@code "the state volume is full"} or {@code "the state volume
+     * fails"}; a store whose writes are refused for another reason (a memory budget) names that.
+     */
+    public String shortage() {
+        return full ? "the state volume is full" : "the state volume fails";
+    }
+
     /** The storage failure in {@code problem} or its causes, if there is one. */
     public static StorageUnavailableException in(Throwable problem) {
         Throwable cause = problem;
