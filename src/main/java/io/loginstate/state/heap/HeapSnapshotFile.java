@@ -1,33 +1,33 @@
 package io.loginstate.state.heap;
 
 import io.loginstate.state.heap.SortedTree.Node;
+import io.loginstate.state.portable.PortableFormatException;
+import io.loginstate.state.portable.PortableReader;
+import io.loginstate.state.portable.PortableWriter;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32C;
-import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 
 /**
- * The heap store's own snapshot file, until the portable state format replaces it: the position,
- * then per table its name and its entries in key order, then a CRC-32C of everything before it. One
- * file per snapshot, never an {@code .sst}, so the checkpoint uploader stores it with its checkpoint.
+ * The heap store's snapshot file, in the portable state format (docs/SAVEPOINT-FORMAT.md, package
+ * {@code state.portable}): one portable table per store table (meta and TTL index included), each
+ * entry a record with an empty subKey, in key order; the position as the property
+ * {@code position}. One file per snapshot, never an {@code .sst}, so the checkpoint uploader
+ * stores it with its checkpoint.
  */
 final class HeapSnapshotFile {
 
     static final String NAME = "heap-state.bin";
-    private static final long MAGIC = 0x4c53_4845_4150_0001L; // "LSHEAP", format 1
+    private static final String KIND = "heap-snapshot";
 
     /** What a snapshot file holds: the position (-1: none) and each table's entries. */
     record Contents(long position, Map<String, Node> roots) {}
@@ -36,32 +36,17 @@ final class HeapSnapshotFile {
 
     static void write(Path directory, long position, Map<String, Node> roots) throws IOException {
         Files.createDirectories(directory);
-        CRC32C crc = new CRC32C();
         try (OutputStream file = new BufferedOutputStream(Files.newOutputStream(directory.resolve(NAME)), 1 << 16)) {
-            DataOutputStream out = new DataOutputStream(new CheckedOutputStream(file, crc));
-            out.writeLong(MAGIC);
-            out.writeLong(position);
-            out.writeInt(roots.size());
-            for (Map.Entry<String, Node> table : roots.entrySet()) {
-                out.writeUTF(table.getKey());
-                out.writeLong(SortedTree.size(table.getValue()));
-                IOException[] failure = {null};
-                SortedTree.forEach(table.getValue(), (key, value) -> {
-                    if (failure[0] == null) {
-                        try {
-                            writeBytes(out, key);
-                            writeBytes(out, value);
-                        } catch (IOException e) {
-                            failure[0] = e;
-                        }
-                    }
-                });
-                if (failure[0] != null) {
-                    throw failure[0];
-                }
+            List<String> tables = new ArrayList<>(roots.keySet());
+            PortableWriter writer =
+                    new PortableWriter(file, tables, Map.of("kind", KIND, "position", Long.toString(position)));
+            for (int table = 0; table < tables.size(); table++) {
+                int index = table;
+                SortedTree.forEach(roots.get(tables.get(table)), (key, value) -> writer.write(index, key, null, value));
             }
-            out.flush();
-            new DataOutputStream(file).writeInt((int) crc.getValue());
+            writer.finish();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 
@@ -71,56 +56,32 @@ final class HeapSnapshotFile {
 
     /** @throws IOException if the file is unreadable, cut short, out of order or fails its checksum */
     static Contents read(Path directory) throws IOException {
-        CRC32C crc = new CRC32C();
-        try (InputStream file = new BufferedInputStream(Files.newInputStream(directory.resolve(NAME)), 1 << 16)) {
-            DataInputStream in = new DataInputStream(new CheckedInputStream(file, crc));
-            if (in.readLong() != MAGIC) {
-                throw new IOException("not a heap state snapshot of format 1");
+        try (InputStream file = new BufferedInputStream(Files.newInputStream(directory.resolve(NAME)), 1 << 16);
+                PortableReader reader = new PortableReader(file, NAME)) {
+            if (!KIND.equals(reader.properties().get("kind"))) {
+                throw new IOException(NAME + " is not a heap state snapshot");
             }
-            long position = in.readLong();
-            int tables = in.readInt();
+            long position = Long.parseLong(reader.properties().getOrDefault("position", "-1"));
+            List<List<byte[]>> keys = new ArrayList<>();
+            List<List<byte[]>> values = new ArrayList<>();
+            for (int i = 0; i < reader.tables().size(); i++) {
+                keys.add(new ArrayList<>());
+                values.add(new ArrayList<>());
+            }
+            while (reader.next()) {
+                if (reader.subKey().length != 0) {
+                    throw new IOException(NAME + ": record " + reader.records() + " has a subKey");
+                }
+                keys.get(reader.table()).add(reader.key());
+                values.get(reader.table()).add(reader.value());
+            }
             Map<String, Node> roots = new LinkedHashMap<>();
-            for (int t = 0; t < tables; t++) {
-                String name = in.readUTF();
-                long count = in.readLong();
-                if (count < 0 || count > Integer.MAX_VALUE) {
-                    throw new IOException("impossible entry count " + count + " in table " + name);
-                }
-                List<byte[]> keys = new ArrayList<>((int) Math.min(count, 1 << 16));
-                List<byte[]> values = new ArrayList<>((int) Math.min(count, 1 << 16));
-                for (long i = 0; i < count; i++) {
-                    keys.add(readBytes(in));
-                    values.add(readBytes(in));
-                }
-                try {
-                    roots.put(name, SortedTree.ofSorted(keys, values));
-                } catch (IllegalArgumentException e) {
-                    throw new IOException("table " + name + ": " + e.getMessage(), e);
-                }
-            }
-            int expected = (int) crc.getValue();
-            int stored = new DataInputStream(file).readInt();
-            if (stored != expected || file.read() != -1) {
-                throw new IOException("checksum mismatch or trailing bytes in " + NAME);
+            for (int i = 0; i < reader.tables().size(); i++) {
+                roots.put(reader.tables().get(i), SortedTree.ofSorted(keys.get(i), values.get(i)));
             }
             return new Contents(position, roots);
-        } catch (EOFException e) {
-            throw new IOException(NAME + " is cut short", e);
+        } catch (PortableFormatException | NumberFormatException e) {
+            throw new IOException(e.getMessage(), e);
         }
-    }
-
-    private static void writeBytes(DataOutputStream out, byte[] bytes) throws IOException {
-        out.writeInt(bytes.length);
-        out.write(bytes);
-    }
-
-    private static byte[] readBytes(DataInputStream in) throws IOException {
-        int length = in.readInt();
-        if (length < 0 || length > (1 << 30)) {
-            throw new IOException("impossible entry length " + length);
-        }
-        byte[] bytes = new byte[length];
-        in.readFully(bytes);
-        return bytes;
     }
 }

@@ -267,7 +267,7 @@ class HeapStoreTest {
         Files.write(file, bytes);
         assertThatThrownBy(() -> HeapStore.restore("r", snapshot, TABLES))
                 .isInstanceOf(CorruptStateException.class)
-                .hasMessageContaining("checksum");
+                .hasMessageContaining("CRC-32C");
         Files.write(file, Arrays.copyOf(bytes, bytes.length / 3));
         assertThatThrownBy(() -> HeapStore.restore("r", snapshot, TABLES)).isInstanceOf(CorruptStateException.class);
 
