@@ -41,7 +41,7 @@ import java.util.function.Function;
  */
 public final class LayeredKeyedStateBackend implements KeyedStateBackend {
 
-    private static final byte[] MAX_EVENT_TIME_KEY = "ttl/max-event-timestamp".getBytes(StandardCharsets.UTF_8);
+    static final byte[] MAX_EVENT_TIME_KEY = "ttl/max-event-timestamp".getBytes(StandardCharsets.UTF_8);
 
     private final ByteStore store;
     private final Map<String, StateDescriptor<?>> descriptors = new LinkedHashMap<>();
