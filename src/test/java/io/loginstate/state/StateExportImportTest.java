@@ -31,6 +31,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.AfterEach;
@@ -541,5 +542,89 @@ class StateExportImportTest {
                         .importPart(new ByteArrayInputStream(part), "test.part", target))
                 .isInstanceOf(StateImportException.class)
                 .hasMessageContaining("test.part");
+    }
+
+    /** Strings whose version 2 is upper case: version 1 payloads are upper-cased by the upgrade. */
+    private static StateSerializer<String> caps(int version) {
+        return new StateSerializer<>() {
+            @Override
+            public String id() {
+                return "caps";
+            }
+
+            @Override
+            public int version() {
+                return version;
+            }
+
+            @Override
+            public byte[] upgrade(int fromVersion, byte[] payload) {
+                assertThat(fromVersion).isEqualTo(1);
+                return new String(payload, StandardCharsets.UTF_8)
+                        .toUpperCase(Locale.ROOT)
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+
+            @Override
+            public byte[] serialize(String value) {
+                return Serializers.STRING.serialize(value);
+            }
+
+            @Override
+            public String deserialize(byte[] bytes, int offset, int length) {
+                return Serializers.STRING.deserialize(bytes, offset, length);
+            }
+        };
+    }
+
+    private static List<StateDescriptor<?>> capsStates(int version) {
+        return List.of(
+                StateDescriptor.value("profile", caps(version)).withTtl(TtlConfig.of(TTL)),
+                StateDescriptor.list("events", caps(version)),
+                StateDescriptor.map("attributes", caps(version), caps(version)).withTtl(TtlConfig.of(TTL)));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backends.class)
+    void payloadsOfAnOlderSerializerVersionAreUpgradedOnImport(Backends kind) {
+        List<StateDescriptor<?>> v1 = capsStates(1);
+        ByteStore source = newStore(kind, v1);
+        LayeredKeyedStateBackend writer = new LayeredKeyedStateBackend(source, v1, newClock(), SETTINGS);
+        for (int i = 0; i < 6; i++) {
+            writer.setCurrentKey(bytes(user(i)));
+            writer.valueState(PartTypes.<ValueState<String>>of(v1.get(0))).update("p" + i);
+            writer.listState(PartTypes.<ListState<String>>of(v1.get(1))).add("e" + i);
+            writer.listState(PartTypes.<ListState<String>>of(v1.get(1))).add("f" + i);
+            writer.mapState(PartTypes.<MapState<String, String>>of(v1.get(2))).put("k" + i, "v" + i);
+        }
+        writer.commit(9);
+        byte[] part = export(exporter(v1), source);
+
+        List<StateDescriptor<?>> v2 = capsStates(2);
+        ByteStore target = newStore(kind, v2);
+        StateImport.Summary summary = importer(v2).importPart(new ByteArrayInputStream(part), "test.part", target);
+        assertThat(summary.upgraded()).as("values, elements and map values").isEqualTo(6 * 4);
+        LayeredKeyedStateBackend imported = new LayeredKeyedStateBackend(target, v2, newClock(), SETTINGS);
+        open.add(imported);
+        for (int i = 0; i < 6; i++) {
+            imported.setCurrentKey(bytes(user(i)));
+            assertThat(imported.valueState(PartTypes.<ValueState<String>>of(v2.get(0)))
+                            .value())
+                    .isEqualTo("P" + i);
+            assertThat(imported.listState(PartTypes.<ListState<String>>of(v2.get(1)))
+                            .get())
+                    .containsExactly("E" + i, "F" + i);
+            assertThat(imported.mapState(PartTypes.<MapState<String, String>>of(v2.get(2)))
+                            .entries())
+                    .containsExactly(Map.entry("K" + i, "V" + i));
+        }
+    }
+
+    /** Typed views of descriptors built in a list. */
+    private static final class PartTypes {
+        @SuppressWarnings("unchecked")
+        static <S> StateDescriptor<S> of(StateDescriptor<?> descriptor) {
+            return (StateDescriptor<S>) descriptor;
+        }
     }
 }
