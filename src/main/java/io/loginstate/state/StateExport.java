@@ -13,7 +13,6 @@ import io.loginstate.state.ttl.ExpiryRule;
 import io.loginstate.state.ttl.TtlStateFactory;
 import java.io.OutputStream;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,27 +77,8 @@ public final class StateExport {
         time.restore(maxEventTime);
         long nextOffset = store.position().orElse(-1);
 
-        Map<String, String> header = new LinkedHashMap<>();
-        properties.forEach((name, value) -> {
-            if (PartProperties.reserved(name)) {
-                throw new IllegalArgumentException("The property '" + name + "' is the part's own");
-            }
-            header.put(name, value);
-        });
-        header.put(PartProperties.PART_VERSION_KEY, Integer.toString(PartProperties.PART_VERSION));
-        header.put(PartProperties.LAYOUT_VERSION, Integer.toString(StateLayout.VERSION));
-        header.put(PartProperties.NEXT_OFFSET, Long.toString(nextOffset));
-        header.put(PartProperties.MAX_EVENT_TIME, PartProperties.time(maxEventTime));
-        header.put(PartProperties.WATERMARK, PartProperties.time(time.watermarkOf(maxEventTime)));
-        header.put(
-                PartProperties.EXPORTED_AT,
-                Instant.ofEpochMilli(time.wallClockMillis()).toString());
-        List<String> names = new ArrayList<>();
-        for (StateDescriptor<?> descriptor : descriptors) {
-            names.add(descriptor.name());
-            header.putAll(PartProperties.describe(descriptor, TtlStateFactory.enabledAt(meta, descriptor.name())));
-        }
-
+        List<String> names = descriptors.stream().map(StateDescriptor::name).toList();
+        Map<String, String> header = header(properties, meta, time, maxEventTime, nextOffset);
         PortableWriter writer = new PortableWriter(out, names, header);
         Map<String, Long> records = new LinkedHashMap<>();
         long dropped = 0;
@@ -117,6 +97,29 @@ public final class StateExport {
         }
         PortableSummary portable = writer.finish();
         return new Summary(records, dropped, nextOffset, maxEventTime, time.watermarkOf(maxEventTime), portable);
+    }
+
+    private Map<String, String> header(
+            Map<String, String> properties, ByteTable meta, EventTimeClock time, long maxEventTime, long nextOffset) {
+        Map<String, String> header = new LinkedHashMap<>();
+        properties.forEach((name, value) -> {
+            if (PartProperties.reserved(name)) {
+                throw new IllegalArgumentException("The property '" + name + "' is the part's own");
+            }
+            header.put(name, value);
+        });
+        header.put(PartProperties.PART_VERSION_KEY, Integer.toString(PartProperties.PART_VERSION));
+        header.put(PartProperties.LAYOUT_VERSION, Integer.toString(StateLayout.VERSION));
+        header.put(PartProperties.NEXT_OFFSET, Long.toString(nextOffset));
+        header.put(PartProperties.MAX_EVENT_TIME, PartProperties.time(maxEventTime));
+        header.put(PartProperties.WATERMARK, PartProperties.time(time.watermarkOf(maxEventTime)));
+        header.put(
+                PartProperties.EXPORTED_AT,
+                Instant.ofEpochMilli(time.wallClockMillis()).toString());
+        for (StateDescriptor<?> descriptor : descriptors) {
+            header.putAll(PartProperties.describe(descriptor, TtlStateFactory.enabledAt(meta, descriptor.name())));
+        }
+        return header;
     }
 
     /** Records written and expired values left out, of one state. */

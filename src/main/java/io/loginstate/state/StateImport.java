@@ -107,6 +107,14 @@ public final class StateImport {
         }
         lists.flush();
 
+        rebuildExpiryIndex(time, target);
+        target.commit(nextOffset);
+
+        return summary(states, dropped, nextOffset, maxEventTime, time, properties);
+    }
+
+    /** Files every entry of the TTL'd states in the expiry index, as switching TTL on over data does. */
+    private void rebuildExpiryIndex(EventTimeClock time, ByteStore target) {
         TtlContext context = new TtlContext(
                 time,
                 new ExpiryIndex(target.table(ExpiryIndex.TABLE)),
@@ -119,8 +127,15 @@ public final class StateImport {
                 factory.reconcile(descriptor, true);
             }
         }
-        target.commit(nextOffset);
+    }
 
+    private static Summary summary(
+            ImportedState[] states,
+            List<String> dropped,
+            long nextOffset,
+            long maxEventTime,
+            EventTimeClock time,
+            Map<String, String> properties) {
         Map<String, Long> records = new LinkedHashMap<>();
         long expired = 0;
         long upgraded = 0;

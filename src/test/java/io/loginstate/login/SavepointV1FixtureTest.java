@@ -3,9 +3,9 @@ package io.loginstate.login;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.loginstate.state.Backends;
+import io.loginstate.state.KeyedStateBackendBuilder;
 import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.StateImport;
-import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.plain.ValueFormat;
 import io.loginstate.state.portable.PortableReader;
@@ -83,19 +83,16 @@ class SavepointV1FixtureTest {
         LoginStates states = new LoginStates(SavepointV1Fixture.TTL);
         List<StateDescriptor<?>> descriptors = states.all();
         ByteStore store = kind.open(dir.resolve("db"), LayeredKeyedStateBackend.tableNames(descriptors));
-        StateImport.Summary summary = new StateImport(
-                        descriptors,
-                        () -> new EventTimeClock(clock, Duration.ZERO, true, Duration.ofMinutes(5)),
-                        SavepointV1Fixture.SETTINGS)
-                .importPart(new ByteArrayInputStream(committedPart()), "logins-0.part", store);
+        KeyedStateBackendBuilder builder = KeyedStateBackendBuilder.of(descriptors)
+                .clock(clock)
+                .eventTime(Duration.ZERO, true, Duration.ofMinutes(5))
+                .cleanup(SavepointV1Fixture.SETTINGS);
+        StateImport.Summary summary =
+                builder.importer().importPart(new ByteArrayInputStream(committedPart()), "logins-0.part", store);
         assertThat(summary.upgraded()).isEqualTo(SavepointV1Fixture.USERS);
         assertThat(summary.expiredDropped()).isZero();
 
-        try (LayeredKeyedStateBackend backend = new LayeredKeyedStateBackend(
-                store,
-                descriptors,
-                new EventTimeClock(clock, Duration.ZERO, true, Duration.ofMinutes(5)),
-                SavepointV1Fixture.SETTINGS)) {
+        try (LayeredKeyedStateBackend backend = builder.build(store)) {
             assertThat(backend.position()).hasValue(SavepointV1Fixture.NEXT_OFFSET);
             for (int i = 0; i < SavepointV1Fixture.USERS; i++) {
                 byte[] key = SavepointV1Fixture.user(i).getBytes(StandardCharsets.UTF_8);
