@@ -63,7 +63,7 @@ final class ImportedState {
         }
     }
 
-    /** A serialized map key as the current key serializer writes it. */
+    /** A serialized map key as the current key serializer writes it; the same array if not upgraded. */
     byte[] mapKey(byte[] mapKey, long record) {
         try {
             byte[] current = upgrade(descriptor.keySerializer(), part.mapKeySerializerVersion(), mapKey);

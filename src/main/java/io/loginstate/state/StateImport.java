@@ -253,8 +253,12 @@ public final class StateImport {
             case MAP -> {
                 byte[] value = state.value(reader.value(), record);
                 byte[] mapKey = state.mapKey(subKey, record);
+                byte[] entryKey = PlainMapState.compositeKey(reader.key(), mapKey);
+                if (mapKey != subKey && target.table(state.name()).get(entryKey) != null) {
+                    throw state.damaged("has two map keys of one user key that upgrade to the same key", record);
+                }
                 if (!state.expired(value)) {
-                    target.table(state.name()).put(PlainMapState.compositeKey(reader.key(), mapKey), value);
+                    target.table(state.name()).put(entryKey, value);
                     state.written++;
                 }
             }

@@ -620,6 +620,20 @@ class StateExportImportTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Backends.class)
+    void mapKeysThatUpgradeToTheSameKeyAreRefused(Backends kind) {
+        List<StateDescriptor<?>> v1 = capsStates(1);
+        ByteStore source = newStore(kind, v1);
+        LayeredKeyedStateBackend writer = new LayeredKeyedStateBackend(source, v1, newClock(), SETTINGS);
+        writer.setCurrentKey(bytes(user(1)));
+        writer.mapState(PartTypes.<MapState<String, String>>of(v1.get(2))).put("k1", "lower");
+        writer.mapState(PartTypes.<MapState<String, String>>of(v1.get(2))).put("K1", "upper");
+        writer.commit(9);
+        byte[] part = export(exporter(v1), source);
+        assertRefused(kind, part, capsStates(2), "'attributes'", "upgrade to the same key");
+    }
+
     /** Typed views of descriptors built in a list. */
     private static final class PartTypes {
         @SuppressWarnings("unchecked")
