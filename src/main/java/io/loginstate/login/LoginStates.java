@@ -18,7 +18,29 @@ public final class LoginStates {
 
     public static final int RECENT_LOGINS = 10;
 
+    /**
+     * Version 1 wrote format 1 of {@link UserLoginState} (33 bytes); version 2 writes format 2
+     * (counts as varints). Both decode, so local state and checkpoints of version 1 still read.
+     */
     static final StateSerializer<UserLoginState> USER_SERIALIZER = new StateSerializer<>() {
+        @Override
+        public String id() {
+            return "login.user-login-state";
+        }
+
+        @Override
+        public int version() {
+            return 2;
+        }
+
+        @Override
+        public byte[] upgrade(int fromVersion, byte[] payload) {
+            if (fromVersion != 1) {
+                throw new IllegalArgumentException("serializer '" + id() + "' cannot upgrade version " + fromVersion);
+            }
+            return UserLoginState.decode(payload).encode();
+        }
+
         @Override
         public byte[] serialize(UserLoginState value) {
             return value.encode();
@@ -31,7 +53,7 @@ public final class LoginStates {
 
         @Override
         public int serializedSize(UserLoginState value) {
-            return UserLoginState.ENCODED_SIZE;
+            return value.encodedSize();
         }
 
         @Override

@@ -8,6 +8,11 @@ public record RecentLogin(long timestamp, boolean success) {
 
     static final StateSerializer<RecentLogin> SERIALIZER = new StateSerializer<>() {
         @Override
+        public String id() {
+            return "login.recent-login";
+        }
+
+        @Override
         public byte[] serialize(RecentLogin value) {
             byte[] bytes = new byte[Long.BYTES + 1];
             serializeInto(value, bytes, 0);

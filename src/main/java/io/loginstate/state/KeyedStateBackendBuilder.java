@@ -59,14 +59,26 @@ public final class KeyedStateBackendBuilder {
         return this;
     }
 
+    /** A new event-time clock as the backends of this builder get it (not yet restored from any state). */
+    public EventTimeClock newEventTimeClock() {
+        return new EventTimeClock(clock, allowedLateness, wallClockBackstop, maxFutureSkew);
+    }
+
+    /** Writes savepoint parts of these states with this builder's clock settings. */
+    public StateExport exporter() {
+        return new StateExport(descriptors, this::newEventTimeClock);
+    }
+
+    /** Reads savepoint parts into stores for backends of this builder. */
+    public StateImport importer() {
+        return new StateImport(descriptors, this::newEventTimeClock, cleanup);
+    }
+
     /** The state over {@code store}, which it owns from now on (closed with it, or at once if this fails). */
     public LayeredKeyedStateBackend build(ByteStore store) {
         try {
             return new LayeredKeyedStateBackend(
-                    new CachingStore(store, cacheBytes),
-                    descriptors,
-                    new EventTimeClock(clock, allowedLateness, wallClockBackstop, maxFutureSkew),
-                    cleanup);
+                    new CachingStore(store, cacheBytes), descriptors, newEventTimeClock(), cleanup);
         } catch (RuntimeException e) {
             store.close();
             throw e;

@@ -42,7 +42,7 @@ import java.util.function.Function;
  */
 public final class LayeredKeyedStateBackend implements KeyedStateBackend {
 
-    private static final byte[] MAX_EVENT_TIME_KEY = "ttl/max-event-timestamp".getBytes(StandardCharsets.UTF_8);
+    static final byte[] MAX_EVENT_TIME_KEY = "ttl/max-event-timestamp".getBytes(StandardCharsets.UTF_8);
     private static final byte[] INPUT_PARTITIONS_KEY = "input/partitions".getBytes(StandardCharsets.UTF_8);
 
     private final ByteStore store;

@@ -19,6 +19,18 @@ final class StateLayout {
      * recorded) cannot be read, and the caller can drop it and rebuild it from the input.
      */
     static void check(ByteStore store, ByteTable meta) {
+        if (!checkReadable(store, meta)) {
+            byte[] value = new byte[Long.BYTES];
+            ValueFormat.putLong(value, 0, VERSION);
+            meta.put(KEY, value);
+        }
+    }
+
+    /**
+     * Refuses state of another layout, writing nothing; returns false if {@code meta} records no
+     * layout (new, empty state).
+     */
+    static boolean checkReadable(ByteStore store, ByteTable meta) {
         byte[] stored = meta.get(KEY);
         if (stored == null && store.position().isPresent()) {
             throw new IncompatibleStateException(store.name(), "has state from before layout versions were recorded");
@@ -29,10 +41,6 @@ final class StateLayout {
                     "has state of layout version " + ValueFormat.getLong(stored, 0) + ", this build reads version "
                             + VERSION);
         }
-        if (stored == null) {
-            byte[] value = new byte[Long.BYTES];
-            ValueFormat.putLong(value, 0, VERSION);
-            meta.put(KEY, value);
-        }
+        return stored != null;
     }
 }

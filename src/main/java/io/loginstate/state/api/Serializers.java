@@ -8,6 +8,11 @@ public final class Serializers {
 
     public static final StateSerializer<String> STRING = new StateSerializer<>() {
         @Override
+        public String id() {
+            return "string";
+        }
+
+        @Override
         public byte[] serialize(String value) {
             return value.getBytes(StandardCharsets.UTF_8);
         }
@@ -19,6 +24,11 @@ public final class Serializers {
     };
 
     public static final StateSerializer<Long> LONG = new StateSerializer<>() {
+        @Override
+        public String id() {
+            return "long";
+        }
+
         @Override
         public byte[] serialize(Long value) {
             byte[] bytes = new byte[Long.BYTES];
@@ -46,6 +56,11 @@ public final class Serializers {
     };
 
     public static final StateSerializer<byte[]> BYTES = new StateSerializer<>() {
+        @Override
+        public String id() {
+            return "bytes";
+        }
+
         @Override
         public byte[] serialize(byte[] value) {
             return value;

@@ -1,7 +1,32 @@
 package io.loginstate.state.api;
 
-/** Turns values of a state into bytes and back; implementations are stateless and thread-safe. */
+/**
+ * Turns values of a state into bytes and back; implementations are stateless and thread-safe. A
+ * serializer is named by a stable {@link #id} and a {@link #version} of its byte format, which
+ * savepoints record: a savepoint written by an older version is brought to this one through
+ * {@link #upgrade}.
+ */
 public interface StateSerializer<T> {
+
+    /** Stable name of the serializer's byte format, the same in every build that can read it. */
+    String id();
+
+    /** Version of the byte format {@link #serialize} writes; bumped whenever it changes. */
+    default int version() {
+        return 1;
+    }
+
+    /**
+     * Rewrites a payload that version {@code fromVersion} (older than {@link #version}) wrote into
+     * the current format. The default refuses: a serializer that changes its format must say how
+     * older payloads read.
+     *
+     * @throws IllegalArgumentException if this serializer cannot read that version
+     */
+    default byte[] upgrade(int fromVersion, byte[] payload) {
+        throw new IllegalArgumentException(
+                "serializer '" + id() + "' (version " + version() + ") cannot upgrade version " + fromVersion);
+    }
 
     byte[] serialize(T value);
 

@@ -11,6 +11,17 @@ public final class PlainFormatSerializer<T> implements StateSerializer<T> {
         this.inner = inner;
     }
 
+    /** The stored format is this layer's tag and stamp over the inner format: named by the inner one. */
+    @Override
+    public String id() {
+        return inner.id();
+    }
+
+    @Override
+    public int version() {
+        return inner.version();
+    }
+
     @Override
     public byte[] serialize(T value) {
         return ValueFormat.plain(inner.serialize(value));

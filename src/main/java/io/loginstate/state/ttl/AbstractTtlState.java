@@ -1,7 +1,6 @@
 package io.loginstate.state.ttl;
 
 import io.loginstate.state.api.CleanupStrategy;
-import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.StateVisibility;
 import io.loginstate.state.api.TimeCharacteristic;
 import io.loginstate.state.api.TtlConfig;
@@ -52,11 +51,7 @@ abstract class AbstractTtlState {
 
     /** Entries with a stamp at or before this are expired. */
     final long threshold() {
-        long horizon = context.time.horizon(config.timeCharacteristic());
-        if (horizon == EventTimeClock.NO_TIME || horizon < Long.MIN_VALUE + ttlMillis + 1) {
-            return Long.MIN_VALUE;
-        }
-        return horizon - ttlMillis;
+        return ExpiryRule.threshold(context.time, config.timeCharacteristic(), ttlMillis);
     }
 
     /** Index entries filed at or before this bucket hold only expired (or stale) entries. */

@@ -1,7 +1,9 @@
 package io.loginstate.state.ttl;
 
+import io.loginstate.state.api.EventTimeClock;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.StateSerializer;
+import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.plain.KeyContext;
 import io.loginstate.state.plain.PlainFormatSerializer;
 import io.loginstate.state.plain.PlainListState;
@@ -15,6 +17,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -164,6 +168,34 @@ public final class TtlStateFactory {
             offset += 4 + length;
         }
         return stamps;
+    }
+
+    /** When TTL was switched on for the state, as the committed or staged {@code meta} records it. */
+    public static OptionalLong enabledAt(ByteTable meta, String stateName) {
+        byte[] stored = meta.get(markerKey(stateName));
+        return stored == null ? OptionalLong.empty() : OptionalLong.of(ValueFormat.getLong(stored, 0));
+    }
+
+    /** Stages the moment TTL was switched on for the state (as a restore of it must keep it). */
+    public static void recordEnabledAt(ByteTable meta, String stateName, long at) {
+        byte[] value = new byte[Long.BYTES];
+        ValueFormat.putLong(value, 0, at);
+        meta.put(markerKey(stateName), value);
+    }
+
+    /**
+     * The expiry decision for a state over stored data whose meta table is {@code meta}, as its TTL
+     * decorator makes it with {@code time}; empty if the state has no TTL. Stamp-less values count
+     * from the recorded moment TTL was switched on, or from now if none is recorded (as
+     * {@link #create} then records it).
+     */
+    public static Optional<ExpiryRule> expiryRule(StateDescriptor<?> descriptor, EventTimeClock time, ByteTable meta) {
+        if (descriptor.ttl().isEmpty()) {
+            return Optional.empty();
+        }
+        TtlConfig config = descriptor.ttl().get();
+        long fallback = enabledAt(meta, descriptor.name()).orElse(time.stamp(config.timeCharacteristic()));
+        return Optional.of(new ExpiryRule(config, time, fallback));
     }
 
     private static byte[] markerKey(String stateName) {

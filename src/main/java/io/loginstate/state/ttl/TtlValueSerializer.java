@@ -18,6 +18,17 @@ final class TtlValueSerializer<T> implements StateSerializer<TtlValue<T>> {
         this.fallbackStamp = fallbackStamp;
     }
 
+    /** The stored format is this layer's tag and stamp over the inner format: named by the inner one. */
+    @Override
+    public String id() {
+        return inner.id();
+    }
+
+    @Override
+    public int version() {
+        return inner.version();
+    }
+
     @Override
     public byte[] serialize(TtlValue<T> value) {
         int size = inner.serializedSize(value.value());
