@@ -2,6 +2,7 @@ package io.loginstate.checkpoint;
 
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
 import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.support.Crc32c;
 import io.loginstate.support.Directories;
 import io.loginstate.support.FaultPoints;
 import java.io.IOException;
@@ -280,7 +281,7 @@ public final class CheckpointRestorer {
         try {
             if (!Files.isRegularFile(candidate)
                     || Files.size(candidate) != file.size()
-                    || !FileChecksums.crc32c(candidate).equals(file.crc32c())) {
+                    || !Crc32c.of(candidate).equals(file.crc32c())) {
                 return false;
             }
             Files.createLink(staging.resolve(file.name()), candidate);
@@ -323,7 +324,7 @@ public final class CheckpointRestorer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String crc = FileChecksums.crc32c(local);
+        String crc = Crc32c.of(local);
         if (!crc.equals(file.crc32c())) {
             return file.key() + " has CRC-32C " + crc + ", the manifest says " + file.crc32c();
         }

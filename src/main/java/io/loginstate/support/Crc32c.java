@@ -1,4 +1,4 @@
-package io.loginstate.checkpoint;
+package io.loginstate.support;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,12 +7,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
 
-/** CRC-32C of files, as the fixed-width hex string used in object keys and manifests. */
-final class FileChecksums {
+/** CRC-32C of bytes and files, as the fixed-width hex string (8 digits) used in object keys and manifests. */
+public final class Crc32c {
 
-    private FileChecksums() {}
+    private Crc32c() {}
 
-    static String crc32c(Path file) {
+    public static String of(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return hex(crc.getValue());
+    }
+
+    public static String of(Path file) {
         CRC32C crc = new CRC32C();
         byte[] buffer = new byte[256 * 1024];
         try (InputStream in = Files.newInputStream(file)) {
@@ -23,6 +29,10 @@ final class FileChecksums {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot read " + file, e);
         }
-        return String.format("%08x", crc.getValue());
+        return hex(crc.getValue());
+    }
+
+    public static String hex(long crc) {
+        return String.format("%08x", crc);
     }
 }
