@@ -27,7 +27,8 @@ import org.jboss.logging.Logger;
  * {@code checkpoints} is null when checkpoints are off. With {@code verifyOnOpen}, a kept local
  * state has every block of its table files checked before it is trusted (about 0.2 s per 350 MB
  * from the page cache), so a damaged file drops it for the checkpoint instead of failing a read
- * later, or never.
+ * later, or never. {@code savepoint} (null if none is configured) fills a partition that has neither
+ * local state nor a checkpoint under this deployment.
  */
 record PartitionAssembly(
         Path stateDir,
@@ -35,10 +36,22 @@ record PartitionAssembly(
         RocksDBSharedResources rocksResources,
         PartitionStateHandlerFactory application,
         CheckpointService checkpoints,
-        boolean verifyOnOpen)
+        boolean verifyOnOpen,
+        SavepointRestore savepoint)
         implements PartitionOpener {
 
     private static final Logger LOG = Logger.getLogger(PartitionAssembly.class);
+
+    /** Without a savepoint to restore. */
+    PartitionAssembly(
+            Path stateDir,
+            KeyedStateBackendBuilder states,
+            RocksDBSharedResources rocksResources,
+            PartitionStateHandlerFactory application,
+            CheckpointService checkpoints,
+            boolean verifyOnOpen) {
+        this(stateDir, states, rocksResources, application, checkpoints, verifyOnOpen, null);
+    }
 
     /** Verifying the table files of a kept local state when it is opened. */
     PartitionAssembly(
@@ -47,13 +60,17 @@ record PartitionAssembly(
             RocksDBSharedResources rocksResources,
             PartitionStateHandlerFactory application,
             CheckpointService checkpoints) {
-        this(stateDir, states, rocksResources, application, checkpoints, true);
+        this(stateDir, states, rocksResources, application, checkpoints, true, null);
     }
 
     @Override
     public Opened open(TopicPartition partition, long epoch) {
         if (checkpoints == null) {
             LayeredKeyedStateBackend state = openState(partition);
+            if (savepoint != null && state.position().isEmpty()) {
+                state.close();
+                state = fromSavepoint(partition);
+            }
             return new Opened(state, application.create(partition, state), null, failures(partition));
         }
         OwnershipFence.Claim claim = checkpoints.claim(partition, epoch);
@@ -76,6 +93,14 @@ record PartitionAssembly(
             if (state[0] == null) {
                 state[0] = openState(partition);
             }
+            if (savepoint != null
+                    && outcome.source() == CheckpointRestorer.Source.NONE
+                    && claim.checkpointId() < 0
+                    && state[0].position().isEmpty()) {
+                state[0].close();
+                state[0] = null;
+                state[0] = fromSavepoint(partition);
+            }
             if (outcome.source() == CheckpointRestorer.Source.UNUSABLE
                     && state[0].position().isEmpty()) {
                 // Rebuilt from the topic, so from offset 0: a log start above it (records deleted by
@@ -91,6 +116,13 @@ record PartitionAssembly(
             }
             throw e;
         }
+    }
+
+    /** Nothing here yet, no checkpoint: the partition's part of the savepoint, imported into a fresh directory. */
+    private LayeredKeyedStateBackend fromSavepoint(TopicPartition partition) {
+        delete(directory(partition));
+        savepoint.restore(partition, directory(partition));
+        return openState(partition);
     }
 
     /**
