@@ -372,4 +372,19 @@ class SavepointRoundTripTest {
             opened.state().close();
         }
     }
+
+    @Test
+    void aStoppingDeploymentWritesACompleteShutdownSavepointThatRestores() {
+        store = new DirectoryObjectStore(dir.resolve("store"));
+        produce(400, new ExpectedLogins());
+        Deployment a = new Deployment("deployment-a", null, null).open(1);
+        a.catchUp();
+        String id = coordinator(a).writeOnShutdown(Duration.ofSeconds(30)).orElseThrow();
+        Map<String, String> users = a.users();
+        a.stop();
+
+        assertThat(id).startsWith("shutdown-");
+        Deployment b = new Deployment("deployment-b", id, () -> OptionalInt.of(PARTITIONS)).open(1);
+        assertThat(b.users()).isEqualTo(users);
+    }
 }
