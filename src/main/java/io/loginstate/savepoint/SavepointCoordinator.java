@@ -2,6 +2,7 @@ package io.loginstate.savepoint;
 
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.support.DaemonThreads;
+import io.loginstate.support.Directories;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
@@ -82,8 +83,9 @@ public final class SavepointCoordinator implements AutoCloseable {
                 .register(meters);
     }
 
-    /** Starts polling for requests, and the max-age timer. */
+    /** Starts polling for requests, and the max-age timer; local files a crash left behind are deleted first. */
     public synchronized void start() {
+        Directories.deleteRecursively(settings.workDir());
         timer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("savepoints-"));
         long poll = Math.max(200, settings.pollInterval().toMillis());
         timer.scheduleWithFixedDelay(this::pollQuietly, poll, poll, TimeUnit.MILLISECONDS);
