@@ -27,7 +27,12 @@ public record PartSummary(
 
     /** True if this part was written by a newer owner than {@code other}'s. */
     boolean newerOwnerThan(PartSummary other) {
-        return ownerEpoch != other.ownerEpoch ? ownerEpoch > other.ownerEpoch : ownerClaim > other.ownerClaim;
+        return other.olderThan(ownerEpoch, ownerClaim);
+    }
+
+    /** True if this part's owner is older than the one of {@code epoch} and {@code claim}. */
+    boolean olderThan(long epoch, long claim) {
+        return epoch != ownerEpoch ? epoch > ownerEpoch : claim > ownerClaim;
     }
 
     byte[] toJson() {

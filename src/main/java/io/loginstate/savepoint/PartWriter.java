@@ -58,26 +58,8 @@ final class PartWriter {
     /** True if this instance should write the partition's part: none yet, or only an older owner's. */
     boolean wanted(SavepointRequest request, int partition) {
         Optional<PartSummary> existing = catalog.summary(request.id(), request.topic(), partition);
-        return existing.isEmpty()
-                || ownerSummary(request, partition, existing.get()).newerOwnerThan(existing.get());
-    }
-
-    private PartSummary ownerSummary(SavepointRequest request, int partition, PartSummary existing) {
         OwnedPartitions.Owner owner = partitions.owner(partition);
-        return new PartSummary(
-                request.topic(),
-                partition,
-                "",
-                0,
-                "",
-                0,
-                0,
-                0,
-                instanceId,
-                owner.epoch(),
-                owner.claim(),
-                null,
-                Map.of());
+        return existing.isEmpty() || existing.get().olderThan(owner.epoch(), owner.claim());
     }
 
     /** Writes the part and returns the summary that counts afterwards (this one or a newer owner's). */
