@@ -222,7 +222,9 @@ public final class SavepointCoordinator implements AutoCloseable {
                 continue;
             }
             if (request != null && request.topic().equals(settings.topic())) {
-                writeOwnedParts(request, Long.MAX_VALUE);
+                // Each part is bounded by the snapshot timeout; the round as a whole by all of them.
+                long budget = settings.snapshotTimeout().toNanos() * Math.max(1, request.partitions());
+                writeOwnedParts(request, System.nanoTime() + budget);
                 completeIfAllWritten(request);
             }
         }
@@ -231,7 +233,7 @@ public final class SavepointCoordinator implements AutoCloseable {
     /** Writes the owned partitions' parts still wanted, until {@code deadline} ({@link System#nanoTime}). */
     private void writeOwnedParts(SavepointRequest request, long deadline) {
         for (int partition : partitions.owned()) {
-            if (partition >= request.partitions() || System.nanoTime() > deadline) {
+            if (partition >= request.partitions() || System.nanoTime() - deadline > 0) {
                 continue;
             }
             try {
