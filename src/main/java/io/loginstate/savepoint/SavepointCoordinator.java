@@ -161,10 +161,14 @@ public final class SavepointCoordinator implements AutoCloseable {
                 parts.add(new SavepointStatus.PartitionProgress(
                         p, "written", s.nextOffset(), s.records(), s.writtenBy(), null));
             } else {
-                String reason = catalog.failure(id, request.topic(), p)
-                        .map(PartFailure::reason)
-                        .orElse(null);
-                parts.add(new SavepointStatus.PartitionProgress(p, "pending", null, null, null, reason));
+                Optional<PartFailure> failure = catalog.failure(id, request.topic(), p);
+                parts.add(new SavepointStatus.PartitionProgress(
+                        p,
+                        failure.isPresent() ? "failed" : "pending",
+                        null,
+                        null,
+                        failure.map(PartFailure::instance).orElse(null),
+                        failure.map(PartFailure::reason).orElse(null)));
             }
         }
         return new SavepointStatus(

@@ -27,8 +27,9 @@ public record SavepointStatus(
     public static final String COMPLETE = "complete";
 
     /**
-     * One partition: {@code pending} (not yet written; {@code reason} says why the last attempt
-     * failed, if one did; it is tried again), or {@code written} at {@code nextOffset} by {@code writtenBy}.
+     * One partition: {@code pending} (not yet written), {@code failed} (the last attempt failed on
+     * {@code writtenBy} for {@code reason}; the next poll tries again), or {@code written} at
+     * {@code nextOffset} by {@code writtenBy}.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record PartitionProgress(

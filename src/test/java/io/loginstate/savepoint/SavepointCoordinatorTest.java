@@ -218,7 +218,8 @@ class SavepointCoordinatorTest {
         fenced.coordinator().poll();
         SavepointStatus status = fenced.coordinator().status(id);
         assertThat(status.written()).isZero();
-        assertThat(status.parts().get(1).status()).isEqualTo("pending");
+        assertThat(status.parts().get(1).status()).isEqualTo("failed");
+        assertThat(status.parts().get(1).writtenBy()).isEqualTo("fenced");
         assertThat(status.parts().get(1).reason()).contains("fenced off by a newer owner");
 
         Instance next = new Instance("next", 0, 1, 2);
