@@ -28,13 +28,16 @@ import org.jboss.logging.Logger;
  * the partition's checkpointer and application handler. {@code checkpoints} is null when
  * checkpoints are off. A backend that keeps no local state (the heap) starts every open empty, so
  * the restore always takes the latest checkpoint, and leaves nothing in the directory once opened.
+ * {@code savepoint} (null if none is configured) fills a partition that has neither local state nor
+ * a checkpoint under this deployment.
  */
 record PartitionAssembly(
         Path stateDir,
         KeyedStateBackendBuilder states,
         PartitionStores stores,
         PartitionStateHandlerFactory application,
-        CheckpointService checkpoints)
+        CheckpointService checkpoints,
+        SavepointRestore savepoint)
         implements PartitionOpener {
 
     private static final Logger LOG = Logger.getLogger(PartitionAssembly.class);
@@ -46,7 +49,17 @@ record PartitionAssembly(
             RocksDBSharedResources rocksResources,
             PartitionStateHandlerFactory application,
             CheckpointService checkpoints) {
-        this(stateDir, states, new RocksDBPartitionStores(rocksResources, true), application, checkpoints);
+        this(stateDir, states, new RocksDBPartitionStores(rocksResources, true), application, checkpoints, null);
+    }
+
+    /** Without a savepoint to restore. */
+    PartitionAssembly(
+            Path stateDir,
+            KeyedStateBackendBuilder states,
+            PartitionStores stores,
+            PartitionStateHandlerFactory application,
+            CheckpointService checkpoints) {
+        this(stateDir, states, stores, application, checkpoints, null);
     }
 
     @Override
@@ -58,6 +71,10 @@ record PartitionAssembly(
     public Opened open(TopicPartition partition, long epoch, int partitionCount) {
         if (checkpoints == null) {
             LayeredKeyedStateBackend state = openState(partition);
+            if (savepoint != null && state.position().isEmpty()) {
+                state.close();
+                state = fromSavepoint(partition, partitionCount);
+            }
             checkPartitionCount(partition, state, partitionCount);
             return new Opened(state, application.create(partition, state), null, failures(partition));
         }
@@ -80,6 +97,14 @@ record PartitionAssembly(
         try {
             if (state[0] == null) {
                 state[0] = openState(partition);
+            }
+            if (savepoint != null
+                    && outcome.source() == CheckpointRestorer.Source.NONE
+                    && claim.checkpointId() < 0
+                    && state[0].position().isEmpty()) {
+                state[0].close();
+                state[0] = null;
+                state[0] = fromSavepoint(partition, partitionCount);
             }
             if (outcome.source() == CheckpointRestorer.Source.UNUSABLE
                     && state[0].position().isEmpty()) {
@@ -140,8 +165,28 @@ record PartitionAssembly(
         }
     }
 
+    /**
+     * Nothing here yet and no checkpoint: the partition's part of the savepoint, imported into a
+     * fresh store, which is deleted again if the import fails (the open is then retried).
+     */
+    private LayeredKeyedStateBackend fromSavepoint(TopicPartition partition, int partitionCount) {
+        delete(directory(partition));
+        ByteStore store = stores.open(partition.toString(), directory(partition), states.tableNames(), false);
+        try {
+            savepoint.restore(partition, partitionCount, store);
+        } catch (RuntimeException e) {
+            store.close();
+            delete(directory(partition));
+            throw e;
+        }
+        return build(partition, store);
+    }
+
     private LayeredKeyedStateBackend openStateOnce(TopicPartition partition, boolean verify) {
-        ByteStore store = stores.open(partition.toString(), directory(partition), states.tableNames(), verify);
+        return build(partition, stores.open(partition.toString(), directory(partition), states.tableNames(), verify));
+    }
+
+    private LayeredKeyedStateBackend build(TopicPartition partition, ByteStore store) {
         LayeredKeyedStateBackend state = states.build(store);
         if (state.storedFutureEventTime() != EventTimeClock.NO_TIME) {
             LOG.warnf(

@@ -4,6 +4,7 @@ import io.loginstate.checkpoint.CheckpointMetrics;
 import io.loginstate.checkpoint.CheckpointService;
 import io.loginstate.checkpoint.OffsetCommitter;
 import io.loginstate.config.LoginStateConfig;
+import io.loginstate.config.RestoreSettings;
 import io.loginstate.ingest.FleetMember;
 import io.loginstate.ingest.KafkaClusterView;
 import io.loginstate.ingest.OffsetGaps;
@@ -14,8 +15,13 @@ import io.loginstate.processing.EndOffsets;
 import io.loginstate.processing.ProcessingMetrics;
 import io.loginstate.processing.ProcessingObserver;
 import io.loginstate.processing.ProcessorRegistry;
+import io.loginstate.savepoint.SavepointCatalog;
+import io.loginstate.savepoint.SavepointCoordinator;
+import io.loginstate.savepoint.SavepointLayout;
+import io.loginstate.savepoint.SavepointSource;
 import io.loginstate.security.ApiAccess;
 import io.loginstate.state.KeyedStateBackendBuilder;
+import io.loginstate.support.DaemonThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -28,7 +34,12 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.interceptor.Interceptor;
+import java.time.Duration;
 import java.time.InstantSource;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -44,6 +55,9 @@ public class ServiceComposition {
 
     @Inject
     LoginStateConfig config;
+
+    @Inject
+    RestoreSettings restore;
 
     @Inject
     MeterRegistry meterRegistry;
@@ -72,6 +86,10 @@ public class ServiceComposition {
     private PartitionStores stores;
     private CheckpointService checkpoints;
     private ProcessorRegistry registry;
+    /** Null when checkpoints are off: savepoints need the object store and the owners' fences. */
+    private SavepointCoordinator savepoints;
+
+    private ExecutorService savepointSnapshots;
 
     @Produces
     @Singleton
@@ -149,7 +167,7 @@ public class ServiceComposition {
 
     @Produces
     @Singleton
-    synchronized ProcessorRegistry processorRegistry(LoginApplication application) {
+    synchronized ProcessorRegistry processorRegistry(LoginApplication application, FleetMember self) {
         stores = stateBackend();
         LoginStateConfig.Ttl ttl = config.ttl();
         KeyedStateBackendBuilder states = KeyedStateBackendBuilder.of(application.stateDescriptors())
@@ -157,7 +175,10 @@ public class ServiceComposition {
                 .eventTime(ttl.allowedLateness(), ttl.wallClockBackstop(), ttl.maxFutureSkew())
                 .cleanup(ConfigValues.cleanup(ttl))
                 .cacheBytes(stores.cacheBytes(config.processing().cacheBytesPerPartition()));
+        SavepointParts parts = new SavepointParts(stores, states.tableNames(), states.exporter());
+        SavepointRestore savepointRestore = null;
         if (config.checkpoint().enabled()) {
+            SavepointLayout.checkDeployment(deploymentId());
             checkpoints = new CheckpointService(
                     objectStore.get(),
                     ConfigValues.checkpoint(config.checkpoint(), groupId),
@@ -166,8 +187,24 @@ public class ServiceComposition {
                     committers.isResolvable() ? committers.get() : OffsetCommitter.NONE,
                     clock,
                     new CheckpointMetrics(meterRegistry));
+            if (restore.savepoint().isPresent()) {
+                savepointRestore = new SavepointRestore(
+                        new SavepointSource(
+                                new SavepointCatalog(objectStore.get()),
+                                restore.savepoint().get(),
+                                savepointMaxAge(),
+                                clock),
+                        config.partitioner(),
+                        partitionCount(),
+                        states.importer(),
+                        config.stateDir().resolve("savepoints"));
+                LOG.infof(
+                        "Partitions without local state or checkpoints start from savepoint %s",
+                        restore.savepoint().get());
+            }
         }
-        PartitionAssembly assembly = new PartitionAssembly(config.stateDir(), states, stores, application, checkpoints);
+        PartitionAssembly assembly =
+                new PartitionAssembly(config.stateDir(), states, stores, application, checkpoints, savepointRestore);
         ProcessingObserver observer = observers.isResolvable() ? observers.get() : new ProcessingObserver() {};
         registry = new ProcessorRegistry(
                 assembly,
@@ -175,6 +212,27 @@ public class ServiceComposition {
                 deadLetters,
                 observer,
                 new ProcessingMetrics(meterRegistry, endOffsets.isResolvable() ? endOffsets.get() : EndOffsets.NONE));
+        if (checkpoints != null) {
+            savepointSnapshots = Executors.newSingleThreadExecutor(DaemonThreads.named("savepoint-snapshot-"));
+            savepoints = new SavepointCoordinator(
+                    new SavepointCatalog(objectStore.get()),
+                    parts,
+                    new RegistryPartitions(registry, config.topic(), partitionCount(), savepointSnapshots),
+                    new SavepointCoordinator.Settings(
+                            config.topic(),
+                            config.partitioner(),
+                            deploymentId(),
+                            self.id(),
+                            ConfigValues.stateConfig(ttl),
+                            savepointMaxAge(),
+                            config.savepoint().pollInterval(),
+                            config.savepoint().expiryInterval(),
+                            config.processing().closeTimeout(),
+                            config.stateDir().resolve("savepoints")),
+                    clock,
+                    meterRegistry);
+            savepoints.start();
+        }
         return registry;
     }
 
@@ -200,15 +258,54 @@ public class ServiceComposition {
         }
     }
 
+    /** Savepoints of this fleet; taking one needs checkpoints on. */
+    @Produces
+    @Singleton
+    SavepointCoordinator savepointCoordinator(ProcessorRegistry processors) {
+        if (savepoints == null) {
+            throw new IllegalStateException(
+                    "Savepoints need checkpoints: login-state.checkpoint.enabled is false on this instance");
+        }
+        return savepoints;
+    }
+
+    private String deploymentId() {
+        return config.checkpoint().deploymentId().orElse(groupId);
+    }
+
+    private Duration savepointMaxAge() {
+        return config.savepoint().maxAge().orElse(config.ttl().duration());
+    }
+
+    private Supplier<OptionalInt> partitionCount() {
+        return () -> endOffsets.isResolvable() ? endOffsets.get().partitionCount(config.topic()) : OptionalInt.empty();
+    }
+
     /**
-     * Closes every partition (final checkpoints included), then the checkpoint threads, then what
-     * the partitions' stores share (RocksDB's native memory), each step bounded by the close timeout.
+     * Stops the savepoint poller and, with {@code savepoint.on-shutdown}, writes the shutdown
+     * savepoint's parts; then closes every partition (final checkpoints included), then the
+     * checkpoint threads, then what the partitions' stores share (RocksDB's native memory), each step
+     * bounded by the close timeout.
      */
     synchronized void stop(@Observes ShutdownEvent event) {
         if (registry == null) {
             return;
         }
+        if (savepoints != null) {
+            // The poller first: a part it is writing finishes before the shutdown's own are written.
+            savepoints.stop(config.processing().closeTimeout());
+            if (config.savepoint().onShutdown()) {
+                try {
+                    savepoints.writeOnShutdown(config.processing().closeTimeout());
+                } catch (RuntimeException e) {
+                    LOG.warnf("The shutdown savepoint failed (%s); stopping without it", e.toString());
+                }
+            }
+        }
         boolean threadsStopped = registry.stop();
+        if (savepointSnapshots != null) {
+            savepointSnapshots.shutdownNow();
+        }
         if (checkpoints != null) {
             checkpoints.shutdown(config.processing().closeTimeout());
         }

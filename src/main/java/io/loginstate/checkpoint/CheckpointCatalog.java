@@ -3,6 +3,7 @@ package io.loginstate.checkpoint;
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.support.Crc32c;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -157,7 +158,7 @@ public final class CheckpointCatalog {
             Path local = scratch.resolve("object");
             try {
                 store.download(file.key(), local);
-                return FileChecksums.mismatch(file, local);
+                return Crc32c.mismatch(file.key(), file.size(), file.crc32c(), local);
             } finally {
                 try {
                     Files.deleteIfExists(local);

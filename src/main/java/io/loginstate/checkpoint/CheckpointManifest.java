@@ -1,16 +1,9 @@
 package io.loginstate.checkpoint;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import java.io.IOException;
+import io.loginstate.support.ChecksummedJson;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32C;
 
 /**
  * What one checkpoint is: the partition, the next offset its state reflects, the event-time
@@ -43,15 +36,6 @@ public record CheckpointManifest(
 
     /** The first format version whose manifests must carry their checksum. */
     static final int CHECKSUMMED_SINCE = 2;
-
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .addModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(SerializationFeature.INDENT_OUTPUT)
-            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
 
     /** One file of the checkpoint's directory and the object that holds its bytes. */
     public record FileEntry(String name, String key, long size, String crc32c) {}
@@ -105,25 +89,10 @@ public record CheckpointManifest(
 
     /** The JSON stored: written with {@code checksum} null, then again with its CRC-32C. */
     byte[] toJson() {
-        CheckpointManifest unsummed = withChecksum(null);
         if (formatVersion < CHECKSUMMED_SINCE) {
-            return unsummed.write();
+            return ChecksummedJson.write(withChecksum(null));
         }
-        return withChecksum(crc32c(unsummed.write())).write();
-    }
-
-    private byte[] write() {
-        try {
-            return JSON.writeValueAsBytes(this);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("Cannot write the manifest of checkpoint " + checkpointId, e);
-        }
-    }
-
-    private static String crc32c(byte[] bytes) {
-        CRC32C crc = new CRC32C();
-        crc.update(bytes);
-        return String.format("%08x", crc.getValue());
+        return ChecksummedJson.withChecksum(this::withChecksum);
     }
 
     /**
@@ -131,12 +100,7 @@ public record CheckpointManifest(
      * checksum does not match (or, from version 2 on, is missing).
      */
     public static CheckpointManifest fromJson(byte[] bytes) {
-        CheckpointManifest manifest;
-        try {
-            manifest = JSON.readValue(bytes, CheckpointManifest.class);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("Not a checkpoint manifest: " + e.getMessage(), e);
-        }
+        CheckpointManifest manifest = ChecksummedJson.read(bytes, CheckpointManifest.class, "checkpoint manifest");
         if (manifest.formatVersion() < 1 || manifest.formatVersion() > FORMAT_VERSION) {
             throw new IllegalArgumentException("Checkpoint manifest format " + manifest.formatVersion()
                     + " is not supported (this version reads up to " + FORMAT_VERSION + ")");
@@ -148,7 +112,7 @@ public record CheckpointManifest(
             }
         } else {
             // Checked whatever the version says: a flipped bit may have turned a 2 into a 1.
-            String actual = crc32c(manifest.withChecksum(null).write());
+            String actual = ChecksummedJson.checksumOf(manifest.withChecksum(null));
             if (!actual.equals(manifest.checksum())) {
                 throw new IllegalArgumentException("Checkpoint manifest " + CheckpointIds.text(manifest.checkpointId())
                         + " is damaged: its content has CRC-32C " + actual + ", its checksum says "

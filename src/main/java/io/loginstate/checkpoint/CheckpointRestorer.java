@@ -2,6 +2,7 @@ package io.loginstate.checkpoint;
 
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
 import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.support.Crc32c;
 import io.loginstate.support.Directories;
 import io.loginstate.support.FaultPoints;
 import java.io.IOException;
@@ -280,7 +281,7 @@ public final class CheckpointRestorer {
         try {
             if (!Files.isRegularFile(candidate)
                     || Files.size(candidate) != file.size()
-                    || !FileChecksums.crc32c(candidate).equals(file.crc32c())) {
+                    || !Crc32c.of(candidate).equals(file.crc32c())) {
                 return false;
             }
             Files.createLink(staging.resolve(file.name()), candidate);
@@ -315,7 +316,7 @@ public final class CheckpointRestorer {
     /** Null if the downloaded file has the manifest's size and CRC-32C, else what is wrong. */
     private String downloadVerified(FileEntry file, Path local) {
         store.download(file.key(), local);
-        return FileChecksums.mismatch(file, local);
+        return Crc32c.mismatch(file.key(), file.size(), file.crc32c(), local);
     }
 
     private void removeDamaged(FileEntry file, String problem) {

@@ -20,6 +20,20 @@ public interface Checkpointer extends AutoCloseable {
         StateSnapshot snapshot(Path directory);
     }
 
+    /** The owner epoch and claim this checkpointer publishes under. */
+    record Owner(long epoch, long claim) {}
+
+    /** Who publishes this partition's checkpoints from here; (0, 0) where nothing fences. */
+    default Owner owner() {
+        return new Owner(0, 0);
+    }
+
+    /**
+     * Reads the partition's fence and throws {@link FencedException} if a newer owner claimed it
+     * since; a checkpointer that does not fence checks nothing.
+     */
+    default void checkStillOwner() {}
+
     /** Checkpoints kept in the store for this partition. */
     int retained();
 

@@ -112,6 +112,21 @@ final class ObjectStoreCheckpointer implements Checkpointer {
     }
 
     @Override
+    public Owner owner() {
+        return new Owner(claim.epoch(), claim.number());
+    }
+
+    @Override
+    public void checkStillOwner() {
+        try {
+            publisher.checkStillOwner(claim);
+        } catch (FencedException e) {
+            fenced = true;
+            throw e;
+        }
+    }
+
+    @Override
     public boolean fenced() {
         return fenced;
     }

@@ -3,6 +3,7 @@ package io.loginstate.checkpoint;
 import io.loginstate.checkpoint.CheckpointManifest.FileEntry;
 import io.loginstate.objectstore.ObjectInfo;
 import io.loginstate.objectstore.ObjectStore;
+import io.loginstate.support.Crc32c;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -68,7 +69,7 @@ final class SnapshotUploader {
                 }
                 storedFiles.put(entry.key(), entry.size());
             } else {
-                entry = new FileEntry(name, layout.privateFile(checkpointId, name), size, FileChecksums.crc32c(file));
+                entry = new FileEntry(name, layout.privateFile(checkpointId, name), size, Crc32c.of(file));
             }
             store.put(entry.key(), file);
             uploaded++;
@@ -89,7 +90,7 @@ final class SnapshotUploader {
     private FileEntry sharedEntry(Path file, String name, long size) {
         FileEntry entry = sstEntries.get(name);
         if (entry == null || entry.size() != size) {
-            String crc = FileChecksums.crc32c(file);
+            String crc = Crc32c.of(file);
             entry = new FileEntry(name, layout.sharedFile(name, size, crc), size, crc);
             sstEntries.put(name, entry);
         }

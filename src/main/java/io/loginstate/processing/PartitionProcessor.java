@@ -3,8 +3,10 @@ package io.loginstate.processing;
 import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.state.api.KeyedStateBackend;
 import io.loginstate.state.api.KeyedStateStore;
+import io.loginstate.state.api.StateSnapshot;
 import io.loginstate.state.store.StorageUnavailableException;
 import io.loginstate.support.Futures;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -593,6 +595,45 @@ public final class PartitionProcessor {
                 chain(batch);
             }
         }
+    }
+
+    /**
+     * A snapshot for a savepoint, at a batch boundary: queued on the chain behind the queued
+     * batches, where what is applied is committed and the expired entries are drained (as for a
+     * checkpoint, so the snapshot holds none of them), then written into {@code target} on
+     * {@code executor} while batches go on. Fails if the partition is not open or is closed first.
+     */
+    public CompletableFuture<StateSnapshot> snapshotForExport(Path target, Executor executor) {
+        CompletableFuture<StateSnapshot> snapshot = new CompletableFuture<>();
+        synchronized (this) {
+            if (lifecycle != PartitionLifecycle.OPEN) {
+                snapshot.completeExceptionally(
+                        new IllegalStateException("Partition " + partition + " is " + lifecycle));
+                return snapshot;
+            }
+            chain.appendAsync(() -> commitApplied().thenRun(() -> {
+                if (lifecycle != PartitionLifecycle.OPEN) {
+                    snapshot.completeExceptionally(
+                            new IllegalStateException("Partition " + partition + " is " + lifecycle));
+                    return;
+                }
+                try {
+                    state.drainExpired();
+                } catch (RuntimeException e) {
+                    snapshot.completeExceptionally(e);
+                    return;
+                }
+                CompletableFuture.supplyAsync(() -> state.snapshotConcurrently(target), executor)
+                        .whenComplete((taken, error) -> {
+                            if (error != null) {
+                                snapshot.completeExceptionally(error);
+                            } else {
+                                snapshot.complete(taken);
+                            }
+                        });
+            }));
+        }
+        return snapshot;
     }
 
     /**

@@ -62,7 +62,8 @@ public final class StateExport {
             long nextOffset,
             long maxEventTime,
             long watermark,
-            PortableSummary portable) {}
+            PortableSummary portable,
+            Map<String, String> properties) {}
 
     /**
      * Writes the committed state of {@code store} to {@code out} (not closed), with the caller's
@@ -96,7 +97,14 @@ public final class StateExport {
             dropped += counts.expired;
         }
         PortableSummary portable = writer.finish();
-        return new Summary(records, dropped, nextOffset, maxEventTime, time.watermarkOf(maxEventTime), portable);
+        return new Summary(
+                records,
+                dropped,
+                nextOffset,
+                maxEventTime,
+                time.watermarkOf(maxEventTime),
+                portable,
+                Map.copyOf(header));
     }
 
     private Map<String, String> header(

@@ -158,6 +158,27 @@ class ApiSecurityIT {
                     .as("an admin may query too")
                     .isEqualTo(200);
             assertThat(a.get("/users/" + user, "Digest abc").status()).isEqualTo(401);
+
+            // Savepoints are for admins only.
+            assertThat(a.get("/admin/savepoints", null).status()).isEqualTo(401);
+            ServiceProcess.Answer asReader = a.post("/admin/savepoints");
+            assertThat(asReader.status()).as("a reader takes no savepoint").isEqualTo(403);
+            assertThat(asReader.json().path("error").asText()).isEqualTo("FORBIDDEN");
+            String admin = basic("operator", ADMIN_SECRET);
+            ServiceProcess.Answer taken = a.post("/admin/savepoints", admin);
+            assertThat(taken.status()).as(taken.body()).isEqualTo(202);
+            String savepoint = taken.json().path("id").asText();
+            await("savepoint " + savepoint + " completes")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(() -> b.get("/admin/savepoints/" + savepoint, admin)
+                            .json()
+                            .path("state")
+                            .asText()
+                            .equals("complete"));
+            ServiceProcess.Answer missing = a.get("/admin/savepoints/no-such-savepoint", admin);
+            assertThat(missing.status()).isEqualTo(404);
+            assertThat(missing.json().path("error").asText()).isEqualTo("SAVEPOINT_NOT_FOUND");
             for (String open : List.of("/q/health/live", "/q/health/ready", "/q/health/started", "/q/metrics")) {
                 assertThat(a.get(open, null).status())
                         .as(open + " without credentials")
@@ -178,7 +199,7 @@ class ApiSecurityIT {
             assertThat(codes).contains("200", "400", "401", "403", "404", "421", "503");
             assertThat(openapi.json().path("components").path("schemas").has("ApiError"))
                     .isTrue();
-            for (String path : List.of("/users/{userId}", "/partitions", "/")) {
+            for (String path : List.of("/users/{userId}", "/partitions", "/", "/admin/savepoints")) {
                 var responses =
                         openapi.json().path("paths").path(path).path("get").path("responses");
                 assertThat(responses.path("401").path("$ref").asText())

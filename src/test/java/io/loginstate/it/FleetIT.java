@@ -59,6 +59,8 @@ import org.junit.jupiter.api.Test;
  *       stream (a third of the answers are local, the rest forwarded to the owner);
  *   <li>{@code GET /partitions} on any instance lists all partitions with their owners, and the
  *       status page at {@code /}, loaded in headless Chromium, shows the same table;
+ *   <li>a savepoint requested on one instance completes with the parts written by each
+ *       partition's owner, at the offsets {@code /partitions} shows;
  *   <li>a restart of one instance within the session timeout (same id, same state directory) moves
  *       no partition of the others and downloads nothing from the object store;
  *   <li>while events flow, one instance is killed with SIGKILL and a new one with an empty disk
@@ -285,6 +287,33 @@ class FleetIT {
                 assertThat(cells[1]).as("status shown for " + partition).isEqualTo("ACTIVE");
             });
             assertThat(dom).contains("<meta http-equiv=\"refresh\"").contains("id=\"instance\">b<");
+
+            // A savepoint of the fleet, requested on one instance, each part written by its owner.
+            ServiceProcess.Answer requested = c.process.post("/admin/savepoints");
+            assertThat(requested.status()).as(requested.body()).isEqualTo(202);
+            String savepoint = requested.json().path("id").asText();
+            JsonNode complete = await("savepoint " + savepoint + " completes")
+                    .atMost(TIMEOUT)
+                    .pollInterval(Duration.ofMillis(200))
+                    .until(
+                            () -> a.get("/admin/savepoints/" + savepoint),
+                            answer -> answer.status() == 200
+                                    && answer.json().path("state").asText().equals("complete"))
+                    .json();
+            Map<Integer, Row> atSavepoint = fleet(a);
+            Set<String> writers = new HashSet<>();
+            for (JsonNode part : complete.path("manifest").path("parts")) {
+                int partition = part.path("partition").asInt();
+                assertThat(part.path("nextOffset").asLong())
+                        .as("offset of partition %d in the savepoint", partition)
+                        .isEqualTo(atSavepoint.get(partition).nextOffset());
+                assertThat(part.path("writtenBy").asText())
+                        .as("writer of partition %d", partition)
+                        .isEqualTo(owners.get(partition));
+                writers.add(part.path("writtenBy").asText());
+            }
+            assertThat(complete.path("manifest").path("parts")).hasSize(PARTITIONS);
+            assertThat(writers).as("parts written by their owners").hasSizeGreaterThanOrEqualTo(2);
 
             // Latency of local and forwarded queries while ingesting.
             LoginStream.Sending ingest = stream.sendInBackground(

@@ -3,6 +3,9 @@ package io.loginstate.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.loginstate.objectstore.DirectoryObjectStore;
+import io.loginstate.savepoint.SavepointCatalog;
+import io.loginstate.savepoint.SavepointManifest;
 import io.loginstate.testing.BrokerFixture;
 import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.ServiceProcess;
@@ -56,13 +59,19 @@ class ServiceRestartIT {
     @Test
     void stateSurvivesRestartsAndProcessingResumesWithoutDoubleCounting() throws Exception {
         Map<String, String> settings = Map.of(
-                "kafka.bootstrap.servers", kafka.bootstrapServers(),
-                "login-state.state-dir", kafka.workDir().resolve("state").toString(),
+                "kafka.bootstrap.servers",
+                kafka.bootstrapServers(),
+                "login-state.state-dir",
+                kafka.workDir().resolve("state").toString(),
                 "login-state.object-store.directory.path",
-                        kafka.workDir().resolve("checkpoints").toString(),
+                kafka.workDir().resolve("checkpoints").toString(),
                 // A killed member holds its partitions until its session expires: keep that short.
-                "mp.messaging.incoming.logins.session.timeout.ms", "6000",
-                "mp.messaging.incoming.logins.heartbeat.interval.ms", "1000");
+                "mp.messaging.incoming.logins.session.timeout.ms",
+                "6000",
+                "mp.messaging.incoming.logins.heartbeat.interval.ms",
+                "1000",
+                "login-state.savepoint.on-shutdown",
+                "true");
         Path log = Path.of("target", "it-logs", "restart.log");
 
         produce(4_000);
@@ -71,6 +80,7 @@ class ServiceRestartIT {
             assertEveryUser(service);
             stopGracefully(service);
         }
+        assertShutdownSavepointAt(4_000);
 
         produce(3_000);
         try (ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
@@ -99,6 +109,27 @@ class ServiceRestartIT {
         long closedBefore = closedPartitions(service.log());
         assertThat(service.stop(Duration.ofSeconds(60))).isIn(0, 143);
         assertThat(closedPartitions(service.log()) - closedBefore).isEqualTo(PARTITIONS);
+    }
+
+    /** The graceful stop wrote a complete shutdown savepoint of every partition, at the offsets applied. */
+    private static void assertShutdownSavepointAt(long records) throws IOException {
+        Path root = kafka.workDir().resolve("checkpoints");
+        List<String> ids;
+        try (var listed = Files.list(root.resolve("savepoints"))) {
+            ids = listed.map(path -> path.getFileName().toString())
+                    .filter(id -> id.startsWith("shutdown-"))
+                    .toList();
+        }
+        assertThat(ids).hasSize(1);
+        try (DirectoryObjectStore store = new DirectoryObjectStore(root)) {
+            SavepointManifest manifest =
+                    new SavepointCatalog(store).manifest(ids.get(0)).orElseThrow();
+            assertThat(manifest.parts()).hasSize(PARTITIONS);
+            assertThat(manifest.parts().stream()
+                            .mapToLong(SavepointManifest.PartEntry::nextOffset)
+                            .sum())
+                    .isEqualTo(records);
+        }
     }
 
     private static long closedPartitions(Path log) throws IOException {

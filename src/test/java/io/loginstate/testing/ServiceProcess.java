@@ -177,6 +177,34 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** HTTP status and body of a POST without a body, or status -1 if the service does not answer. */
+    public Answer post(String path) {
+        return post(path, authorization);
+    }
+
+    /** A POST without a body with this {@code Authorization} header value (null: none). */
+    public Answer post(String path, String authorizationHeader) {
+        try {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                    .timeout(Duration.ofSeconds(10))
+                    .POST(HttpRequest.BodyPublishers.noBody());
+            if (authorizationHeader != null) {
+                request.header("Authorization", authorizationHeader);
+            }
+            HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(
+                    response.statusCode(),
+                    response.body(),
+                    null,
+                    response.headers().map());
+        } catch (IOException e) {
+            return new Answer(-1, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Answer(-1, "interrupted");
+        }
+    }
+
     public boolean ready() {
         return get("/q/health/ready").status() == 200;
     }
