@@ -15,7 +15,8 @@ public final class PartitionCountChangedException extends RuntimeException {
                 + " partitions, the topic now has " + current + "; refusing to use it. Procedure: stop the"
                 + " producers (or let them drain), take a savepoint (POST /admin/savepoints) while the topic"
                 + " still has " + recorded + " partitions, add the partitions, rewrite the savepoint with"
-                + " `login-state-cli resplit --partitions " + current + "`, and start a new deployment"
+                + " `login-state-cli savepoints resplit --id ID --partitions " + current
+                + "`, and start a new deployment"
                 + " (login-state.checkpoint.deployment-id) with login-state.restore.savepoint set to the"
                 + " rewritten savepoint (README, \"Changing the partition count\")");
     }

@@ -20,7 +20,7 @@ public final class SavepointSource {
 
     /** What to do when the partition count changed: the message names it. */
     public static final String RESPLIT_PROCEDURE = "stop the producers or let them drain; take a savepoint"
-            + " (POST /admin/savepoints); add the partitions; run `login-state-cli resplit --partitions N` on it;"
+            + " (POST /admin/savepoints); add the partitions; run `login-state-cli savepoints resplit --id ID --partitions N` on it;"
             + " restore from the resplit savepoint";
 
     private final SavepointCatalog catalog;

@@ -375,7 +375,7 @@ class PartitionAssemblyTest {
                     .as("opened from %s", stateDir.getFileName())
                     .isInstanceOf(PartitionCountChangedException.class)
                     .hasMessageContaining("built for a topic of 8 partitions, the topic now has 12")
-                    .hasMessageContaining("login-state-cli resplit --partitions 12")
+                    .hasMessageContaining("login-state-cli savepoints resplit --id ID --partitions 12")
                     .hasMessageContaining("login-state.restore.savepoint");
         }
         // Refusing closed the state: the same count opens it again, where it was.

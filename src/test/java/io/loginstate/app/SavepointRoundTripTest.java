@@ -13,6 +13,7 @@ import io.loginstate.login.UserLoginState;
 import io.loginstate.login.UserStateReader;
 import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.objectstore.ObjectInfo;
+import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessingMetrics;
 import io.loginstate.processing.ProcessingObserver;
@@ -20,7 +21,9 @@ import io.loginstate.processing.ProcessorRegistry;
 import io.loginstate.savepoint.SavepointCatalog;
 import io.loginstate.savepoint.SavepointCoordinator;
 import io.loginstate.savepoint.SavepointManifest;
+import io.loginstate.savepoint.SavepointNotFoundException;
 import io.loginstate.savepoint.SavepointRefusedException;
+import io.loginstate.savepoint.SavepointResplit;
 import io.loginstate.savepoint.SavepointSource;
 import io.loginstate.savepoint.SavepointStatus;
 import io.loginstate.state.KeyedStateBackendBuilder;
@@ -79,6 +82,12 @@ class SavepointRoundTripTest {
     private final Map<Integer, List<ConsumerRecord<byte[], byte[]>>> log = new HashMap<>();
     private DirectoryObjectStore store;
     private long produced;
+    /** The topic's partitions now; producers place users on them with Kafka's default partitioner. */
+    private int partitions = PARTITIONS;
+
+    private int partitionOf(String user) {
+        return KeyPartitioner.MURMUR2.partition(user.getBytes(StandardCharsets.UTF_8), partitions);
+    }
 
     @AfterEach
     void close() {
@@ -163,7 +172,7 @@ class SavepointRoundTripTest {
                     new ProcessingObserver() {},
                     new ProcessingMetrics(new SimpleMeterRegistry()));
             registry.open(
-                    IntStream.range(0, PARTITIONS)
+                    IntStream.range(0, partitions)
                             .mapToObj(p -> new TopicPartition(TOPIC, p))
                             .toList(),
                     epoch);
@@ -176,22 +185,22 @@ class SavepointRoundTripTest {
 
         /** Submits the log's records from each partition's position on, and waits until they are committed. */
         void catchUp() {
-            for (int p = 0; p < PARTITIONS; p++) {
+            for (int p = 0; p < partitions; p++) {
                 PartitionProcessor processor = processor(p);
                 long from = processor.nextOffset().orElse(0);
-                List<ConsumerRecord<byte[], byte[]>> records = log.get(p);
+                List<ConsumerRecord<byte[], byte[]>> records = log.getOrDefault(p, List.of());
                 for (int i = (int) from; i < records.size(); i += 50) {
                     processor.submit(records.subList(i, Math.min(records.size(), i + 50)));
                 }
             }
             await().atMost(Duration.ofSeconds(30))
-                    .untilAsserted(() -> IntStream.range(0, PARTITIONS)
+                    .untilAsserted(() -> IntStream.range(0, partitions)
                             .forEach(p -> assertThat(processor(p).nextOffset().orElse(0))
-                                    .isEqualTo(log.get(p).size())));
+                                    .isEqualTo(log.getOrDefault(p, List.of()).size())));
         }
 
         void checkpoint() {
-            for (int p = 0; p < PARTITIONS; p++) {
+            for (int p = 0; p < partitions; p++) {
                 PartitionProcessor processor = processor(p);
                 long offset = processor.nextOffset().orElse(0);
                 processor.requestCheckpoint();
@@ -208,7 +217,7 @@ class SavepointRoundTripTest {
                         user,
                         application
                                 .reader()
-                                .read(processor(u % PARTITIONS), user)
+                                .read(processor(partitionOf(user)), user)
                                 .map(SavepointRoundTripTest::describe)
                                 .orElse("absent"));
             }
@@ -236,7 +245,7 @@ class SavepointRoundTripTest {
     private void produce(int events, ExpectedLogins expected) {
         for (int i = 0; i < events; i++) {
             int u = (int) ((produced++ * 37) % USERS);
-            int partition = u % PARTITIONS;
+            int partition = partitionOf(user(u));
             List<ConsumerRecord<byte[], byte[]>> records = log.computeIfAbsent(partition, p -> new ArrayList<>());
             long timestamp = START + records.size() * 1_000L + u;
             boolean success = i % 5 != 0;
@@ -255,7 +264,7 @@ class SavepointRoundTripTest {
         return new SavepointCoordinator(
                 new SavepointCatalog(store),
                 parts(deployment.stores),
-                new RegistryPartitions(deployment.registry, TOPIC, () -> OptionalInt.of(PARTITIONS), snapshots),
+                new RegistryPartitions(deployment.registry, TOPIC, () -> OptionalInt.of(partitions), snapshots),
                 new SavepointCoordinator.Settings(
                         TOPIC,
                         "murmur2",
@@ -325,8 +334,10 @@ class SavepointRoundTripTest {
         assertThat(b.users()).as("later events applied on top, once each").isEqualTo(atEnd);
         for (int u = 0; u < USERS; u += 17) {
             String user = user(u);
-            UserStateReader.UserSnapshot state =
-                    application.reader().read(b.processor(u % PARTITIONS), user).orElseThrow();
+            UserStateReader.UserSnapshot state = application
+                    .reader()
+                    .read(b.processor(partitionOf(user)), user)
+                    .orElseThrow();
             assertThat(state.aggregate().loginCount()).isEqualTo(expected.loginCount(user));
             assertThat(state.aggregate().failedLoginCount()).isEqualTo(expected.failedLoginCount(user));
             long lastLogin = state.aggregate().lastLogin();
@@ -367,7 +378,7 @@ class SavepointRoundTripTest {
         assertThatThrownBy(() -> c.assembly.open(new TopicPartition(TOPIC, 1), 1))
                 .isInstanceOf(SavepointRefusedException.class)
                 .hasMessageContaining("has 4 partitions; logins has 6 now")
-                .hasMessageContaining("login-state-cli resplit --partitions N");
+                .hasMessageContaining("login-state-cli savepoints resplit --id ID --partitions N");
     }
 
     @Test
@@ -412,5 +423,75 @@ class SavepointRoundTripTest {
         assertThat(id).startsWith("shutdown-");
         Deployment b = new Deployment("deployment-b", id, () -> OptionalInt.of(PARTITIONS)).open(1);
         assertThat(b.users()).isEqualTo(users);
+    }
+    /**
+     * The topic grows from 4 to 6 partitions: the savepoint rewritten for 6 restores every user on
+     * the partition the producers now send it to, old partitions at their offsets and new ones at 0,
+     * and the events produced after the growth apply on top, every user exact.
+     */
+    @Test
+    void aSavepointResplitForMorePartitionsRestoresEveryUserWhereItsEventsNowGo() {
+        store = new DirectoryObjectStore(dir.resolve("store"));
+        ExpectedLogins expected = new ExpectedLogins();
+        produce(2_000, expected);
+        Deployment a = new Deployment("deployment-a", null, null).open(1);
+        a.catchUp();
+        SavepointCoordinator savepoints = coordinator(a);
+        String id = savepoints.request();
+        savepoints.poll();
+        SavepointManifest manifest = savepoints.status(id).manifest();
+        Map<String, String> atSavepoint = a.users();
+        a.stop();
+
+        partitions = PARTITIONS + 2;
+        SavepointResplit.Result resplit = new SavepointResplit(
+                        new SavepointCatalog(store), clock, dir.resolve("resplit"))
+                .resplit(id, id + "-6", partitions, KeyPartitioner.MURMUR2::partition);
+        assertThat(resplit.records().stream().mapToLong(Long::longValue).sum())
+                .as("every record moved, none lost or doubled")
+                .isEqualTo(manifest.parts().stream()
+                        .mapToLong(SavepointManifest.PartEntry::records)
+                        .sum());
+        assertThat(resplit.records()).as("the new partitions got users").allMatch(records -> records > 0);
+
+        Deployment b = new Deployment("deployment-b", resplit.id(), () -> OptionalInt.of(partitions)).open(1);
+        for (int p = 0; p < partitions; p++) {
+            assertThat(b.processor(p).nextOffset())
+                    .as("partition %d", p)
+                    .hasValue(p < PARTITIONS ? manifest.part(p).nextOffset() : 0);
+        }
+        assertThat(b.users())
+                .as("every user as at the savepoint, where it is now placed")
+                .isEqualTo(atSavepoint);
+
+        produce(1_500, expected);
+        b.catchUp();
+        for (int u = 0; u < USERS; u++) {
+            String user = user(u);
+            UserStateReader.UserSnapshot state = application
+                    .reader()
+                    .read(b.processor(partitionOf(user)), user)
+                    .orElseThrow();
+            assertThat(state.aggregate().loginCount()).as(user).isEqualTo(expected.loginCount(user));
+            assertThat(state.aggregate().failedLoginCount()).as(user).isEqualTo(expected.failedLoginCount(user));
+        }
+    }
+
+    @Test
+    void resplitRefusesAsManyOrFewerPartitionsAnIncompleteSavepointAndATakenId() {
+        SavepointManifest manifest = takeSavepoint();
+        SavepointResplit resplit = new SavepointResplit(new SavepointCatalog(store), clock, dir.resolve("resplit"));
+        assertThatThrownBy(() -> resplit.resplit(manifest.id(), "same", PARTITIONS, KeyPartitioner.MURMUR2::partition))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("only grow");
+        assertThatThrownBy(() -> resplit.resplit(manifest.id(), manifest.id(), 8, KeyPartitioner.MURMUR2::partition))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("exists");
+        assertThatThrownBy(() -> resplit.resplit("no-such", "other", 8, KeyPartitioner.MURMUR2::partition))
+                .isInstanceOf(SavepointNotFoundException.class);
+        store.delete("savepoints/" + manifest.id() + "/_manifest.json");
+        assertThatThrownBy(() -> resplit.resplit(manifest.id(), "other", 8, KeyPartitioner.MURMUR2::partition))
+                .isInstanceOf(SavepointRefusedException.class)
+                .hasMessageContaining("not complete");
     }
 }

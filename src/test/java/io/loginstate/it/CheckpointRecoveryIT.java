@@ -70,9 +70,9 @@ import org.junit.jupiter.api.Test;
  */
 class CheckpointRecoveryIT {
 
-    private static final String TOPIC = "logins";
+    static final String TOPIC = "logins";
     private static final String GROUP = "login-state-recovery";
-    private static final int PARTITIONS = 6;
+    static final int PARTITIONS = 6;
     private static final int USERS = 3_000;
     /** Runs ended by SIGKILL by default; the run after them is the last one, which processes the rest. */
     private static final int DEFAULT_KILLS = 6;
@@ -185,6 +185,9 @@ class CheckpointRecoveryIT {
     int defaultKills() {
         return DEFAULT_KILLS;
     }
+
+    /** What else the last run, every user exact, must show of the backend. */
+    void checkLastRun(ServiceProcess service, Path stateDir, ServiceLog log) throws Exception {}
 
     /** The name of the figures written to {@code target/reliability/}. */
     String figuresName() {
@@ -407,6 +410,7 @@ class CheckpointRecoveryIT {
                         .untilAsserted(() ->
                                 assertThat(service.progress().appliedRecords()).isEqualTo(total - restored));
                 LoginStream.assertEveryUser(service, expected);
+                checkLastRun(service, stateDir, log);
 
                 // Checkpoints go on; once one covers everything, its offsets are the group's.
                 Map<Integer, Long> end = group.endOffsets();

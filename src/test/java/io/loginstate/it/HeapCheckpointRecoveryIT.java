@@ -1,5 +1,11 @@
 package io.loginstate.it;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.loginstate.testing.PrometheusScrape;
+import io.loginstate.testing.ServiceLog;
+import io.loginstate.testing.ServiceProcess;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -43,6 +49,32 @@ class HeapCheckpointRecoveryIT extends CheckpointRecoveryIT {
     @Override
     String figuresName() {
         return "recovery-kills-heap";
+    }
+
+    /** The heap's budget and use are published, and no partition left anything on the disk. */
+    @Override
+    void checkLastRun(ServiceProcess service, Path stateDir, ServiceLog log) {
+        PrometheusScrape metrics = PrometheusScrape.of(service);
+        double budget = value(metrics, "login_state_heap_state_budget_bytes");
+        assertThat(budget).as("the heap budget").isPositive();
+        assertThat(value(metrics, "login_state_heap_state_bytes"))
+                .as("heap state bytes")
+                .isPositive()
+                .isLessThan(budget);
+        assertThat(log.lines("State backend: heap")).isNotEmpty();
+        for (int partition = 0; partition < PARTITIONS; partition++) {
+            assertThat(stateDir.resolve(TOPIC + "-" + partition))
+                    .as("the heap keeps no local state")
+                    .doesNotExist();
+        }
+    }
+
+    private static double value(PrometheusScrape metrics, String name) {
+        return metrics.samples().stream()
+                .filter(sample -> sample.name().equals(name))
+                .mapToDouble(PrometheusScrape.Sample::value)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(name + " is not published"));
     }
 
     @Override
