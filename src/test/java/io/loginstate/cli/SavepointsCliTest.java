@@ -9,6 +9,7 @@ import io.loginstate.login.LoginApplication;
 import io.loginstate.objectstore.ObjectStore;
 import io.loginstate.processing.BatchOutcome;
 import io.loginstate.processing.KeyPartitioner;
+import io.loginstate.savepoint.ForgedManifests;
 import io.loginstate.savepoint.OwnedPartitions;
 import io.loginstate.savepoint.PartExporter;
 import io.loginstate.savepoint.SavepointCatalog;
@@ -36,6 +37,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -288,6 +290,26 @@ class SavepointsCliTest {
         assertThat(manifestFlipped.out())
                 .contains("Savepoint " + id + "  DAMAGED")
                 .contains("_manifest.json");
+    }
+
+    @Test
+    void verifyReadsEachPartToItsEndBehindAMatchingChecksum() {
+        Store store = open(Kind.DIRECTORY);
+        String id = takeSavepoint(store.store());
+        String key = manifest(store.store(), id).part(2).key();
+        byte[] part = store.store().get(key).orElseThrow();
+        ForgedManifests.replacePart(store.store(), id, 2, Arrays.copyOf(part, part.length - 7));
+
+        Run quick = run(store, "savepoints", "verify", "--id", id, "--quick");
+        assertThat(quick.exitCode()).as("the sizes agree").isZero();
+
+        Run verify = run(store, "savepoints", "verify", "--id", id);
+
+        assertThat(verify.exitCode()).isEqualTo(1);
+        assertThat(verify.out())
+                .containsPattern("logins-2 offset \\d+  DAMAGED")
+                .contains(key + ": ")
+                .contains("3 parts: 1 DAMAGED");
     }
 
     private Run flipManifestAndVerify(Store store, String id) {
