@@ -410,6 +410,12 @@ class SavepointsCliTest {
                     .isEqualTo(original.part(p).records());
         }
 
+        Run overExport = run(store, "savepoints", "export", "--id", "copy-1", "--to", exported.toString());
+        assertThat(overExport.exitCode())
+                .as("not into a directory holding another export")
+                .isEqualTo(2);
+        assertThat(overExport.err()).contains("exists and is not an empty directory");
+
         Run again = run(store, "savepoints", "import", "--from", exported.toString(), "--id", "copy-1");
         assertThat(again.exitCode()).isEqualTo(1);
         assertThat(again.err()).contains("already has a savepoint copy-1");
