@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
 /**
  * The operator command line: looks at the service's stored state where it rests (a directory or
  * an S3 bucket) without running the service, so it starts no Quarkus, no CDI and no Kafka client.
- * Commands are grouped by what they read: {@code checkpoints} now, {@code savepoints} beside it.
+ * Commands are grouped by what they read: {@code checkpoints} and {@code savepoints}.
  *
  * <p>Exit codes: 0 all well, 1 something stored is damaged or could not be read (one line on
  * stderr naming the object; the stack trace only with {@code --verbose}), 2 wrong or missing
@@ -22,9 +22,10 @@ import picocli.CommandLine.Spec;
         name = "login-state-cli",
         mixinStandardHelpOptions = true,
         versionProvider = LoginStateCli.Version.class,
-        description = "Reads login-state's checkpoints where they rest (a directory or an S3 bucket), without running"
-                + " the service.",
-        subcommands = {CheckpointsCommand.class, CommandLine.HelpCommand.class},
+        description =
+                "Reads login-state's checkpoints and savepoints where they rest (a directory or an S3 bucket), without running"
+                        + " the service.",
+        subcommands = {CheckpointsCommand.class, SavepointsCommand.class, CommandLine.HelpCommand.class},
         footer = {
             "",
             "Exit codes: 0 all well; 1 a stored object is damaged or cannot be read; 2 wrong or missing arguments.",

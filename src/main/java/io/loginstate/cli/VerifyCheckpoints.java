@@ -161,7 +161,7 @@ final class VerifyCheckpoints implements Callable<Integer> {
         return published.contains(id) ? "(published)" : "(not published)";
     }
 
-    private static Path scratchDirectory() {
+    static Path scratchDirectory() {
         try {
             return Files.createTempDirectory("login-state-verify");
         } catch (IOException e) {

@@ -26,7 +26,7 @@ public final class SavepointCatalog {
     }
 
     /** Every object of every savepoint, by id. */
-    Map<String, List<ObjectInfo>> listAll() {
+    public Map<String, List<ObjectInfo>> listAll() {
         Map<String, List<ObjectInfo>> byId = new TreeMap<>();
         for (ObjectInfo object : store.list(SavepointLayout.ROOT)) {
             String id = SavepointLayout.idOf(object.key());
@@ -35,6 +35,44 @@ public final class SavepointCatalog {
             }
         }
         return byId;
+    }
+
+    /** One savepoint's progress per partition, and its manifest once complete. */
+    public SavepointStatus status(String id) {
+        SavepointLayout.checkId(id);
+        SavepointRequest request = request(id).orElseThrow(() -> new SavepointNotFoundException(id));
+        Optional<SavepointManifest> manifest = manifest(id);
+        List<SavepointStatus.PartitionProgress> parts = new ArrayList<>();
+        int written = 0;
+        for (int p = 0; p < request.partitions(); p++) {
+            Optional<PartSummary> summary = summary(id, request.topic(), p);
+            if (summary.isPresent()) {
+                written++;
+                PartSummary s = summary.get();
+                parts.add(new SavepointStatus.PartitionProgress(
+                        p, "written", s.nextOffset(), s.records(), s.writtenBy(), null));
+            } else {
+                Optional<PartFailure> failure = failure(id, request.topic(), p);
+                parts.add(new SavepointStatus.PartitionProgress(
+                        p,
+                        failure.isPresent() ? "failed" : "pending",
+                        null,
+                        null,
+                        failure.map(PartFailure::instance).orElse(null),
+                        failure.map(PartFailure::reason).orElse(null)));
+            }
+        }
+        return new SavepointStatus(
+                id,
+                manifest.isPresent() ? SavepointStatus.COMPLETE : SavepointStatus.OPEN,
+                request.topic(),
+                request.partitions(),
+                request.requestedAt(),
+                request.requestedBy(),
+                request.pinned(),
+                written,
+                parts,
+                manifest.orElse(null));
     }
 
     /** Creates the request; false if a savepoint of that id exists. */

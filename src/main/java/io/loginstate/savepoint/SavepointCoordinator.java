@@ -148,40 +148,7 @@ public final class SavepointCoordinator implements AutoCloseable {
 
     /** One savepoint's progress per partition, and its manifest once complete. */
     public SavepointStatus status(String id) {
-        SavepointLayout.checkId(id);
-        SavepointRequest request = catalog.request(id).orElseThrow(() -> new SavepointNotFoundException(id));
-        Optional<SavepointManifest> manifest = catalog.manifest(id);
-        List<SavepointStatus.PartitionProgress> parts = new ArrayList<>();
-        int written = 0;
-        for (int p = 0; p < request.partitions(); p++) {
-            Optional<PartSummary> summary = catalog.summary(id, request.topic(), p);
-            if (summary.isPresent()) {
-                written++;
-                PartSummary s = summary.get();
-                parts.add(new SavepointStatus.PartitionProgress(
-                        p, "written", s.nextOffset(), s.records(), s.writtenBy(), null));
-            } else {
-                Optional<PartFailure> failure = catalog.failure(id, request.topic(), p);
-                parts.add(new SavepointStatus.PartitionProgress(
-                        p,
-                        failure.isPresent() ? "failed" : "pending",
-                        null,
-                        null,
-                        failure.map(PartFailure::instance).orElse(null),
-                        failure.map(PartFailure::reason).orElse(null)));
-            }
-        }
-        return new SavepointStatus(
-                id,
-                manifest.isPresent() ? SavepointStatus.COMPLETE : SavepointStatus.OPEN,
-                request.topic(),
-                request.partitions(),
-                request.requestedAt(),
-                request.requestedBy(),
-                request.pinned(),
-                written,
-                parts,
-                manifest.orElse(null));
+        return catalog.status(id);
     }
 
     public void pin(String id, boolean pinned) {

@@ -7,10 +7,9 @@ import io.loginstate.checkpoint.CheckpointCatalog;
 import io.loginstate.checkpoint.CheckpointLayout;
 import io.loginstate.checkpoint.CheckpointManifest;
 import io.loginstate.checkpoint.OwnershipFence;
-import io.loginstate.objectstore.DirectoryObjectStore;
+import io.loginstate.cli.CliStores.Run;
+import io.loginstate.cli.CliStores.Store;
 import io.loginstate.objectstore.ObjectStore;
-import io.loginstate.objectstore.S3ObjectStore;
-import io.loginstate.objectstore.S3Settings;
 import io.loginstate.state.api.Serializers;
 import io.loginstate.state.api.StateDescriptor;
 import io.loginstate.state.api.TtlConfig;
@@ -19,8 +18,6 @@ import io.loginstate.testing.CheckpointWriter;
 import io.loginstate.testing.ManualClock;
 import io.loginstate.testing.ObjectStores;
 import io.loginstate.testing.ObjectStores.Kind;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +25,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,7 +47,6 @@ class LoginStateCliTest {
     private static final StateDescriptor<ValueState<String>> PROFILE =
             StateDescriptor.value("profile", Serializers.STRING).withTtl(TtlConfig.of(Duration.ofHours(1)));
     private static final List<StateDescriptor<?>> DESCRIPTORS = List.of(PROFILE);
-    private static final AtomicInteger PREFIXES = new AtomicInteger();
 
     @TempDir
     Path dir;
@@ -73,55 +68,8 @@ class LoginStateCliTest {
         }
     }
 
-    /** A store and the command-line options and service environment that name it. */
-    private record Store(ObjectStore store, List<String> options, Map<String, String> environment) {}
-
     private Store open(Kind kind) {
-        Store opened;
-        if (kind == Kind.DIRECTORY) {
-            Path root = dir.resolve("store");
-            opened = new Store(
-                    new DirectoryObjectStore(root),
-                    List.of("--store", "directory", "--dir", root.toString()),
-                    Map.of(
-                            "LOGIN_STATE_OBJECT_STORE_TYPE",
-                            "directory",
-                            "LOGIN_STATE_OBJECT_STORE_DIRECTORY_PATH",
-                            root.toString()));
-        } else {
-            S3Settings settings = STORES.s3Settings().toBuilder()
-                    .prefix("cli-" + PREFIXES.incrementAndGet())
-                    .build();
-            opened = new Store(
-                    S3ObjectStore.create(settings),
-                    List.of(
-                            "--store",
-                            "s3",
-                            "--bucket",
-                            settings.bucket(),
-                            "--prefix",
-                            settings.prefix(),
-                            "--endpoint",
-                            STORES.endpoint().toString(),
-                            "--region",
-                            settings.region(),
-                            "--path-style",
-                            "--access-key-id",
-                            settings.accessKeyId().orElseThrow(),
-                            "--secret-access-key",
-                            settings.secretAccessKey().orElseThrow()),
-                    Map.of(
-                            "LOGIN_STATE_OBJECT_STORE_TYPE", "s3",
-                            "LOGIN_STATE_OBJECT_STORE_S3_BUCKET", settings.bucket(),
-                            "LOGIN_STATE_OBJECT_STORE_S3_PREFIX", settings.prefix(),
-                            "LOGIN_STATE_OBJECT_STORE_S3_ENDPOINT",
-                                    STORES.endpoint().toString(),
-                            "LOGIN_STATE_OBJECT_STORE_S3_PATH_STYLE_ACCESS", "true",
-                            "LOGIN_STATE_OBJECT_STORE_S3_ACCESS_KEY_ID",
-                                    settings.accessKeyId().orElseThrow(),
-                            "LOGIN_STATE_OBJECT_STORE_S3_SECRET_ACCESS_KEY",
-                                    settings.secretAccessKey().orElseThrow()));
-        }
+        Store opened = CliStores.open(STORES, kind, dir.resolve("store"));
         toClose.add(opened.store());
         return opened;
     }
@@ -135,23 +83,12 @@ class LoginStateCliTest {
         writer.write(store, 1, 5, 70);
     }
 
-    private record Run(int exitCode, String out, String err) {}
-
     private Run run(Map<String, String> environment, List<String> args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = LoginStateCli.execute(
-                args.toArray(String[]::new),
-                new PrintWriter(out, true),
-                new PrintWriter(err, true),
-                new LoginStateCli.Context(environment, clock));
-        return new Run(code, out.toString(), err.toString());
+        return CliStores.run(clock, environment, args);
     }
 
     private Run run(Store store, String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(store.options());
-        return run(Map.of(), all);
+        return CliStores.run(clock, store, args);
     }
 
     private static CheckpointLayout layout(int partition) {
