@@ -80,7 +80,7 @@ class ServiceRestartIT {
             assertEveryUser(service);
             stopGracefully(service);
         }
-        assertShutdownSavepointAt(4_000);
+        String savepoint = assertShutdownSavepointAt(4_000);
 
         produce(3_000);
         try (ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
@@ -102,6 +102,26 @@ class ServiceRestartIT {
             assertEveryUser(service);
             stopGracefully(service);
         }
+
+        // A new deployment on the other backend starts from the first shutdown savepoint: every
+        // partition at the savepoint's offsets, then the rest of the topic applied on top, once.
+        Map<String, String> restored = new java.util.HashMap<>(settings);
+        restored.put(
+                "login-state.state-dir",
+                kafka.workDir().resolve("state-restored").toString());
+        restored.put("login-state.state.backend", "heap");
+        restored.put("login-state.checkpoint.deployment-id", "restored");
+        restored.put("mp.messaging.incoming.logins.group.id", "login-state-restored");
+        restored.put("login-state.savepoint.on-shutdown", "false");
+        restored.put("login-state.restore.savepoint", savepoint);
+        try (ServiceProcess service = ServiceProcess.start(restored, List.of(), log)) {
+            awaitAllApplied(service);
+            assertThat(service.progress().appliedRecords())
+                    .as("started at the savepoint's offsets")
+                    .isEqualTo(produced - 4_000);
+            assertEveryUser(service);
+            stopGracefully(service);
+        }
     }
 
     /** SIGTERM: the JVM exits with 143 after Quarkus has shut down and every partition is closed. */
@@ -112,7 +132,7 @@ class ServiceRestartIT {
     }
 
     /** The graceful stop wrote a complete shutdown savepoint of every partition, at the offsets applied. */
-    private static void assertShutdownSavepointAt(long records) throws IOException {
+    private static String assertShutdownSavepointAt(long records) throws IOException {
         Path root = kafka.workDir().resolve("checkpoints");
         List<String> ids;
         try (var listed = Files.list(root.resolve("savepoints"))) {
@@ -130,6 +150,7 @@ class ServiceRestartIT {
                             .sum())
                     .isEqualTo(records);
         }
+        return ids.get(0);
     }
 
     private static long closedPartitions(Path log) throws IOException {
