@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
             VerifySavepoint.class,
             DumpSavepoint.class,
             ExportSavepoint.class,
-            ImportSavepoint.class
+            ImportSavepoint.class,
+            ResplitSavepoint.class
         })
 final class SavepointsCommand implements Runnable {
 

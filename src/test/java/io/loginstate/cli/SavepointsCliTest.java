@@ -421,6 +421,53 @@ class SavepointsCliTest {
         assertThat(again.err()).contains("already has a savepoint copy-1");
     }
 
+    /** The savepoint of 3 partitions rewritten for 5: every record once, each user where murmur2 now puts it. */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void resplitWritesAVerifiedSavepointForMorePartitionsWithEveryUserWhereItNowGoes(Kind kind) throws Exception {
+        Store store = open(kind);
+        String id = takeSavepoint(store.store());
+
+        Run resplit = run(store, "savepoints", "resplit", "--id", id, "--partitions", "5");
+
+        assertThat(resplit.exitCode()).as(resplit.err()).isZero();
+        String target = id + "-p5";
+        assertThat(resplit.out()).contains("Wrote savepoint " + target + ": 5 partitions");
+        SavepointManifest before = manifest(store.store(), id);
+        SavepointManifest after = manifest(store.store(), target);
+        assertThat(after.partitions()).isEqualTo(5);
+        assertThat(after.parts().stream()
+                        .mapToLong(SavepointManifest.PartEntry::records)
+                        .sum())
+                .isEqualTo(before.parts().stream()
+                        .mapToLong(SavepointManifest.PartEntry::records)
+                        .sum());
+        for (int p = 0; p < 5; p++) {
+            assertThat(after.part(p).nextOffset())
+                    .isEqualTo(p < PARTITIONS ? before.part(p).nextOffset() : 0);
+        }
+        Run verify = run(store, "savepoints", "verify", "--id", target);
+        assertThat(verify.exitCode()).as(verify.out() + verify.err()).isZero();
+        for (int u = 0; u < 12; u++) {
+            String user = user(u);
+            int partition = KeyPartitioner.MURMUR2.partition(user.getBytes(StandardCharsets.UTF_8), 5);
+            Run dump = run(store, "savepoints", "dump", "--id", target, "--user", user);
+            assertThat(dump.out())
+                    .as(user)
+                    .contains("partition " + partition + " of 5 (murmur2)")
+                    .contains("logins " + logins.get(user)[0] + ", failed " + logins.get(user)[1]);
+        }
+
+        Run fewer = run(store, "savepoints", "resplit", "--id", id, "--partitions", "2");
+        assertThat(fewer.exitCode()).isEqualTo(1);
+        assertThat(fewer.err()).contains("only grow");
+        Run again = run(store, "savepoints", "resplit", "--id", id, "--partitions", "5");
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err()).contains("exists already");
+        Run noCount = run(store, "savepoints", "resplit", "--id", id);
+        assertThat(noCount.exitCode()).isEqualTo(2);
+    }
+
     @Test
     void wrongOrMissingArgumentsExitWith2AndTheUsage() {
         Store store = open(Kind.DIRECTORY);
