@@ -6,9 +6,11 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
@@ -34,12 +36,32 @@ final class PartitionOpening {
         this.pool = Executors.newFixedThreadPool(Math.max(1, parallelism), DaemonThreads.named("partition-open-"));
     }
 
-    /** Starts opening the partition unless it is opening already; the future yields the processor. */
+    /**
+     * Starts opening the partition unless it is opening already; the future yields the processor.
+     * The partition is among those opening before its open starts, so nobody (readiness) can see
+     * the open running while the partition is not yet listed.
+     */
     CompletableFuture<PartitionProcessor> start(
             TopicPartition partition, Function<TopicPartition, PartitionProcessor> open) {
         cancelled.remove(partition);
-        return opening.computeIfAbsent(
-                partition, p -> CompletableFuture.supplyAsync(() -> openWithRetries(p, open), pool));
+        CompletableFuture<PartitionProcessor> created = new CompletableFuture<>();
+        CompletableFuture<PartitionProcessor> existing = opening.putIfAbsent(partition, created);
+        if (existing != null) {
+            return existing;
+        }
+        try {
+            pool.execute(() -> {
+                try {
+                    created.complete(openWithRetries(partition, open));
+                } catch (Throwable e) {
+                    created.completeExceptionally(new CompletionException(e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            opening.remove(partition, created);
+            throw e;
+        }
+        return created;
     }
 
     private PartitionProcessor openWithRetries(
