@@ -5,4 +5,4 @@ package io.loginstate.login;
  * milliseconds; {@code device} is the hash of the user agent ({@link UserAgents#hash}), when
  * {@code hasDevice}.
  */
-public record LoginEvent(long timestamp, boolean success, boolean hasDevice, long device) {}
+public record LoginEvent(long timestamp, boolean success, boolean hasDevice, long device) implements LoginInput {}

@@ -17,6 +17,9 @@ import java.util.Arrays;
  * optional {@code userAgent} (a string).
  * Unknown fields are ignored. A missing timestamp falls back to the record's timestamp. Times
  * before 1970 are refused here; whether a time is too far ahead is the event-time clock's call.
+ * A value with {@code "type":"erase"} is an {@link EraseCommand} instead: key = the user id to
+ * erase, optional {@code erasureId} and {@code requestedAt}; a {@code userId}, if given, must equal
+ * the key. {@code "type":"login"} (or no type) is a login event; any other type is refused.
  */
 public final class LoginEventParser {
 
@@ -28,7 +31,7 @@ public final class LoginEventParser {
         this.maxValueBytes = maxValueBytes;
     }
 
-    public LoginEvent parse(byte[] key, byte[] value, long recordTimestamp) throws InvalidEventException {
+    public LoginInput parse(byte[] key, byte[] value, long recordTimestamp) throws InvalidEventException {
         if (value == null) {
             throw new InvalidEventException(RejectReason.NOT_JSON, "record has no value");
         }
@@ -42,6 +45,10 @@ public final class LoginEventParser {
         boolean success = true;
         boolean hasDevice = false;
         long device = 0;
+        boolean userIdGiven = false;
+        String type = null;
+        String erasureId = null;
+        long requestedAt = Long.MIN_VALUE;
         try (JsonParser parser = JSON.createParser(value)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidEventException(RejectReason.NOT_JSON, "value is not a JSON object");
@@ -52,6 +59,7 @@ public final class LoginEventParser {
                 JsonToken valueToken = parser.nextToken();
                 switch (field) {
                     case "userId" -> {
+                        userIdGiven = valueToken != JsonToken.VALUE_NULL;
                         if (valueToken == JsonToken.VALUE_STRING) {
                             char[] chars = parser.getTextCharacters();
                             int offset = parser.getTextOffset();
@@ -72,6 +80,10 @@ public final class LoginEventParser {
                                     parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
                         }
                     }
+                    case "type" -> type = text(parser, valueToken, RejectReason.UNKNOWN_TYPE, "type");
+                    case "erasureId" ->
+                        erasureId = text(parser, valueToken, RejectReason.INVALID_ERASURE_ID, "erasureId");
+                    case "requestedAt" -> requestedAt = timestamp(parser, valueToken);
                     default -> parser.skipChildren();
                 }
             }
@@ -81,6 +93,13 @@ public final class LoginEventParser {
         } catch (IOException e) {
             throw new InvalidEventException(
                     RejectReason.NOT_JSON, "value is not valid JSON: " + firstLine(e.getMessage()));
+        }
+        if (type != null && !type.equals("login")) {
+            if (!type.equals(EraseCommand.TYPE)) {
+                throw new InvalidEventException(
+                        RejectReason.UNKNOWN_TYPE, "type '" + abbreviate(type) + "' is neither login nor erase");
+            }
+            return eraseCommand(key, userIdGiven, userIdProblem, keyMatches, erasureId, requestedAt, recordTimestamp);
         }
         if (userIdProblem != null) {
             throw new InvalidEventException(
@@ -103,6 +122,48 @@ public final class LoginEventParser {
             timestamp = recordTimestamp;
         }
         return new LoginEvent(timestamp, success, hasDevice, device);
+    }
+
+    private static EraseCommand eraseCommand(
+            byte[] key,
+            boolean userIdGiven,
+            String userIdProblem,
+            boolean keyMatches,
+            String erasureId,
+            long requestedAt,
+            long recordTimestamp)
+            throws InvalidEventException {
+        if (key == null) {
+            throw new InvalidEventException(
+                    RejectReason.KEY_MISMATCH, "erase command has no key; the key must be the userId to erase");
+        }
+        String keyProblem = UserIds.problem(new String(key, StandardCharsets.UTF_8));
+        if (keyProblem != null) {
+            throw new InvalidEventException(
+                    RejectReason.INVALID_USER_ID, keyProblem.replace("userId", "the erase command's key"));
+        }
+        if (userIdGiven && (userIdProblem != null || !keyMatches)) {
+            throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record key does not equal the userId");
+        }
+        if (erasureId != null) {
+            String problem = EraseCommand.erasureIdProblem(erasureId);
+            if (problem != null) {
+                throw new InvalidEventException(RejectReason.INVALID_ERASURE_ID, problem);
+            }
+        }
+        return new EraseCommand(erasureId, requestedAt != Long.MIN_VALUE ? requestedAt : Math.max(0, recordTimestamp));
+    }
+
+    /** A string field's value, null for JSON null; anything else is refused with {@code reason}. */
+    private static String text(JsonParser parser, JsonToken token, RejectReason reason, String field)
+            throws IOException, InvalidEventException {
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        if (token != JsonToken.VALUE_STRING) {
+            throw new InvalidEventException(reason, field + " is not a string");
+        }
+        return parser.getText();
     }
 
     /** Key bytes equal the id's UTF-8 encoding; no allocation for ASCII ids. */

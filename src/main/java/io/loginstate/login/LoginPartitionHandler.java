@@ -13,18 +13,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jboss.logging.Logger;
 
 /**
  * Applies one partition's login events, one record at a time in offset order, to the user's
  * states: the aggregate, the recent logins and the devices. Each record first moves the
  * partition's event time, so TTL decisions depend only on the input. An event too far in the
  * future is rejected before it can move event time; one already past its TTL is dropped whole,
- * so none of it (counts, first seen) outlives its TTL.
+ * so none of it (counts, first seen) outlives its TTL. An erase command removes the user's states.
  */
 final class LoginPartitionHandler implements PartitionStateHandler {
 
     /** Why a valid event was dropped: it was already past its TTL when it arrived. */
     static final String EXPIRED_ON_ARRIVAL = "EXPIRED_ON_ARRIVAL";
+
+    private static final Logger LOG = Logger.getLogger(LoginPartitionHandler.class);
 
     private final KeyedStateBackend state;
     private final EventTimeClock time;
@@ -53,13 +56,18 @@ final class LoginPartitionHandler implements PartitionStateHandler {
     @Override
     public void applyBatch(List<ConsumerRecord<byte[], byte[]>> records, BatchOutcome outcome) {
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            LoginEvent event;
+            LoginInput input;
             try {
-                event = parser.parse(record.key(), record.value(), record.timestamp());
+                input = parser.parse(record.key(), record.value(), record.timestamp());
             } catch (InvalidEventException e) {
                 outcome.reject(record, e.reason().name(), e.getMessage());
                 continue;
             }
+            if (input instanceof EraseCommand command) {
+                erase(record, command);
+                continue;
+            }
+            LoginEvent event = (LoginEvent) input;
             long limit = time.futureLimit(record.timestamp());
             if (event.timestamp() > limit) {
                 outcome.reject(
@@ -78,6 +86,21 @@ final class LoginPartitionHandler implements PartitionStateHandler {
             }
             apply(record.key(), event);
         }
+    }
+
+    /**
+     * Removes everything stored for the record's user, in offset order with the user's events;
+     * event time does not move. The log names the erasure, never the user.
+     */
+    private void erase(ConsumerRecord<byte[], byte[]> record, EraseCommand command) {
+        state.setCurrentKey(record.key());
+        boolean found = state.erase(record.key());
+        LOG.infof(
+                "Erasure %s applied at offset %d of partition %d: %s",
+                command.erasureId() == null ? "(without an id)" : command.erasureId(),
+                record.offset(),
+                record.partition(),
+                found ? "the user's state was removed" : "no state was stored for the user");
     }
 
     /**

@@ -13,5 +13,9 @@ public enum RejectReason {
     TIMESTAMP_BEFORE_EPOCH,
     INVALID_OUTCOME,
     INVALID_USER_AGENT,
-    TOO_LARGE
+    TOO_LARGE,
+    /** A {@code type} other than {@code login} (the default) or {@code erase}. */
+    UNKNOWN_TYPE,
+    /** An erase command whose {@code erasureId} is not a well-formed id. */
+    INVALID_ERASURE_ID
 }

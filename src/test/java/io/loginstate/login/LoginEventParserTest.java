@@ -15,7 +15,7 @@ class LoginEventParserTest {
     private final LoginEventParser parser = new LoginEventParser(1024);
 
     private LoginEvent parse(String key, String value) throws InvalidEventException {
-        return parser.parse(
+        return (LoginEvent) parser.parse(
                 key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value == null ? null : value.getBytes(StandardCharsets.UTF_8),
                 RECORD_TIME);
@@ -127,7 +127,7 @@ class LoginEventParserTest {
                 .isInstanceOfSatisfying(
                         InvalidEventException.class,
                         e -> assertThat(e.reason()).isEqualTo(RejectReason.TIMESTAMP_BEFORE_EPOCH));
-        assertThat(parser.parse(bytes("u"), bytes("{\"userId\":\"u\",\"timestamp\":0}"), -1)
+        assertThat(((LoginEvent) parser.parse(bytes("u"), bytes("{\"userId\":\"u\",\"timestamp\":0}"), -1))
                         .timestamp())
                 .isZero();
     }
@@ -147,5 +147,43 @@ class LoginEventParserTest {
                 .isInstanceOfSatisfying(
                         InvalidEventException.class,
                         e -> assertThat(e.reason()).isEqualTo(RejectReason.INVALID_USER_ID));
+    }
+
+    private LoginInput parseInput(String key, String value) throws InvalidEventException {
+        return parser.parse(bytes(key), bytes(value), RECORD_TIME);
+    }
+
+    @Test
+    void anEraseCommandNamesNoUserButItsKey() throws Exception {
+        assertThat(parseInput(
+                        "u123", "{\"type\":\"erase\",\"erasureId\":\"e-1\",\"requestedAt\":\"2026-11-21T10:00:00Z\"}"))
+                .isEqualTo(new EraseCommand("e-1", Instant.parse("2026-11-21T10:00:00Z").toEpochMilli()));
+        assertThat(parseInput("u123", "{\"type\":\"erase\"}"))
+                .as("without id and time: the record's timestamp")
+                .isEqualTo(new EraseCommand(null, RECORD_TIME));
+        assertThat(parseInput("u123", "{\"type\":\"erase\",\"userId\":\"u123\"}"))
+                .isEqualTo(new EraseCommand(null, RECORD_TIME));
+        assertThat(parseInput("u123", "{\"type\":\"login\",\"userId\":\"u123\",\"timestamp\":5}"))
+                .isEqualTo(new LoginEvent(5, true, false, 0));
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            nullValues = "NULL",
+            value = {
+                "u1    | {\"type\":\"delete\",\"userId\":\"u1\"}                  | UNKNOWN_TYPE",
+                "u1    | {\"type\":7,\"userId\":\"u1\"}                             | UNKNOWN_TYPE",
+                "NULL  | {\"type\":\"erase\"}                                      | KEY_MISMATCH",
+                "u1    | {\"type\":\"erase\",\"userId\":\"u2\"}                    | KEY_MISMATCH",
+                "' '   | {\"type\":\"erase\"}                                      | INVALID_USER_ID",
+                "u1    | {\"type\":\"erase\",\"erasureId\":\"../x\"}                | INVALID_ERASURE_ID",
+                "u1    | {\"type\":\"erase\",\"erasureId\":3}                      | INVALID_ERASURE_ID",
+                "u1    | {\"type\":\"erase\",\"requestedAt\":\"yesterday\"}         | INVALID_TIMESTAMP",
+            })
+    void refusesMalformedEraseCommandsAndUnknownTypes(String key, String value, RejectReason reason) {
+        assertThatThrownBy(() -> parser.parse(key == null ? null : bytes(key), bytes(value), RECORD_TIME))
+                .isInstanceOfSatisfying(
+                        InvalidEventException.class, e -> assertThat(e.reason()).isEqualTo(reason));
     }
 }
