@@ -209,6 +209,37 @@ class LoginPipelineTest {
                 .isZero();
     }
 
+    @Test
+    @Order(5)
+    void anEraseCommandOnTheTopicErasesTheUserAndLaterEventsStartAfresh() throws Exception {
+        String user = "user-7";
+        String neighbour = EXPECTED.users().keySet().stream()
+                .filter(other -> !other.equals(user) && USER_PARTITION.get(other).equals(USER_PARTITION.get(user)))
+                .findFirst()
+                .orElseThrow();
+        assertThat(given().get("/users/{id}", user).jsonPath().getLong("loginCount"))
+                .isGreaterThan(1);
+        try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(KafkaBrokerResource.bootstrapServers())) {
+            producer.send(record(user, "{\"type\":\"erase\",\"erasureId\":\"pipeline-1\"}", null))
+                    .get();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> given().get("/users/{id}", user).statusCode() == 404);
+            long later = BASE_TIME + Duration.ofDays(1).toMillis();
+            producer.send(record(user, ExpectedLogins.eventJson(user, Long.toString(later), "FAILURE"), null))
+                    .get();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> given().get("/users/{id}", user).statusCode() == 200);
+            Response after = given().get("/users/{id}", user);
+            assertThat(after.jsonPath().getLong("loginCount")).isZero();
+            assertThat(after.jsonPath().getLong("failedLoginCount")).isEqualTo(1);
+            assertThat(after.jsonPath().getString("firstSeen"))
+                    .isEqualTo(Instant.ofEpochMilli(later).toString());
+        }
+        Response other = given().get("/users/{id}", neighbour);
+        assertThat(other.jsonPath().getLong("loginCount")).as(neighbour).isEqualTo(EXPECTED.loginCount(neighbour));
+        assertThat(other.jsonPath().getLong("failedLoginCount")).isEqualTo(EXPECTED.failedLoginCount(neighbour));
+    }
+
     /** A sample of the Prometheus scrape, 0 if absent. */
     private static double metric(String sample) {
         String metrics =

@@ -97,7 +97,7 @@ class EraseCommandTest {
         assertThat(recent(state, "alice")).hasSize(1);
         assertThat(devices(state, "alice")).isEqualTo(1);
         UserLoginState bob = user(state, "bob");
-        assertThat(bob.loginCount()).isEqualTo(2);
+        assertThat(bob.loginCount()).isEqualTo(1);
         assertThat(bob.failedLoginCount()).isEqualTo(1);
         assertThat(recent(state, "bob")).hasSize(2);
         assertThat(devices(state, "bob")).isEqualTo(2);
