@@ -90,6 +90,36 @@ public final class ExpiryIndex {
         } while (!chunk.isEmpty());
     }
 
+    /**
+     * Deletes the state's index entries whose entry key lies in {@code [from, to)}, scanning the
+     * state's whole index in bounded chunks (filing is lazy: an entry may be filed in any bucket).
+     * Returns how many it deleted.
+     */
+    public int removeFilings(String state, byte[] from, byte[] to) {
+        byte[] prefix = prefix(state);
+        byte[] end = Keys.prefixEnd(prefix);
+        int removed = 0;
+        byte[] start = prefix;
+        List<Map.Entry<byte[], byte[]>> chunk;
+        do {
+            chunk = table.scan(start, end, SCAN_CHUNK);
+            for (Map.Entry<byte[], byte[]> entry : chunk) {
+                byte[] entryKey = decode(prefix.length, entry.getKey()).entryKey();
+                if (Arrays.compareUnsigned(entryKey, from) >= 0
+                        && (to == null || Arrays.compareUnsigned(entryKey, to) < 0)) {
+                    table.delete(entry.getKey());
+                    removed++;
+                }
+            }
+            if (!chunk.isEmpty()) {
+                start = Keys.successor(chunk.get(chunk.size() - 1).getKey());
+            }
+        } while (chunk.size() == SCAN_CHUNK);
+        return removed;
+    }
+
+    private static final int SCAN_CHUNK = 10_000;
+
     private static Candidate decode(int prefixLength, byte[] indexKey) {
         long stamp = ValueFormat.getLong(indexKey, prefixLength) ^ Long.MIN_VALUE;
         byte[] entryKey = Arrays.copyOfRange(indexKey, prefixLength + Long.BYTES, indexKey.length);
