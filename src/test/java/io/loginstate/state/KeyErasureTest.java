@@ -256,6 +256,47 @@ class KeyErasureTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(
+            value = Backends.class,
+            names = {"HEAP", "ROCKSDB"})
+    void erasedBytesOfPlainStatesArePurgedToo(Backends kind) {
+        List<StateDescriptor<?>> plain = List.of(NOTE, TAGS);
+        Path db = dir.resolve("db");
+        ByteStore store = kind.open(db, LayeredKeyedStateBackend.tableNames(plain));
+        try (LayeredKeyedStateBackend state =
+                new LayeredKeyedStateBackend(store, plain, time, new TtlCleanupSettings(50, DEADLINE))) {
+            time.advance(clock.millis());
+            for (String user : List.of(SUBJECT, OTHER)) {
+                state.setCurrentKey(bytes(user));
+                state.valueState(NOTE).update("note on " + user);
+                state.mapState(TAGS).put("tag", "tag of " + user);
+            }
+            state.commit(1);
+            boolean files = store.directory() != null;
+            if (files) {
+                flush(store);
+                assertThat(filesHolding(db, SUBJECT)).as("positive control").isNotEmpty();
+            }
+            long erasedAt = clock.millis();
+            assertThat(state.erase(bytes(SUBJECT))).isTrue();
+            state.commit(2);
+            assertThat(state.unpurgedDeletionsSince()).isLessThanOrEqualTo(erasedAt);
+
+            clock.advance(DEADLINE.dividedBy(2).plusSeconds(1));
+            state.maintain();
+            assertThat(state.unpurgedDeletionsSince()).isEqualTo(EventTimeClock.NO_TIME);
+            if (files) {
+                assertThat(filesHolding(db, SUBJECT))
+                        .as("files holding the erased key")
+                        .isEmpty();
+                assertThat(filesHolding(db, OTHER)).isNotEmpty();
+            }
+            state.setCurrentKey(bytes(OTHER));
+            assertThat(state.mapState(TAGS).entries()).isEqualTo(Map.of("tag", "tag of " + OTHER));
+        }
+    }
+
     private static void flush(ByteStore store) {
         ((RocksDBStore) store).flush();
     }
