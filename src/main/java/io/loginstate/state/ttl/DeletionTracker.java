@@ -11,10 +11,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Remembers expired data that was deleted (or overwritten) but may still sit in older files: the
- * key range per table and when the oldest of it expired (or was erased). Enforces the deletion deadline by purging
- * those ranges (targeted compaction) once half of the deadline has passed since that expiry, which
- * leaves the other half for the compaction itself. The oldest expiry is persisted with the state,
+ * Remembers expired data that was deleted (or overwritten), and erased data, that may still sit
+ * in older files: the key range per table and when the oldest of it expired (or was erased).
+ * Enforces the deletion deadline by purging those ranges (targeted compaction) once half of the
+ * deadline has passed since that expiry, which leaves the other half for the compaction itself. The oldest expiry is persisted with the state,
  * so a restart still purges (then every table fully: the ranges are not persisted).
  */
 public final class DeletionTracker {

@@ -30,6 +30,8 @@ public final class ExpiryIndex {
     public record Candidate(long stamp, byte[] entryKey, byte[] indexKey) {}
 
     private static final byte[] EMPTY = new byte[0];
+    /** Index entries read per scan when a whole state's index is walked. */
+    private static final int SCAN_CHUNK = 10_000;
 
     public void add(String state, long stamp, byte[] entryKey) {
         add(prefix(state), stamp, entryKey);
@@ -117,8 +119,6 @@ public final class ExpiryIndex {
         } while (chunk.size() == SCAN_CHUNK);
         return removed;
     }
-
-    private static final int SCAN_CHUNK = 10_000;
 
     private static Candidate decode(int prefixLength, byte[] indexKey) {
         long stamp = ValueFormat.getLong(indexKey, prefixLength) ^ Long.MIN_VALUE;
