@@ -17,6 +17,7 @@ import io.loginstate.state.store.ByteTable;
 import io.loginstate.state.store.StoreSnapshot;
 import io.loginstate.state.ttl.DeletionTracker;
 import io.loginstate.state.ttl.ExpiryIndex;
+import io.loginstate.state.ttl.KeyEraser;
 import io.loginstate.state.ttl.TtlCleaner;
 import io.loginstate.state.ttl.TtlCleanupSettings;
 import io.loginstate.state.ttl.TtlContext;
@@ -55,6 +56,7 @@ public final class LayeredKeyedStateBackend implements KeyedStateBackend {
     private final TtlContext ttlContext;
     private final TtlStateFactory factory;
     private final TtlCleaner cleaner;
+    private final KeyEraser eraser;
     private long storedFutureEventTime = EventTimeClock.NO_TIME;
     private long futureStampsRepaired;
     /** Concurrent snapshots and reads hold it shared; close holds it exclusively (Flink's ResourceGuard). */
@@ -73,6 +75,7 @@ public final class LayeredKeyedStateBackend implements KeyedStateBackend {
                 new TtlContext(time, new ExpiryIndex(store.table(ExpiryIndex.TABLE)), deletions, statistics, settings);
         this.factory = new TtlStateFactory(store, ttlContext);
         this.cleaner = new TtlCleaner(ttlContext, settings);
+        this.eraser = new KeyEraser(store, ttlContext);
         ByteTable meta = store.table(ByteStore.META_TABLE);
         StateLayout.check(store, meta);
         byte[] maxEventTime = meta.get(MAX_EVENT_TIME_KEY);
@@ -218,20 +221,30 @@ public final class LayeredKeyedStateBackend implements KeyedStateBackend {
     }
 
     @Override
+    public boolean erase(byte[] key) {
+        return eraser.erase(key, descriptors.values());
+    }
+
+    @Override
+    public long unpurgedDeletionsSince() {
+        return deletions.oldestExpiredAt();
+    }
+
+    @Override
     public boolean maintain() {
-        if (!cleaner.hasTtlStates()) {
-            return false;
-        }
         boolean changed = false;
-        if (cleaner.runIncremental() > 0) {
-            commit(store.position().orElse(-1));
-            changed = true;
-        }
-        cleaner.refreshGauges();
-        if (cleaner.backlogDue() && cleaner.drain(CleanupStrategy.INCREMENTAL, this::commitAtPosition) > 0) {
+        if (cleaner.hasTtlStates()) {
+            if (cleaner.runIncremental() > 0) {
+                commit(store.position().orElse(-1));
+                changed = true;
+            }
             cleaner.refreshGauges();
-            changed = true;
+            if (cleaner.backlogDue() && cleaner.drain(CleanupStrategy.INCREMENTAL, this::commitAtPosition) > 0) {
+                cleaner.refreshGauges();
+                changed = true;
+            }
         }
+        // Erased data of plain states has a deadline too.
         if (cleaner.enforceDeadline(store)) {
             commit(store.position().orElse(-1));
             changed = true;

@@ -58,6 +58,21 @@ public interface KeyedStateBackend extends KeyedStateStore, AutoCloseable {
      */
     StateSnapshot snapshotConcurrently(Path target);
 
+    /**
+     * On the writer thread, within the current transaction (committed by {@link #commit}, dropped
+     * by {@link #abort}): removes everything stored under {@code key} in every state, live or
+     * expired, with its expiry-index filings, and has the erased bytes compacted out of every local
+     * file by the deletion deadline. Returns true if anything was stored under the key.
+     */
+    boolean erase(byte[] key);
+
+    /**
+     * Wall-clock time (ms) of the oldest deleted or erased data that may still sit in a local file,
+     * {@link EventTimeClock#NO_TIME} if none; safe from any thread. It moves later only through a
+     * purge: data erased at wall time T is out of every local file once this is NO_TIME or after T.
+     */
+    long unpurgedDeletionsSince();
+
     /** Age of the oldest expired entry still present in some local file, in ms (0 if none). */
     long oldestUnpurgedExpiredAgeMillis();
 

@@ -11,10 +11,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Remembers expired data that was deleted (or overwritten) but may still sit in older files: the
- * key range per table and when the oldest of it expired. Enforces the deletion deadline by purging
- * those ranges (targeted compaction) once half of the deadline has passed since that expiry, which
- * leaves the other half for the compaction itself. The oldest expiry is persisted with the state,
+ * Remembers expired data that was deleted (or overwritten), and erased data, that may still sit
+ * in older files: the key range per table and when the oldest of it expired (or was erased).
+ * Enforces the deletion deadline by purging those ranges (targeted compaction) once half of the
+ * deadline has passed since that expiry, which leaves the other half for the compaction itself. The oldest expiry is persisted with the state,
  * so a restart still purges (then every table fully: the ranges are not persisted).
  */
 public final class DeletionTracker {
@@ -35,9 +35,14 @@ public final class DeletionTracker {
     }
 
     void removed(String table, byte[] key, long expiredAt) {
-        ranges.merge(table, new byte[][] {key, key}, (range, single) -> new byte[][] {
-            Arrays.compareUnsigned(key, range[0]) < 0 ? key : range[0],
-            Arrays.compareUnsigned(key, range[1]) > 0 ? key : range[1]
+        removedRange(table, key, Keys.successor(key), expiredAt);
+    }
+
+    /** Records deleted data in {@code [from, to)} of a table ({@code to} null: to the table's end). */
+    void removedRange(String table, byte[] from, byte[] to, long expiredAt) {
+        ranges.merge(table, new byte[][] {from, to}, (range, added) -> new byte[][] {
+            Arrays.compareUnsigned(from, range[0]) < 0 ? from : range[0],
+            range[1] == null || to == null ? null : Arrays.compareUnsigned(to, range[1]) > 0 ? to : range[1]
         });
         if (oldestExpiredAt == EventTimeClock.NO_TIME || expiredAt < oldestExpiredAt) {
             oldestExpiredAt = expiredAt;
@@ -71,7 +76,7 @@ public final class DeletionTracker {
             }
         } else {
             for (Map.Entry<String, byte[][]> range : ranges.entrySet()) {
-                backend.purgeDeleted(range.getKey(), range.getValue()[0], Keys.successor(range.getValue()[1]));
+                backend.purgeDeleted(range.getKey(), range.getValue()[0], range.getValue()[1]);
             }
         }
         ranges.clear();

@@ -30,6 +30,8 @@ public final class ExpiryIndex {
     public record Candidate(long stamp, byte[] entryKey, byte[] indexKey) {}
 
     private static final byte[] EMPTY = new byte[0];
+    /** Index entries read per scan when a whole state's index is walked. */
+    private static final int SCAN_CHUNK = 10_000;
 
     public void add(String state, long stamp, byte[] entryKey) {
         add(prefix(state), stamp, entryKey);
@@ -88,6 +90,34 @@ public final class ExpiryIndex {
             chunk = table.scan(prefix, Keys.prefixEnd(prefix), 10_000);
             chunk.forEach(entry -> table.delete(entry.getKey()));
         } while (!chunk.isEmpty());
+    }
+
+    /**
+     * Deletes the state's index entries whose entry key lies in {@code [from, to)}, scanning the
+     * state's whole index in bounded chunks (filing is lazy: an entry may be filed in any bucket).
+     * Returns how many it deleted.
+     */
+    public int removeFilings(String state, byte[] from, byte[] to) {
+        byte[] prefix = prefix(state);
+        byte[] end = Keys.prefixEnd(prefix);
+        int removed = 0;
+        byte[] start = prefix;
+        List<Map.Entry<byte[], byte[]>> chunk;
+        do {
+            chunk = table.scan(start, end, SCAN_CHUNK);
+            for (Map.Entry<byte[], byte[]> entry : chunk) {
+                byte[] entryKey = decode(prefix.length, entry.getKey()).entryKey();
+                if (Arrays.compareUnsigned(entryKey, from) >= 0
+                        && (to == null || Arrays.compareUnsigned(entryKey, to) < 0)) {
+                    table.delete(entry.getKey());
+                    removed++;
+                }
+            }
+            if (!chunk.isEmpty()) {
+                start = Keys.successor(chunk.get(chunk.size() - 1).getKey());
+            }
+        } while (chunk.size() == SCAN_CHUNK);
+        return removed;
     }
 
     private static Candidate decode(int prefixLength, byte[] indexKey) {
