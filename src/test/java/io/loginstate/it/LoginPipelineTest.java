@@ -214,7 +214,8 @@ class LoginPipelineTest {
     void anEraseCommandOnTheTopicErasesTheUserAndLaterEventsStartAfresh() throws Exception {
         String user = "user-7";
         String neighbour = EXPECTED.users().keySet().stream()
-                .filter(other -> !other.equals(user) && USER_PARTITION.get(other).equals(USER_PARTITION.get(user)))
+                .filter(other ->
+                        !other.equals(user) && USER_PARTITION.get(other).equals(USER_PARTITION.get(user)))
                 .findFirst()
                 .orElseThrow();
         assertThat(given().get("/users/{id}", user).jsonPath().getLong("loginCount"))

@@ -127,8 +127,7 @@ class LoginEventParserTest {
                 .isInstanceOfSatisfying(
                         InvalidEventException.class,
                         e -> assertThat(e.reason()).isEqualTo(RejectReason.TIMESTAMP_BEFORE_EPOCH));
-        assertThat(((LoginEvent) parser.parse(bytes("u"), bytes("{\"userId\":\"u\",\"timestamp\":0}"), -1))
-                        .timestamp())
+        assertThat(((LoginEvent) parser.parse(bytes("u"), bytes("{\"userId\":\"u\",\"timestamp\":0}"), -1)).timestamp())
                 .isZero();
     }
 
@@ -157,7 +156,8 @@ class LoginEventParserTest {
     void anEraseCommandNamesNoUserButItsKey() throws Exception {
         assertThat(parseInput(
                         "u123", "{\"type\":\"erase\",\"erasureId\":\"e-1\",\"requestedAt\":\"2026-11-21T10:00:00Z\"}"))
-                .isEqualTo(new EraseCommand("e-1", Instant.parse("2026-11-21T10:00:00Z").toEpochMilli()));
+                .isEqualTo(new EraseCommand(
+                        "e-1", Instant.parse("2026-11-21T10:00:00Z").toEpochMilli()));
         assertThat(parseInput("u123", "{\"type\":\"erase\"}"))
                 .as("without id and time: the record's timestamp")
                 .isEqualTo(new EraseCommand(null, RECORD_TIME));
