@@ -65,6 +65,25 @@ public record SavepointManifest(
                         new IllegalArgumentException("Savepoint " + id + " has no part of partition " + partition));
     }
 
+    /** This manifest with {@code replacement} in place of its partition's part, to be re-checksummed. */
+    SavepointManifest withPart(PartEntry replacement) {
+        List<PartEntry> replaced = parts.stream()
+                .map(part -> part.partition() == replacement.partition() ? replacement : part)
+                .toList();
+        return new SavepointManifest(
+                formatVersion,
+                id,
+                topic,
+                partitions,
+                partitioner,
+                createdAt,
+                stateConfig,
+                deployment,
+                states,
+                replaced,
+                null);
+    }
+
     private SavepointManifest withChecksum(String value) {
         return new SavepointManifest(
                 formatVersion,
