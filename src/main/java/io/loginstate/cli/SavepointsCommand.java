@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
             DumpSavepoint.class,
             ExportSavepoint.class,
             ImportSavepoint.class,
-            ResplitSavepoint.class
+            ResplitSavepoint.class,
+            EraseSavepoint.class
         })
 final class SavepointsCommand implements Runnable {
 
@@ -32,7 +33,7 @@ final class SavepointsCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(
-                spec.commandLine(), "Missing command: list, inspect, verify, dump, export or import");
+                spec.commandLine(), "Missing command: list, inspect, verify, dump, export, import, resplit or erase");
     }
 
     /** The id as given, if it is a savepoint id at all. */

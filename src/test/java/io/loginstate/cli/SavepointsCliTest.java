@@ -362,6 +362,38 @@ class SavepointsCliTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void eraseRewritesTheSavepointWithoutTheUserAndLeavesTheOthers(Kind kind) throws Exception {
+        Store store = open(kind);
+        String id = takeSavepoint(store.store());
+        String user = user(3);
+        String other = user(4);
+        int partition = KeyPartitioner.MURMUR2.partition(user.getBytes(StandardCharsets.UTF_8), PARTITIONS);
+        assertThat(run(store, "savepoints", "dump", "--id", id, "--user", user).out())
+                .contains("users: 1 entry");
+
+        Run erase = run(store, "savepoints", "erase", "--user", user);
+
+        assertThat(erase.exitCode()).as(erase.err()).isZero();
+        assertThat(erase.out())
+                .contains(id + ": partition " + partition + " rewritten, 12 records removed")
+                .doesNotContain(user);
+        assertThat(run(store, "savepoints", "verify", "--id", id).exitCode()).isZero();
+        assertThat(run(store, "savepoints", "dump", "--id", id, "--user", user).out())
+                .contains("User '" + user + "' not found in savepoint " + id);
+        assertThat(run(store, "savepoints", "dump", "--id", id, "--user", other).out())
+                .contains("users: 1 entry")
+                .contains("logins " + logins.get(other)[0] + ", failed " + logins.get(other)[1]);
+
+        Run again = run(store, "savepoints", "erase", "--user", user, "--id", id);
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).contains(id + ": partition " + partition + " holds no record of the user");
+        assertThat(run(store, "savepoints", "erase", "--user", user, "--id", "no-such-savepoint")
+                        .exitCode())
+                .isEqualTo(1);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void anExportedSavepointImportsUnderANewIdVerifiesAndRestores(Kind kind) throws Exception {
         Store store = open(kind);
         String id = takeSavepoint(store.store());
