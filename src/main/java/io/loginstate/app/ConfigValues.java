@@ -87,6 +87,34 @@ final class ConfigValues {
     }
 
     /** The constant of {@code type} named by a setting (case and '-' or '_' do not matter). */
+    /**
+     * From an erase command's apply to its receipt's "complete": the deletion deadline, then one
+     * checkpoint possibly in flight and {@code retained} more after the purge, then one poll of the
+     * receipts to see it.
+     */
+    static Duration erasureBound(LoginStateConfig config) {
+        Duration bound = config.ttl()
+                .maxDeletionDelay()
+                .plus(config.erasure().pollInterval().multipliedBy(2));
+        if (config.checkpoint().enabled()) {
+            bound = bound.plus(config.checkpoint()
+                    .interval()
+                    .multipliedBy(config.checkpoint().retained() + 1L));
+        }
+        return bound;
+    }
+
+    /** {@code login-state.erasure.savepoints}: true for {@code delete}, false for {@code rewrite}. */
+    static boolean deleteErasedSavepoints(String mode) {
+        return switch (mode) {
+            case "delete" -> true;
+            case "rewrite" -> false;
+            default ->
+                throw new IllegalArgumentException(
+                        "login-state.erasure.savepoints must be rewrite or delete, not '" + mode + "'");
+        };
+    }
+
     static <E extends Enum<E>> E named(Class<E> type, String value, String key) {
         String wanted = value.trim().replace('-', '_').toUpperCase(Locale.ROOT);
         for (E constant : type.getEnumConstants()) {

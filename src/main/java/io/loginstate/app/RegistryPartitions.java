@@ -1,6 +1,7 @@
 package io.loginstate.app;
 
 import io.loginstate.checkpoint.Checkpointer;
+import io.loginstate.erasure.ErasurePartitions;
 import io.loginstate.processing.PartitionLifecycle;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
@@ -8,14 +9,15 @@ import io.loginstate.savepoint.OwnedPartitions;
 import io.loginstate.state.api.StateSnapshot;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 
-/** The savepoint writer's view of the partitions open here: the processor registry's. */
-final class RegistryPartitions implements OwnedPartitions {
+/** The savepoint writer's and erasure tracking's view of the partitions open here: the processor registry's. */
+final class RegistryPartitions implements OwnedPartitions, ErasurePartitions {
 
     private final ProcessorRegistry registry;
     private final String topic;
@@ -43,6 +45,21 @@ final class RegistryPartitions implements OwnedPartitions {
     @Override
     public OptionalInt partitionCount() {
         return partitionCount.get();
+    }
+
+    @Override
+    public Optional<Progress> progress(int partition) {
+        return registry.processor(new TopicPartition(topic, partition))
+                .filter(processor -> processor.lifecycle() == PartitionLifecycle.OPEN)
+                .flatMap(processor -> processor.nextOffset().isPresent()
+                        ? Optional.of(new Progress(
+                                processor.nextOffset().getAsLong(),
+                                processor.unpurgedDeletionsSince(),
+                                processor
+                                        .checkpointer()
+                                        .map(c -> c.owner().claim())
+                                        .orElse(0L)))
+                        : Optional.empty());
     }
 
     @Override

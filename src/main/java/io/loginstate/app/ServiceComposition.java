@@ -1,10 +1,18 @@
 package io.loginstate.app;
 
+import io.loginstate.checkpoint.CheckpointCatalog;
 import io.loginstate.checkpoint.CheckpointMetrics;
 import io.loginstate.checkpoint.CheckpointService;
 import io.loginstate.checkpoint.OffsetCommitter;
+import io.loginstate.config.ErasureSettings;
 import io.loginstate.config.LoginStateConfig;
 import io.loginstate.config.RestoreSettings;
+import io.loginstate.erasure.EraseCommandLog;
+import io.loginstate.erasure.ErasureReceipts;
+import io.loginstate.erasure.ErasureRequests;
+import io.loginstate.erasure.ErasureTracker;
+import io.loginstate.erasure.SavepointScrub;
+import io.loginstate.erasure.SubjectKey;
 import io.loginstate.ingest.FleetMember;
 import io.loginstate.ingest.KafkaClusterView;
 import io.loginstate.ingest.OffsetGaps;
@@ -17,6 +25,7 @@ import io.loginstate.processing.ProcessingObserver;
 import io.loginstate.processing.ProcessorRegistry;
 import io.loginstate.savepoint.SavepointCatalog;
 import io.loginstate.savepoint.SavepointCoordinator;
+import io.loginstate.savepoint.SavepointEraser;
 import io.loginstate.savepoint.SavepointLayout;
 import io.loginstate.savepoint.SavepointSource;
 import io.loginstate.security.ApiAccess;
@@ -80,6 +89,9 @@ public class ServiceComposition {
     @Inject
     Instance<KafkaClusterView> endOffsets;
 
+    @Inject
+    Instance<EraseCommandLog> eraseCommands;
+
     @ConfigProperty(name = "mp.messaging.incoming.logins.group.id", defaultValue = "login-state")
     String groupId;
 
@@ -90,6 +102,9 @@ public class ServiceComposition {
     private SavepointCoordinator savepoints;
 
     private ExecutorService savepointSnapshots;
+
+    private ErasureRequests erasures;
+    private ErasureTracker erasureTracker;
 
     @Produces
     @Singleton
@@ -212,12 +227,14 @@ public class ServiceComposition {
                 deadLetters,
                 observer,
                 new ProcessingMetrics(meterRegistry, endOffsets.isResolvable() ? endOffsets.get() : EndOffsets.NONE));
+        savepointSnapshots = Executors.newSingleThreadExecutor(DaemonThreads.named("savepoint-snapshot-"));
+        RegistryPartitions owned =
+                new RegistryPartitions(registry, config.topic(), partitionCount(), savepointSnapshots);
         if (checkpoints != null) {
-            savepointSnapshots = Executors.newSingleThreadExecutor(DaemonThreads.named("savepoint-snapshot-"));
             savepoints = new SavepointCoordinator(
                     new SavepointCatalog(objectStore.get()),
                     parts,
-                    new RegistryPartitions(registry, config.topic(), partitionCount(), savepointSnapshots),
+                    owned,
                     new SavepointCoordinator.Settings(
                             config.topic(),
                             config.partitioner(),
@@ -233,7 +250,56 @@ public class ServiceComposition {
                     meterRegistry);
             savepoints.start();
         }
+        startErasures(owned);
         return registry;
+    }
+
+    /**
+     * Erasure requests (only with a subject key) and the tracking of their receipts (always: a
+     * partition moved here finishes the receipts its previous owner started).
+     */
+    private void startErasures(RegistryPartitions owned) {
+        ErasureSettings settings = config.erasure();
+        boolean delete = ConfigValues.deleteErasedSavepoints(settings.savepoints());
+        ErasureReceipts receipts = new ErasureReceipts(objectStore.get());
+        if (settings.subjectKey().isPresent()) {
+            erasures = new ErasureRequests(
+                    SubjectKey.of(settings.subjectKey().get()),
+                    receipts,
+                    eraseCommands.get(),
+                    config.topic(),
+                    ConfigValues.erasureBound(config),
+                    settings.recordTimeout(),
+                    clock);
+        } else {
+            LOG.warn("login-state.erasure.subject-key is not set: DELETE /users/{id} answers 503 until it is");
+        }
+        SavepointScrub scrub = null;
+        ErasureTracker.Checkpoints stored = new ErasureTracker.Checkpoints(null, deploymentId());
+        if (checkpoints != null) {
+            SavepointCatalog catalog = new SavepointCatalog(objectStore.get());
+            scrub = new SavepointScrub(
+                    catalog,
+                    new SavepointEraser(catalog, clock, config.stateDir().resolve("erasures")),
+                    delete);
+            stored = new ErasureTracker.Checkpoints(new CheckpointCatalog(objectStore.get()), deploymentId());
+        }
+        erasureTracker = new ErasureTracker(receipts, erasures, owned, stored, scrub, config.topic(), clock);
+        erasureTracker.start(settings.pollInterval());
+    }
+
+    /** Erasure requests; {@link ErasureRequests#configured()} is false without a subject key. */
+    @Produces
+    @Singleton
+    ErasureRequests erasureRequests(ProcessorRegistry processors) {
+        return erasures != null ? erasures : ErasureRequests.unconfigured(new ErasureReceipts(objectStore.get()));
+    }
+
+    /** The receipts, read by any instance. */
+    @Produces
+    @Singleton
+    ErasureReceipts erasureReceipts() {
+        return new ErasureReceipts(objectStore.get());
     }
 
     /** The partition stores {@code login-state.state.backend} names; an unknown one stops the start. */
@@ -301,6 +367,9 @@ public class ServiceComposition {
                     LOG.warnf("The shutdown savepoint failed (%s); stopping without it", e.toString());
                 }
             }
+        }
+        if (erasureTracker != null) {
+            erasureTracker.stop(config.processing().closeTimeout());
         }
         boolean threadsStopped = registry.stop();
         if (savepointSnapshots != null) {

@@ -149,6 +149,8 @@ public interface LoginStateConfig {
 
     SavepointSettings savepoint();
 
+    ErasureSettings erasure();
+
     /** Checkpoints of each partition's state, with the offset it reflects, to the object store. */
     interface Checkpoint {
         /** Off: no checkpoints and no restore; a partition without local state is rebuilt from the topic. */

@@ -165,6 +165,14 @@ public final class PartitionProcessor {
         return next < 0 ? OptionalLong.empty() : OptionalLong.of(next);
     }
 
+    /**
+     * Wall time (ms) of the oldest deleted or erased data still in a local file of the partition,
+     * {@code EventTimeClock.NO_TIME} if none (see {@link KeyedStateBackend#unpurgedDeletionsSince}).
+     */
+    public long unpurgedDeletionsSince() {
+        return state.unpurgedDeletionsSince();
+    }
+
     /** Records applied since this processor was opened. */
     public long appliedRecords() {
         return appliedRecords;

@@ -48,23 +48,40 @@ public class QueryForwarder {
      * credentials.
      */
     CompletionStage<Response> forward(FleetMember owner, String path, String authorization) {
-        return get(owner, path, authorization).thenApply(answer -> {
+        return forward(owner, "GET", path, authorization);
+    }
+
+    /** {@link #forward(FleetMember, String, String)} with another method (a DELETE, say). */
+    CompletionStage<Response> forward(FleetMember owner, String method, String path, String authorization) {
+        return send(owner, method, path, authorization).thenApply(answer -> {
             Response.ResponseBuilder response = Response.status(answer.statusCode())
                     .entity(answer.body())
                     .type(answer.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON));
             answer.headers().firstValue("Retry-After").ifPresent(value -> response.header("Retry-After", value));
+            answer.headers().firstValue("Location").ifPresent(value -> response.header("Location", value));
             return response.build();
         });
     }
 
     /** A GET of another instance's API with the caller's credentials, marked as forwarded, within the forward timeout. */
     CompletionStage<HttpResponse<String>> get(FleetMember instance, String path, String authorization) {
+        return send(instance, "GET", path, authorization);
+    }
+
+    private CompletionStage<HttpResponse<String>> send(
+            FleetMember instance, String method, String path, String authorization) {
         HttpRequest.Builder request = HttpRequest.newBuilder(
                         URI.create(instance.url().toString().replaceAll("/+$", "") + path))
-                .timeout(config.query().forwardTimeout())
+                .timeout(
+                        "GET".equals(method)
+                                ? config.query().forwardTimeout()
+                                // The owner waits for the broker's acknowledgement of the erase command first.
+                                : config.query()
+                                        .forwardTimeout()
+                                        .plus(config.erasure().recordTimeout()))
                 .header(FORWARDED_BY, self.id())
                 .header("Accept", MediaType.APPLICATION_JSON)
-                .GET();
+                .method(method, HttpRequest.BodyPublishers.noBody());
         if (authorization != null) {
             request.header("Authorization", authorization);
         }

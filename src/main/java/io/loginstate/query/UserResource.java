@@ -1,20 +1,26 @@
 package io.loginstate.query;
 
 import io.loginstate.config.LoginStateConfig;
+import io.loginstate.erasure.EraseNotRecordedException;
+import io.loginstate.erasure.ErasureReceipt;
+import io.loginstate.erasure.ErasureRequests;
 import io.loginstate.ingest.FleetDirectory;
 import io.loginstate.ingest.FleetMember;
 import io.loginstate.ingest.KafkaClusterView;
 import io.loginstate.login.LoginApplication;
 import io.loginstate.login.UserIds;
 import io.loginstate.login.UserStateReader.UserSnapshot;
+import io.loginstate.objectstore.ObjectStoreException;
 import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.processing.PartitionLifecycle;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessorRegistry;
 import io.loginstate.security.ApiRoles;
+import io.smallrye.common.annotation.Blocking;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -71,6 +77,9 @@ public class UserResource {
     @Inject
     QueryForwarder forwarder;
 
+    @Inject
+    ErasureRequests erasures;
+
     private KeyPartitioner partitioner;
 
     @PostConstruct
@@ -117,6 +126,69 @@ public class UserResource {
             @PathParam("userId") String userId,
             @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy,
             @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        return route(userId, "GET", forwardedBy, authorization, this::local);
+    }
+
+    @DELETE
+    @Blocking
+    @RolesAllowed(ApiRoles.ADMIN)
+    @Path("/{userId}")
+    @Operation(
+            summary = "Erase one user (right to erasure)",
+            description = "Recorded as an erase command in the user's partition of the input topic (acknowledged by"
+                    + " every in-sync replica) before the answer; from the answer on, queries do not show the user."
+                    + " The receipt's steps (GET /erasures/{erasureId}) show when the user's bytes left every local"
+                    + " file, checkpoint and savepoint. Answered by the owner of the user's partition; another"
+                    + " instance forwards the request once. A repeated request while the erasure is open answers"
+                    + " the same receipt.")
+    @APIResponse(
+            responseCode = "202",
+            description = "The erasure is recorded: its receipt",
+            content =
+                    @Content(
+                            mediaType = MediaType.APPLICATION_JSON,
+                            schema = @Schema(implementation = ErasureReceipt.class)))
+    @APIResponse(
+            responseCode = "400",
+            description = "INVALID_USER_ID: the id is empty, too long or not valid UTF-8 text",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
+    @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
+    @APIResponse(
+            responseCode = "503",
+            description = "ERASURE_NOT_CONFIGURED (no subject key), ERASE_NOT_RECORDED (the broker did not"
+                    + " acknowledge; nothing was recorded, ask again), or the partition is restoring, moving or"
+                    + " unowned, with Retry-After",
+            content =
+                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    public CompletionStage<Response> erase(
+            @PathParam("userId") String userId,
+            @HeaderParam(QueryForwarder.FORWARDED_BY) String forwardedBy,
+            @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        if (!erasures.configured()) {
+            return done(
+                    error(
+                            Response.Status.SERVICE_UNAVAILABLE.getStatusCode(),
+                            ApiError.of(
+                                    "ERASURE_NOT_CONFIGURED",
+                                    "login-state.erasure.subject-key is not set on this instance: erasures cannot be receipted")));
+        }
+        return route(userId, "DELETE", forwardedBy, authorization, this::eraseHere);
+    }
+
+    /** What the owner of a user's partition answers. */
+    @FunctionalInterface
+    private interface OwnerAnswer {
+        Response answer(PartitionProcessor processor, String userId, int partition);
+    }
+
+    /**
+     * The user's partition: answered here by {@code owner} if it is open here, forwarded once to its
+     * owner otherwise, or 503 while it is restored, moves or has no owner.
+     */
+    private CompletionStage<Response> route(
+            String userId, String method, String forwardedBy, String authorization, OwnerAnswer owner) {
         String problem = UserIds.problem(userId);
         if (problem != null) {
             return done(error(Response.Status.BAD_REQUEST.getStatusCode(), ApiError.of("INVALID_USER_ID", problem)));
@@ -134,7 +206,7 @@ public class UserResource {
         TopicPartition topicPartition = new TopicPartition(config.topic(), partition);
         Optional<PartitionProcessor> home = registry.processor(topicPartition);
         if (home.isPresent()) {
-            return done(local(home.get(), userId, partition));
+            return done(owner.answer(home.get(), userId, partition));
         }
         if (registry.restoring(topicPartition)) {
             return done(unavailable(
@@ -155,21 +227,50 @@ public class UserResource {
                     "partition " + partition + " is not owned by the instance the query was forwarded to; it is moving",
                     partition));
         }
-        Optional<FleetMember> owner = directory.owner(partition).filter(member -> !member.equals(self));
-        if (owner.isEmpty()) {
+        Optional<FleetMember> ownerMember = directory.owner(partition).filter(member -> !member.equals(self));
+        if (ownerMember.isEmpty()) {
             return done(
                     unavailable("PARTITION_UNOWNED", "partition " + partition + " has no owner right now", partition));
         }
         return forwarder
-                .forward(owner.get(), "/users/" + QueryForwarder.segment(userId), authorization)
+                .forward(ownerMember.get(), method, "/users/" + QueryForwarder.segment(userId), authorization)
                 .exceptionally(failure -> unavailable(
                         "OWNER_UNREACHABLE",
-                        "instance " + owner.get().id() + ", the owner of partition " + partition
+                        "instance " + ownerMember.get().id() + ", the owner of partition " + partition
                                 + ", did not answer in time",
                         partition));
     }
 
+    /** Records the erasure on the owner; 202 with the receipt once the broker acknowledged the command. */
+    private Response eraseHere(PartitionProcessor processor, String userId, int partition) {
+        if (processor.lifecycle() != PartitionLifecycle.OPEN) {
+            return unavailable("PARTITION_MOVING", "partition " + partition + " is closing here", partition);
+        }
+        boolean found =
+                !erasures.hidden(userId, partition, processor.nextOffset().orElse(0))
+                        && login.reader().read(processor, userId).isPresent();
+        try {
+            ErasureReceipt receipt = erasures.request(userId, partition, found);
+            return Response.status(Response.Status.ACCEPTED)
+                    .type(MediaType.APPLICATION_JSON)
+                    .header("Location", "/erasures/" + receipt.erasureId())
+                    .entity(receipt)
+                    .build();
+        } catch (EraseNotRecordedException e) {
+            return unavailable("ERASE_NOT_RECORDED", "nothing was recorded: " + e.getMessage(), partition);
+        } catch (ObjectStoreException e) {
+            // Earlier receipts of the user could not be looked up: nothing was recorded.
+            return unavailable(
+                    "RECEIPTS_UNAVAILABLE",
+                    "nothing was recorded: the object store holding receipts did not answer",
+                    partition);
+        }
+    }
+
     private Response local(PartitionProcessor processor, String userId, int partition) {
+        if (erasures.hidden(userId, partition, processor.nextOffset().orElse(0))) {
+            return notFound(partition);
+        }
         Optional<UserSnapshot> state = login.reader().read(processor, userId);
         if (state.isPresent()) {
             return Response.ok(UserView.of(userId, state.get(), partition)).build();
@@ -183,9 +284,14 @@ public class UserResource {
                     "partition " + partition + " is replaying the records it held when it was assigned here",
                     partition);
         }
+        return notFound(partition);
+    }
+
+    private static Response notFound(int partition) {
         return error(
                 Response.Status.NOT_FOUND.getStatusCode(),
-                new ApiError("USER_NOT_FOUND", "no login state for the user (never seen, or expired)", partition));
+                new ApiError(
+                        "USER_NOT_FOUND", "no login state for the user (never seen, expired or erased)", partition));
     }
 
     /** 503 with Retry-After: the answer exists, but not here and not now. */

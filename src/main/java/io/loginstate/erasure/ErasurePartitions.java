@@ -1,0 +1,21 @@
+package io.loginstate.erasure;
+
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** What erasure tracking sees of the partitions open on this instance. */
+public interface ErasurePartitions {
+
+    /**
+     * A partition's progress: the next offset to apply and the wall time (ms) of the oldest erased
+     * or deleted data still in a local file ({@code Long.MIN_VALUE} if none), and the claim under
+     * which this instance checkpoints it (0 without checkpoints).
+     */
+    record Progress(long nextOffset, long unpurgedDeletionsSince, long ownerClaim) {}
+
+    /** The partition's progress if it is open here, else empty. */
+    Optional<Progress> progress(int partition);
+
+    /** The current number of partitions of the input topic, if known. */
+    OptionalInt partitionCount();
+}
