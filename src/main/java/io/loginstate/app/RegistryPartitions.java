@@ -58,7 +58,9 @@ final class RegistryPartitions implements OwnedPartitions, ErasurePartitions {
                                 processor
                                         .checkpointer()
                                         .map(c -> c.owner().claim())
-                                        .orElse(0L)))
+                                        .orElse(0L),
+                                processor.lastChangeByMaintenance(),
+                                processor.oldestRetainedCheckpointStart()))
                         : Optional.empty());
     }
 

@@ -1,6 +1,5 @@
 package io.loginstate.app;
 
-import io.loginstate.checkpoint.CheckpointCatalog;
 import io.loginstate.checkpoint.CheckpointMetrics;
 import io.loginstate.checkpoint.CheckpointService;
 import io.loginstate.checkpoint.OffsetCommitter;
@@ -275,16 +274,15 @@ public class ServiceComposition {
             LOG.warn("login-state.erasure.subject-key is not set: DELETE /users/{id} answers 503 until it is");
         }
         SavepointScrub scrub = null;
-        ErasureTracker.Checkpoints stored = new ErasureTracker.Checkpoints(null, deploymentId());
         if (checkpoints != null) {
             SavepointCatalog catalog = new SavepointCatalog(objectStore.get());
             scrub = new SavepointScrub(
                     catalog,
                     new SavepointEraser(catalog, clock, config.stateDir().resolve("erasures")),
                     delete);
-            stored = new ErasureTracker.Checkpoints(new CheckpointCatalog(objectStore.get()), deploymentId());
         }
-        erasureTracker = new ErasureTracker(receipts, erasures, owned, stored, scrub, config.topic(), clock);
+        erasureTracker =
+                new ErasureTracker(receipts, erasures, owned, checkpoints != null, scrub, config.topic(), clock);
         erasureTracker.start(settings.pollInterval());
     }
 

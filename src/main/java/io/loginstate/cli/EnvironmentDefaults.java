@@ -27,7 +27,8 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
             Map.entry("--secret-access-key", List.of("LOGIN_STATE_OBJECT_STORE_S3_SECRET_ACCESS_KEY")),
             // The service's deployment id defaults to its consumer group.
             Map.entry("--deployment", List.of("LOGIN_STATE_CHECKPOINT_DEPLOYMENT_ID", "LOGIN_STATE_GROUP_ID")),
-            Map.entry("--topic", List.of("LOGIN_STATE_TOPIC")));
+            Map.entry("--topic", List.of("LOGIN_STATE_TOPIC")),
+            Map.entry("--subject-key", List.of("LOGIN_STATE_ERASURE_SUBJECT_KEY")));
 
     private final Map<String, String> environment;
 

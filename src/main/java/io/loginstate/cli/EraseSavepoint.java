@@ -1,17 +1,18 @@
 package io.loginstate.cli;
 
+import io.loginstate.erasure.ErasureReceipt;
+import io.loginstate.erasure.ErasureReceipts;
+import io.loginstate.erasure.SavepointScrub;
+import io.loginstate.erasure.SubjectKey;
 import io.loginstate.objectstore.ObjectStore;
-import io.loginstate.processing.KeyPartitioner;
 import io.loginstate.savepoint.SavepointCatalog;
 import io.loginstate.savepoint.SavepointEraser;
-import io.loginstate.savepoint.SavepointManifest;
 import io.loginstate.support.Directories;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,6 +50,15 @@ final class EraseSavepoint implements Callable<Integer> {
     @Option(names = "--id", paramLabel = "ID", description = "Only this savepoint; default: every savepoint.")
     String id;
 
+    @Option(
+            names = "--subject-key",
+            paramLabel = "KEY",
+            description =
+                    "The deployment's subject key (env LOGIN_STATE_ERASURE_SUBJECT_KEY): with it, a receipt naming"
+                            + " the user by its HMAC is stored under erasures/ and printed once every savepoint is without"
+                            + " the user.")
+    String subjectKey;
+
     private final LoginStateCli.Context context;
 
     EraseSavepoint(LoginStateCli.Context context) {
@@ -64,44 +74,67 @@ final class EraseSavepoint implements Callable<Integer> {
         if (key.length == 0) {
             throw store.usage("--user must not be empty");
         }
+        SubjectKey subjects = null;
+        if (subjectKey != null && !subjectKey.isBlank()) {
+            try {
+                subjects = SubjectKey.of(subjectKey);
+            } catch (IllegalArgumentException e) {
+                throw store.usage("--subject-key: " + e.getMessage());
+            }
+        }
         Path scratch = VerifyCheckpoints.scratchDirectory();
         try (ObjectStore objects = store.open()) {
             SavepointCatalog catalog = new SavepointCatalog(objects);
-            SavepointEraser eraser = new SavepointEraser(catalog, context.clock(), scratch);
-            List<String> ids =
-                    id != null ? List.of(id) : new ArrayList<>(catalog.listAll().keySet());
+            SavepointScrub scrub =
+                    new SavepointScrub(catalog, new SavepointEraser(catalog, context.clock(), scratch), false);
             if (id != null && catalog.request(id).isEmpty()) {
                 throw new IllegalStateException("No savepoint " + id + " in " + objects.name());
             }
             PrintWriter out = spec.commandLine().getOut();
-            boolean allDone = true;
-            for (String savepoint : ids) {
-                Optional<SavepointManifest> manifest = catalog.manifest(savepoint);
-                if (manifest.isEmpty()) {
-                    out.printf("%s: pending (not complete yet); run again once it is%n", savepoint);
-                    allDone = false;
-                    continue;
-                }
-                int partition = KeyPartitioner.named(manifest.get().partitioner())
-                        .partition(key, manifest.get().partitions());
-                SavepointEraser.EraseResult result = eraser.erase(savepoint, partition, key, Long.MAX_VALUE);
-                switch (result.outcome()) {
-                    case REWRITTEN ->
-                        out.printf(
-                                "%s: partition %d rewritten, %d records removed%n",
-                                savepoint, partition, result.recordsRemoved());
-                    case NOT_PRESENT ->
-                        out.printf("%s: partition %d holds no record of the user%n", savepoint, partition);
-                    default -> {
-                        out.printf("%s: %s%n", savepoint, result.reason());
-                        allDone = false;
-                    }
-                }
+            Instant started = context.clock().instant();
+            SavepointScrub.Tally tally = scrub.scrub(
+                    id != null ? List.of(id) : scrub.all(),
+                    key,
+                    null,
+                    -1,
+                    Long.MAX_VALUE,
+                    outcome -> print(out, outcome));
+            if (tally.done() && subjects != null) {
+                ErasureReceipt receipt = new ErasureReceipts(objects)
+                        .recordOffline(
+                                subjects,
+                                key,
+                                started,
+                                context.clock().instant(),
+                                tally.summary(),
+                                tally.recordsRemoved() > 0);
+                out.printf(
+                        "Receipt %s:%n%s%n", receipt.erasureId(), new String(receipt.toJson(), StandardCharsets.UTF_8));
             }
             out.flush();
-            return allDone ? 0 : 1;
+            return tally.done() ? 0 : 1;
         } finally {
             Directories.deleteRecursively(scratch);
+        }
+    }
+
+    private static void print(PrintWriter out, SavepointScrub.Outcome outcome) {
+        SavepointEraser.EraseResult result = outcome.result();
+        if (result == null) {
+            if (outcome.problem() != null) {
+                out.printf("%s: %s%n", outcome.savepointId(), outcome.problem());
+            }
+            return;
+        }
+        switch (result.outcome()) {
+            case REWRITTEN ->
+                out.printf(
+                        "%s: partition %d rewritten, %d records removed%n",
+                        outcome.savepointId(), outcome.partition(), result.recordsRemoved());
+            case NOT_PRESENT ->
+                out.printf(
+                        "%s: partition %d holds no record of the user%n", outcome.savepointId(), outcome.partition());
+            default -> out.printf("%s: %s%n", outcome.savepointId(), result.reason());
         }
     }
 }

@@ -25,7 +25,12 @@ import picocli.CommandLine.Spec;
         description =
                 "Reads login-state's checkpoints and savepoints where they rest (a directory or an S3 bucket), without running"
                         + " the service.",
-        subcommands = {CheckpointsCommand.class, SavepointsCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {
+            CheckpointsCommand.class,
+            SavepointsCommand.class,
+            EraseSavepoint.class,
+            CommandLine.HelpCommand.class
+        },
         footer = {
             "",
             "Exit codes: 0 all well; 1 a stored object is damaged or cannot be read; 2 wrong or missing arguments.",

@@ -10,8 +10,8 @@ import java.time.Instant;
  * due, whether the owner held state for the user when it was asked, and each step with its time.
  * A receipt of the operator command line names no topic, partition or offset: it erased
  * savepoints at rest only. {@code ownerClaim} of {@code applied} is the claim of the
- * partition's checkpoint owner that applied it, {@code checkpointsFrom} of {@code purgedLocally}
- * the first checkpoint id certainly taken after the local purge. Stored as checksummed JSON under {@code erasures/<erasureId>.json}; a step not reached yet is
+ * partition's checkpoint owner that applied it, {@code checkpointsAfter} of {@code purgedLocally}
+ * the time after which every retained checkpoint must have been started. Stored as checksummed JSON under {@code erasures/<erasureId>.json}; a step not reached yet is
  * absent.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -29,7 +29,7 @@ public record ErasureReceipt(
 
     /** One step: when it was reached, the offset it is about (if any) and what it found. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Step(Instant at, Long offset, Long ownerClaim, Long checkpointsFrom, String detail) {
+    public record Step(Instant at, Long offset, Long ownerClaim, Instant checkpointsAfter, String detail) {
 
         static Step at(Instant at) {
             return new Step(at, null, null, null, null);
@@ -91,7 +91,7 @@ public record ErasureReceipt(
     }
 
     /** The JSON stored: canonical, with its checksum. */
-    byte[] toJson() {
+    public byte[] toJson() {
         return ChecksummedJson.withChecksum(checksum -> new ErasureReceipt(
                 erasureId,
                 subject,

@@ -42,7 +42,7 @@ public final class ErasureReceipts {
         return store.get(key).map(json -> ErasureReceipt.fromJson(json, key));
     }
 
-    /** Every receipt requested at or after {@code since}, oldest request first. */
+    /** Every receipt requested at or after {@code since}, oldest request first (then by id). */
     public List<ErasureReceipt> since(Instant since) {
         List<ErasureReceipt> receipts = new ArrayList<>();
         for (ObjectInfo object : store.list(RECEIPTS)) {
@@ -54,8 +54,51 @@ public final class ErasureReceipts {
                     .filter(receipt -> !receipt.requestedAt().isBefore(since))
                     .ifPresent(receipts::add);
         }
-        receipts.sort((a, b) -> a.requestedAt().compareTo(b.requestedAt()));
+        receipts.sort(
+                java.util.Comparator.comparing(ErasureReceipt::requestedAt).thenComparing(ErasureReceipt::erasureId));
         return receipts;
+    }
+
+    /**
+     * Stores the receipt of an erasure from savepoints at rest (the operator command line): no
+     * topic, partition or command, and every step but "recorded" and "purged from savepoints"
+     * absent, since nothing but savepoints was touched. A second one on the same day gets the
+     * next free suffix.
+     */
+    public ErasureReceipt recordOffline(
+            SubjectKey subjects,
+            byte[] userKey,
+            java.time.Instant started,
+            java.time.Instant finished,
+            String detail,
+            boolean found) {
+        String subject = subjects.subject(userKey);
+        String base = SubjectKey.erasureId(subject, started) + "-cli";
+        for (int repeat = 1; repeat < 100; repeat++) {
+            String id = repeat == 1 ? base : base + "-" + repeat;
+            ErasureReceipt receipt = new ErasureReceipt(
+                    id,
+                    subject,
+                    null,
+                    null,
+                    started,
+                    null,
+                    null,
+                    found,
+                    new ErasureReceipt.Steps(
+                            ErasureReceipt.Step.at(started),
+                            null,
+                            null,
+                            null,
+                            null,
+                            ErasureReceipt.Step.at(finished, detail),
+                            ErasureReceipt.Step.at(finished)),
+                    null);
+            if (store.putIfAbsent(key(id), receipt.toJson())) {
+                return get(id).orElseThrow();
+            }
+        }
+        throw new IllegalStateException("99 offline erasures of one subject on one day: refusing another receipt");
     }
 
     /** Stores a new receipt and its work item; false if a receipt with its id exists. */

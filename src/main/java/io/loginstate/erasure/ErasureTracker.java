@@ -1,13 +1,11 @@
 package io.loginstate.erasure;
 
-import io.loginstate.checkpoint.CheckpointCatalog;
-import io.loginstate.checkpoint.OwnershipFence;
 import io.loginstate.erasure.ErasureReceipt.Step;
 import io.loginstate.erasure.ErasureReceipt.Steps;
 import io.loginstate.support.DaemonThreads;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.InstantSource;
-import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Executors;
@@ -19,7 +17,7 @@ import org.jboss.logging.Logger;
  * Advances the receipts of open erasures whose partition is open on this instance, one poll at a
  * time on its own thread: applied (the partition's next offset is past the command), purged
  * locally (no erased data older than the apply is left in a local file), purged from checkpoints
- * (every retained checkpoint was taken after the purge), purged from savepoints (every savepoint
+ * (every retained checkpoint was started after the purge), purged from savepoints (every savepoint
  * rewritten without the user or deleted), complete. A change of the partition's checkpoint owner
  * before the checkpoints are clean starts again from "applied": the new owner may have restored a
  * checkpoint from before the erasure and applied the command again.
@@ -28,13 +26,10 @@ public final class ErasureTracker implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ErasureTracker.class);
 
-    /** Where the checkpoints of the deployment live; null {@code catalog}: checkpoints are off. */
-    public record Checkpoints(CheckpointCatalog catalog, String deploymentId) {}
-
     private final ErasureReceipts receipts;
     private final ErasureRequests requests;
     private final ErasurePartitions partitions;
-    private final Checkpoints checkpoints;
+    private final boolean checkpoints;
     private final SavepointScrub savepoints;
     private final String topic;
     private final InstantSource clock;
@@ -44,7 +39,7 @@ public final class ErasureTracker implements AutoCloseable {
             ErasureReceipts receipts,
             ErasureRequests requests,
             ErasurePartitions partitions,
-            Checkpoints checkpoints,
+            boolean checkpoints,
             SavepointScrub savepoints,
             String topic,
             InstantSource clock) {
@@ -97,7 +92,6 @@ public final class ErasureTracker implements AutoCloseable {
         int partition = receipt.partition();
         long command = receipt.commandOffset();
         Steps steps = receipt.steps();
-        Optional<OwnershipFence.Latest> latest = latest(partition);
         long claim = progress.ownerClaim();
         if (steps.applied() != null
                 && steps.purgedFromCheckpoints() == null
@@ -115,16 +109,15 @@ public final class ErasureTracker implements AutoCloseable {
         if (steps.applied() != null && steps.purgedLocally() == null) {
             long unpurged = progress.unpurgedDeletionsSince();
             if (unpurged == Long.MIN_VALUE || unpurged > steps.applied().at().toEpochMilli()) {
-                long newest = latest.map(l ->
-                                l.published().isEmpty() ? -1L : l.published().get(0))
-                        .orElse(-1L);
-                // One checkpoint may be in flight with a snapshot from before the purge: the one after it is clean.
-                long from = newest < 0 ? 0 : newest + 2;
-                steps = steps.withPurgedLocally(new Step(clock.instant(), null, null, from, null));
+                // The purge that removed the bytes ran at the last change by maintenance or before;
+                // without one since the apply, nothing was stored to purge.
+                long after = Math.max(progress.lastPurge(), steps.applied().at().toEpochMilli());
+                steps = steps.withPurgedLocally(
+                        new Step(clock.instant(), null, null, Instant.ofEpochMilli(after), null));
             }
         }
         if (steps.purgedLocally() != null && steps.purgedFromCheckpoints() == null) {
-            steps = checkpointsClean(steps, latest);
+            steps = checkpointsClean(steps, progress);
         }
         if (steps.applied() != null && steps.purgedFromSavepoints() == null) {
             steps = savepointsClean(receipt, steps);
@@ -152,15 +145,15 @@ public final class ErasureTracker implements AutoCloseable {
         }
     }
 
-    private Steps checkpointsClean(Steps steps, Optional<OwnershipFence.Latest> latest) {
-        if (checkpoints == null || checkpoints.catalog() == null) {
+    private Steps checkpointsClean(Steps steps, ErasurePartitions.Progress progress) {
+        if (!checkpoints) {
             return steps.withPurgedFromCheckpoints(Step.at(clock.instant(), "checkpoints are off"));
         }
-        List<Long> published = latest.map(OwnershipFence.Latest::published).orElse(List.of());
-        long from = steps.purgedLocally().checkpointsFrom();
-        if (published.stream().allMatch(id -> id >= from)) {
-            return steps.withPurgedFromCheckpoints(
-                    Step.at(clock.instant(), published.size() + " retained checkpoints, all taken after the purge"));
+        long oldest = progress.oldestRetainedCheckpointStart();
+        if (oldest != Long.MIN_VALUE
+                && oldest >= steps.purgedLocally().checkpointsAfter().toEpochMilli()) {
+            return steps.withPurgedFromCheckpoints(Step.at(
+                    clock.instant(), "the oldest retained checkpoint was started at " + Instant.ofEpochMilli(oldest)));
         }
         return steps;
     }
@@ -181,15 +174,6 @@ public final class ErasureTracker implements AutoCloseable {
             return steps;
         }
         return steps.withPurgedFromSavepoints(Step.at(clock.instant(), tally.summary()));
-    }
-
-    private Optional<OwnershipFence.Latest> latest(int partition) {
-        if (checkpoints == null || checkpoints.catalog() == null) {
-            return Optional.empty();
-        }
-        CheckpointCatalog.StoredPartition stored =
-                CheckpointCatalog.partition(checkpoints.deploymentId(), topic, partition);
-        return checkpoints.catalog().contents(stored).latest();
     }
 
     /** Stops the poller, waiting up to {@code timeout} for a pass in progress. */

@@ -3,6 +3,7 @@ package io.loginstate.processing;
 import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.state.api.KeyedStateBackend;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,8 @@ final class CheckpointTrigger {
     private long checkpointedVersion = -1;
     /** Checkpoints published of {@code checkpointedVersion}; guarded by this. */
     private int checkpointsAtVersion;
+    /** Wall time (ms) each of the newest {@code retained} checkpoints published here was started, newest last; guarded by this. */
+    private final ArrayDeque<Long> retainedStarts = new ArrayDeque<>();
 
     CheckpointTrigger(TopicPartition partition, KeyedStateBackend state, Checkpointer checkpointer) {
         this.partition = partition;
@@ -54,6 +57,7 @@ final class CheckpointTrigger {
         if (allPublished(version) || checkpointer.busy() || checkpointer.fenced()) {
             return null;
         }
+        long startedAt = System.currentTimeMillis();
         try {
             CompletableFuture<Boolean> upload;
             if (inline) {
@@ -67,7 +71,7 @@ final class CheckpointTrigger {
             if (upload != null) {
                 upload.thenAccept(published -> {
                     if (published) {
-                        published(version);
+                        published(version, startedAt);
                     }
                 });
             }
@@ -85,7 +89,24 @@ final class CheckpointTrigger {
         return version == checkpointedVersion && checkpointsAtVersion >= checkpointer.retained();
     }
 
-    private synchronized void published(long version) {
+    /**
+     * Wall time (ms) the oldest of the retained checkpoints was started, all published by this
+     * partition's processor; {@code Long.MIN_VALUE} until it published {@code retained} of them (the
+     * store may still hold a previous owner's). A checkpoint's snapshot is taken after its start,
+     * so data purged before this time is in no retained checkpoint.
+     */
+    synchronized long oldestRetainedStart() {
+        if (retainedStarts.size() < checkpointer.retained()) {
+            return Long.MIN_VALUE;
+        }
+        return retainedStarts.stream().mapToLong(Long::longValue).min().orElse(Long.MIN_VALUE);
+    }
+
+    private synchronized void published(long version, long startedAt) {
+        retainedStarts.addLast(startedAt);
+        while (retainedStarts.size() > Math.max(1, checkpointer.retained())) {
+            retainedStarts.removeFirst();
+        }
         if (version == checkpointedVersion) {
             checkpointsAtVersion++;
         } else {

@@ -37,6 +37,7 @@ public final class PartitionProcessor {
 
     private final TopicPartition partition;
     private final KeyedStateBackend state;
+    private volatile long lastChangeByMaintenance = Long.MIN_VALUE;
     private final PartitionChain chain;
     private final BatchApplier applier;
     private final BackPressureGate gate;
@@ -171,6 +172,22 @@ public final class PartitionProcessor {
      */
     public long unpurgedDeletionsSince() {
         return state.unpurgedDeletionsSince();
+    }
+
+    /**
+     * Wall time (ms) state maintenance (cleanup, purge) last changed the state, {@code
+     * Long.MIN_VALUE} if never since the partition was opened here.
+     */
+    public long lastChangeByMaintenance() {
+        return lastChangeByMaintenance;
+    }
+
+    /**
+     * Wall time (ms) the oldest retained checkpoint was started, if this processor published all
+     * of them ({@link CheckpointTrigger#oldestRetainedStart}); {@code Long.MIN_VALUE} otherwise.
+     */
+    public long oldestRetainedCheckpointStart() {
+        return trigger == null ? Long.MIN_VALUE : trigger.oldestRetainedStart();
     }
 
     /** Records applied since this processor was opened. */
@@ -663,8 +680,11 @@ public final class PartitionProcessor {
             return;
         }
         try {
-            if (state.maintain() && trigger != null) {
-                trigger.stateChanged();
+            if (state.maintain()) {
+                lastChangeByMaintenance = System.currentTimeMillis();
+                if (trigger != null) {
+                    trigger.stateChanged();
+                }
             }
             maintenanceFailures = 0;
         } catch (RuntimeException e) {

@@ -394,6 +394,44 @@ class SavepointsCliTest {
 
     @ParameterizedTest
     @EnumSource(Kind.class)
+    void eraseWithTheSubjectKeyStoresAndPrintsAReceiptThatNamesNoOne(Kind kind) throws Exception {
+        Store store = open(kind);
+        String id = takeSavepoint(store.store());
+        String user = user(5);
+        String key = "cli-test-subject-key-0001";
+
+        assertThat(run(store, "erase", "--user", user, "--subject-key", "short").exitCode())
+                .isEqualTo(2);
+        Run erase = run(store, "erase", "--user", user, "--subject-key", key);
+
+        assertThat(erase.exitCode()).as(erase.err()).isZero();
+        assertThat(erase.out())
+                .contains(id + ": partition ")
+                .contains("rewritten")
+                .doesNotContain(user);
+        String subject = io.loginstate.erasure.SubjectKey.of(key).subject(user);
+        io.loginstate.erasure.ErasureReceipts receipts = new io.loginstate.erasure.ErasureReceipts(store.store());
+        List<io.loginstate.erasure.ErasureReceipt> stored = receipts.since(java.time.Instant.EPOCH);
+        assertThat(stored).hasSize(1);
+        io.loginstate.erasure.ErasureReceipt receipt = stored.get(0);
+        assertThat(receipt.subject()).isEqualTo(subject);
+        assertThat(receipt.complete()).isTrue();
+        assertThat(receipt.stateFound()).isTrue();
+        assertThat(receipt.steps().purgedFromSavepoints().detail()).startsWith("1 rewritten");
+        assertThat(erase.out()).contains("Receipt " + receipt.erasureId()).contains(subject);
+        assertThat(run(store, "savepoints", "dump", "--id", id, "--user", user).out())
+                .contains("User '" + user + "' not found in savepoint " + id);
+
+        Run again = run(store, "erase", "--user", user, "--subject-key", key);
+        assertThat(again.exitCode()).isZero();
+        List<io.loginstate.erasure.ErasureReceipt> both = receipts.since(java.time.Instant.EPOCH);
+        assertThat(both).hasSize(2);
+        assertThat(both.get(1).erasureId()).isEqualTo(receipt.erasureId() + "-2");
+        assertThat(both.get(1).stateFound()).as("nothing left to find").isFalse();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
     void anExportedSavepointImportsUnderANewIdVerifiesAndRestores(Kind kind) throws Exception {
         Store store = open(kind);
         String id = takeSavepoint(store.store());

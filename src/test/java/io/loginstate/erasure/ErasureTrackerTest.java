@@ -3,9 +3,7 @@ package io.loginstate.erasure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.loginstate.checkpoint.CheckpointCatalog;
 import io.loginstate.checkpoint.FlakyObjectStore;
-import io.loginstate.checkpoint.OwnershipFence;
 import io.loginstate.objectstore.DirectoryObjectStore;
 import io.loginstate.savepoint.SavepointCatalog;
 import io.loginstate.savepoint.SavepointEraser;
@@ -33,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ErasureTrackerTest {
 
     private static final String TOPIC = "logins";
-    private static final String DEPLOYMENT = "dep";
+    private static final long NONE = Long.MIN_VALUE;
     private static final Duration BOUND = Duration.ofMinutes(5);
 
     @TempDir
@@ -48,8 +46,6 @@ class ErasureTrackerTest {
     private ErasureReceipts receipts;
     private ErasureRequests requests;
     private ErasureTracker tracker;
-    private OwnershipFence fence;
-    private OwnershipFence.Claim claim;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -77,16 +73,13 @@ class ErasureTrackerTest {
                 receipts,
                 requests,
                 partitions,
-                new ErasureTracker.Checkpoints(new CheckpointCatalog(store), DEPLOYMENT),
+                true,
                 new SavepointScrub(
                         savepoints,
                         new SavepointEraser(savepoints, clock, Files.createDirectories(dir.resolve("w"))),
                         false),
                 TOPIC,
                 clock);
-        fence = new OwnershipFence(
-                store, CheckpointCatalog.partition(DEPLOYMENT, TOPIC, 2).prefix());
-        claim = fence.claim(1);
     }
 
     @AfterEach
@@ -96,8 +89,7 @@ class ErasureTrackerTest {
 
     @Test
     void aReceiptGoesThroughEveryStepInOrderAndEndsWithoutTheUserInAnyObject() throws Exception {
-        fence.publish(claim, checkpoint(claim, 1));
-        open.put(2, new ErasurePartitions.Progress(100, Long.MIN_VALUE, claim.number()));
+        open.put(2, progress(100, NONE, 1, NONE, NONE));
 
         ErasureReceipt receipt = requests.request("user-42", 2, true);
 
@@ -118,10 +110,10 @@ class ErasureTrackerTest {
                 .as("the partition is still at the command")
                 .isNull();
 
-        // Applied, but the erased bytes are still in a local file (since 10:00:01.5).
+        // Applied, but the erased bytes are still in a local file (since half a second ago).
         clock.advance(Duration.ofSeconds(1));
         long erasedAt = clock.millis() - 500;
-        open.put(2, new ErasurePartitions.Progress(101, erasedAt, claim.number()));
+        open.put(2, progress(101, erasedAt, 1, NONE, NONE));
         tracker.poll();
         ErasureReceipt.Steps applied = steps(receipt);
         assertThat(applied.applied().offset()).isEqualTo(100);
@@ -132,36 +124,40 @@ class ErasureTrackerTest {
                 .isNotNull();
         assertThat(requests.hidden("user-42", 2, 101)).isFalse();
 
-        // Purged: the oldest unpurged deletion is newer than the apply.
+        // Purged 30 s later: the oldest unpurged deletion is newer than the apply.
         clock.advance(Duration.ofSeconds(30));
-        open.put(2, new ErasurePartitions.Progress(150, clock.millis(), claim.number()));
+        long purgedAt = clock.millis() - 200;
+        long oldCheckpoint = clock.millis() - 5_000;
+        open.put(2, progress(150, clock.millis(), 1, purgedAt, oldCheckpoint));
         tracker.poll();
         ErasureReceipt.Steps purged = steps(receipt);
         assertThat(purged.purgedLocally().at()).isEqualTo(clock.instant());
-        long first = purged.purgedLocally().checkpointsFrom();
-        assertThat(first).isEqualTo(checkpoint(claim, 3));
+        assertThat(purged.purgedLocally().checkpointsAfter()).isEqualTo(Instant.ofEpochMilli(purgedAt));
         assertThat(purged.purgedFromCheckpoints())
-                .as("checkpoint 1 predates the purge")
+                .as("a retained checkpoint predates the purge")
                 .isNull();
         assertThat(receipts.open()).contains(receipt.erasureId());
 
-        // Checkpoint 2 may have been in flight with a snapshot from before the purge.
-        fence.publish(claim, checkpoint(claim, 2), 1);
+        // Not every retained checkpoint was published here yet.
+        clock.advance(Duration.ofSeconds(2));
+        open.put(2, progress(150, clock.millis(), 1, purgedAt, NONE));
         tracker.poll();
         assertThat(steps(receipt).purgedFromCheckpoints()).isNull();
-        fence.publish(claim, checkpoint(claim, 3), 1);
+        open.put(2, progress(150, clock.millis(), 1, purgedAt, purgedAt - 1));
         tracker.poll();
         assertThat(steps(receipt).purgedFromCheckpoints())
-                .as("checkpoint 2 is still retained")
+                .as("started a millisecond before the purge")
                 .isNull();
-        fence.publish(claim, checkpoint(claim, 4), 1);
-        clock.advance(Duration.ofSeconds(2));
+        open.put(2, progress(150, clock.millis(), 1, clock.millis(), purgedAt));
         tracker.poll();
 
         ErasureReceipt done = receipts.get(receipt.erasureId()).orElseThrow();
         assertThat(done.complete()).isTrue();
         assertThat(done.steps().purgedFromCheckpoints().at()).isEqualTo(clock.instant());
         assertThat(done.steps().complete().at()).isEqualTo(clock.instant());
+        assertThat(done.steps().purgedLocally().checkpointsAfter())
+                .as("a later purge does not move the step")
+                .isEqualTo(Instant.ofEpochMilli(purgedAt));
         assertThat(receipts.open()).isEmpty();
         assertThat(receipts.userKey(receipt.erasureId())).isEmpty();
         assertThat(objectsNaming("user-42")).isEmpty();
@@ -174,7 +170,7 @@ class ErasureTrackerTest {
     @Test
     void nothingAdvancesWhereThePartitionIsNotOpen() {
         ErasureReceipt receipt = requests.request("user-42", 2, false);
-        open.put(1, new ErasurePartitions.Progress(500, Long.MIN_VALUE, 0));
+        open.put(1, progress(500, NONE, 0, NONE, NONE));
         tracker.poll();
         assertThat(steps(receipt).applied()).isNull();
         assertThat(receipt.stateFound()).isFalse();
@@ -182,29 +178,22 @@ class ErasureTrackerTest {
 
     @Test
     void aNewOwnerBeforeTheCheckpointsAreCleanStartsAgainFromApplied() {
-        open.put(2, new ErasurePartitions.Progress(101, Long.MIN_VALUE, claim.number()));
+        open.put(2, progress(101, NONE, 1, NONE, NONE));
         ErasureReceipt receipt = requests.request("user-42", 2, true);
         tracker.poll();
-        assertThat(steps(receipt).purgedLocally()).isNotNull();
-        assertThat(steps(receipt).purgedFromCheckpoints()).isNotNull();
-        assertThat(steps(receipt).complete())
-                .as("no checkpoint retained at all")
-                .isNotNull();
-
-        ErasureReceipt second = requests.request("user-7", 2, true);
-        fence.publish(claim, checkpoint(claim, 1));
-        open.put(2, new ErasurePartitions.Progress(102, Long.MIN_VALUE, claim.number()));
-        tracker.poll();
-        assertThat(steps(second).purgedLocally().checkpointsFrom()).isEqualTo(checkpoint(claim, 3));
+        ErasureReceipt.Steps first = steps(receipt);
+        assertThat(first.purgedLocally().checkpointsAfter())
+                .as("nothing was purged: checkpoints after the apply are clean")
+                .isEqualTo(first.applied().at());
+        assertThat(first.purgedFromCheckpoints()).isNull();
 
         // Another instance claims the partition, restores an older checkpoint and applies the command again.
-        OwnershipFence.Claim next = fence.claim(2);
         clock.advance(Duration.ofSeconds(5));
         long reapplied = clock.millis();
-        open.put(2, new ErasurePartitions.Progress(102, reapplied - 1, next.number()));
+        open.put(2, progress(102, reapplied - 1, 2, NONE, NONE));
         tracker.poll();
-        ErasureReceipt.Steps again = steps(second);
-        assertThat(again.applied().ownerClaim()).isEqualTo(next.number());
+        ErasureReceipt.Steps again = steps(receipt);
+        assertThat(again.applied().ownerClaim()).isEqualTo(2);
         assertThat(again.applied().at()).isEqualTo(clock.instant());
         assertThat(again.purgedLocally()).as("its own purge is still due").isNull();
     }
@@ -222,7 +211,10 @@ class ErasureTrackerTest {
         assertThat(receipts.get(first.erasureId()).orElseThrow().commandOffset())
                 .isEqualTo(repeat.commandOffset());
 
-        open.put(2, new ErasurePartitions.Progress(repeat.commandOffset() + 1, Long.MIN_VALUE, claim.number()));
+        open.put(2, progress(repeat.commandOffset() + 1, NONE, 1, clock.millis(), NONE));
+        tracker.poll();
+        clock.advance(Duration.ofSeconds(1));
+        open.put(2, progress(repeat.commandOffset() + 1, NONE, 1, NONE, clock.millis()));
         tracker.poll();
         assertThat(receipts.get(first.erasureId()).orElseThrow().complete()).isTrue();
 
@@ -287,9 +279,9 @@ class ErasureTrackerTest {
         return receipts.get(receipt.erasureId()).orElseThrow();
     }
 
-    /** A checkpoint id under {@code claim}: claim number in the upper half, as the checkpointer makes them. */
-    private static long checkpoint(OwnershipFence.Claim claim, long sequence) {
-        return (claim.number() << 32) | sequence;
+    private static ErasurePartitions.Progress progress(
+            long nextOffset, long unpurged, long claim, long lastPurge, long oldestCheckpoint) {
+        return new ErasurePartitions.Progress(nextOffset, unpurged, claim, lastPurge, oldestCheckpoint);
     }
 
     private List<String> objectsNaming(String user) throws Exception {

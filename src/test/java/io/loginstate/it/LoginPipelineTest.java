@@ -241,6 +241,102 @@ class LoginPipelineTest {
         assertThat(other.jsonPath().getLong("failedLoginCount")).isEqualTo(EXPECTED.failedLoginCount(neighbour));
     }
 
+    @Test
+    @Order(6)
+    void deleteRecordsAnErasureHidesTheUserAtOnceAndItsReceiptReachesComplete() throws Exception {
+        String user = "user-11";
+        String neighbour = EXPECTED.users().keySet().stream()
+                .filter(other ->
+                        !other.equals(user) && USER_PARTITION.get(other).equals(USER_PARTITION.get(user)))
+                .findFirst()
+                .orElseThrow();
+        assertThat(given().get("/users/{id}", user).statusCode()).isEqualTo(200);
+        String requestedFrom = Instant.now().minusSeconds(1).toString();
+
+        Response accepted = given().delete("/users/{id}", user);
+        assertThat(accepted.statusCode()).as(accepted.asString()).isEqualTo(202);
+        String erasureId = accepted.jsonPath().getString("erasureId");
+        assertThat(accepted.header("Location")).isEqualTo("/erasures/" + erasureId);
+        assertThat(accepted.jsonPath().getInt("partition")).isEqualTo(USER_PARTITION.get(user));
+        assertThat(accepted.jsonPath().getBoolean("stateFound")).isTrue();
+        assertThat(accepted.jsonPath().getString("subject"))
+                .isEqualTo(io.loginstate.erasure.SubjectKey.of("pipeline-test-subject-key")
+                        .subject(user));
+        assertThat(Instant.parse(accepted.jsonPath().getString("deadline")))
+                .isAfter(Instant.parse(accepted.jsonPath().getString("requestedAt")));
+        assertThat(accepted.asString()).doesNotContain(user);
+        // Invisible from the answer on, applied or not.
+        given().get("/users/{id}", user).then().statusCode(404).body("error", Matchers.equalTo("USER_NOT_FOUND"));
+
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(250))
+                    .until(() ->
+                            given().get("/erasures/{id}", erasureId).jsonPath().get("steps.complete") != null);
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(
+                    "not complete: " + given().get("/erasures/{id}", erasureId).asString(), e);
+        }
+        Response receipt = given().get("/erasures/{id}", erasureId);
+        long commandOffset = receipt.jsonPath().getLong("commandOffset");
+        assertThat(receipt.jsonPath().getLong("steps.applied.offset")).isEqualTo(commandOffset);
+        List<Instant> times = new java.util.ArrayList<>();
+        for (String step :
+                List.of("recorded", "invisible", "applied", "purgedLocally", "purgedFromCheckpoints", "complete")) {
+            times.add(Instant.parse(receipt.jsonPath().getString("steps." + step + ".at")));
+        }
+        assertThat(times).isSorted();
+        assertThat(receipt.jsonPath().getString("checksum")).hasSize(8);
+        assertThat(given().queryParam("since", requestedFrom)
+                        .get("/erasures")
+                        .jsonPath()
+                        .getList("erasures.erasureId"))
+                .contains(erasureId);
+        assertThat(given().queryParam("since", Instant.now().plusSeconds(60).toString())
+                        .get("/erasures")
+                        .jsonPath()
+                        .getList("erasures"))
+                .isEmpty();
+
+        // A user never seen is recorded all the same; the receipt says nothing was found.
+        Response unknown = given().delete("/users/{id}", "never-seen-erased");
+        assertThat(unknown.statusCode()).isEqualTo(202);
+        assertThat(unknown.jsonPath().getBoolean("stateFound")).isFalse();
+        // Repeated while open: the same receipt.
+        Response repeated = given().delete("/users/{id}", "never-seen-erased");
+        assertThat(repeated.jsonPath().getString("erasureId"))
+                .isEqualTo(unknown.jsonPath().getString("erasureId"));
+
+        given().delete("/users/{id}", " ").then().statusCode(400).body("error", Matchers.equalTo("INVALID_USER_ID"));
+        given().get("/erasures/{id}", "-bad")
+                .then()
+                .statusCode(400)
+                .body("error", Matchers.equalTo("INVALID_ERASURE_ID"));
+        given().get("/erasures/{id}", "20000101-0000")
+                .then()
+                .statusCode(404)
+                .body("error", Matchers.equalTo("ERASURE_NOT_FOUND"));
+        given().queryParam("since", "yesterday")
+                .get("/erasures")
+                .then()
+                .statusCode(400)
+                .body("error", Matchers.equalTo("INVALID_SINCE"));
+
+        // A login after the erasure counts alone; the neighbour on the same partition is exact.
+        long later = BASE_TIME + Duration.ofDays(1).toMillis();
+        try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(KafkaBrokerResource.bootstrapServers())) {
+            producer.send(record(user, ExpectedLogins.eventJson(user, Long.toString(later), "SUCCESS"), null))
+                    .get();
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> given().get("/users/{id}", user).statusCode() == 200);
+        Response after = given().get("/users/{id}", user);
+        assertThat(after.jsonPath().getLong("loginCount")).isEqualTo(1);
+        assertThat(after.jsonPath().getLong("failedLoginCount")).isZero();
+        Response other = given().get("/users/{id}", neighbour);
+        assertThat(other.jsonPath().getLong("loginCount")).as(neighbour).isEqualTo(EXPECTED.loginCount(neighbour));
+    }
+
     /** A sample of the Prometheus scrape, 0 if absent. */
     private static double metric(String sample) {
         String metrics =

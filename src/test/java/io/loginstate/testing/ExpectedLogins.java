@@ -24,6 +24,11 @@ public final class ExpectedLogins {
         user[FIRST] = Math.min(user[FIRST], timestampMillis);
     }
 
+    /** The user was erased: nothing is expected of it any more. */
+    public void forget(String userId) {
+        users.remove(userId);
+    }
+
     public Map<String, long[]> users() {
         return users;
     }

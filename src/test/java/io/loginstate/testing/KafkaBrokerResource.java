@@ -40,7 +40,12 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
                 "kafka.bootstrap.servers", broker.bootstrapServers(),
                 "login-state.state-dir", broker.workDir().resolve("state").toString(),
                 "login-state.object-store.directory.path",
-                        broker.workDir().resolve("checkpoints").toString());
+                        broker.workDir().resolve("checkpoints").toString(),
+                // Erasures complete within seconds: purge after 2 s, checkpoint every second.
+                "login-state.erasure.subject-key", "pipeline-test-subject-key",
+                "login-state.ttl.max-deletion-delay", "4s",
+                "login-state.checkpoint.interval", "1s",
+                "login-state.erasure.poll-interval", "200ms");
     }
 
     @Override

@@ -184,10 +184,19 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** A POST without a body with this {@code Authorization} header value (null: none). */
     public Answer post(String path, String authorizationHeader) {
+        return send("POST", path, authorizationHeader);
+    }
+
+    /** HTTP status and body of a DELETE, or status -1 if the service does not answer. */
+    public Answer delete(String path) {
+        return send("DELETE", path, authorization);
+    }
+
+    private Answer send(String method, String path, String authorizationHeader) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-                    .timeout(Duration.ofSeconds(10))
-                    .POST(HttpRequest.BodyPublishers.noBody());
+                    .timeout(Duration.ofSeconds(20))
+                    .method(method, HttpRequest.BodyPublishers.noBody());
             if (authorizationHeader != null) {
                 request.header("Authorization", authorizationHeader);
             }
@@ -195,7 +204,7 @@ public final class ServiceProcess implements AutoCloseable {
             return new Answer(
                     response.statusCode(),
                     response.body(),
-                    null,
+                    response.headers().firstValue("Retry-After").orElse(null),
                     response.headers().map());
         } catch (IOException e) {
             return new Answer(-1, e.toString());
