@@ -262,8 +262,15 @@ public class ServiceComposition {
         boolean delete = ConfigValues.deleteErasedSavepoints(settings.savepoints());
         ErasureReceipts receipts = new ErasureReceipts(objectStore.get());
         if (settings.subjectKey().isPresent()) {
+            SubjectKey subjects;
+            try {
+                subjects = SubjectKey.of(settings.subjectKey().get());
+            } catch (IllegalArgumentException e) {
+                LOG.errorf("Not starting: %s", e.getMessage());
+                throw e;
+            }
             erasures = new ErasureRequests(
-                    SubjectKey.of(settings.subjectKey().get()),
+                    subjects,
                     receipts,
                     eraseCommands.get(),
                     config.topic(),

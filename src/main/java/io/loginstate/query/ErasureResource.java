@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -70,15 +71,11 @@ public class ErasureResource {
         if (problem != null) {
             return error(Response.Status.BAD_REQUEST, "INVALID_ERASURE_ID", problem);
         }
-        try {
+        return fromStore(() -> {
             Optional<ErasureReceipt> receipt = receipts.get(erasureId);
             return receipt.map(found -> Response.ok(found).build())
                     .orElseGet(() -> error(Response.Status.NOT_FOUND, "ERASURE_NOT_FOUND", "no erasure with that id"));
-        } catch (ObjectStoreException e) {
-            return unavailable(e);
-        } catch (IllegalArgumentException e) {
-            return error(Response.Status.INTERNAL_SERVER_ERROR, "RECEIPT_DAMAGED", e.getMessage());
-        }
+        });
     }
 
     @GET
@@ -113,21 +110,24 @@ public class ErasureResource {
                     "INVALID_SINCE",
                     "since must be an ISO-8601 instant such as 2026-01-31T00:00:00Z");
         }
-        try {
-            return Response.ok(new ReceiptList(from, receipts.since(from))).build();
-        } catch (ObjectStoreException e) {
-            return unavailable(e);
-        } catch (IllegalArgumentException e) {
-            return error(Response.Status.INTERNAL_SERVER_ERROR, "RECEIPT_DAMAGED", e.getMessage());
-        }
+        return fromStore(
+                () -> Response.ok(new ReceiptList(from, receipts.since(from))).build());
     }
 
-    private static Response unavailable(ObjectStoreException e) {
-        return Response.status(Response.Status.SERVICE_UNAVAILABLE)
-                .header("Retry-After", UserResource.RETRY_AFTER_SECONDS)
-                .type(MediaType.APPLICATION_JSON)
-                .entity(ApiError.of("RECEIPTS_UNAVAILABLE", "the object store holding receipts did not answer"))
-                .build();
+    /** The answer {@code read} makes from the store: 503 if the store does not answer, 500 for a damaged receipt. */
+    private static Response fromStore(Supplier<Response> read) {
+        try {
+            return read.get();
+        } catch (ObjectStoreException e) {
+            return Response.status(Response.Status.SERVICE_UNAVAILABLE)
+                    .header("Retry-After", UserResource.RETRY_AFTER_SECONDS)
+                    .type(MediaType.APPLICATION_JSON)
+                    .entity(ApiError.of("RECEIPTS_UNAVAILABLE", "the object store holding receipts did not answer"))
+                    .build();
+        } catch (IllegalArgumentException e) {
+            // A receipt that does not match its checksum: named, never shown.
+            return error(Response.Status.INTERNAL_SERVER_ERROR, "RECEIPT_DAMAGED", e.getMessage());
+        }
     }
 
     private static Response error(Response.Status status, String code, String message) {

@@ -35,6 +35,24 @@ public record PartSummary(
         return epoch != ownerEpoch ? epoch > ownerEpoch : claim > ownerClaim;
     }
 
+    /** This summary for the same part stored as another object: its key, size, CRC-32C and records. */
+    PartSummary withObject(String newKey, long newSize, String newCrc32c, long newRecords) {
+        return new PartSummary(
+                topic,
+                partition,
+                newKey,
+                newSize,
+                newCrc32c,
+                newRecords,
+                nextOffset,
+                watermark,
+                writtenBy,
+                ownerEpoch,
+                ownerClaim,
+                writtenAt,
+                properties);
+    }
+
     byte[] toJson() {
         return ChecksummedJson.write(this);
     }

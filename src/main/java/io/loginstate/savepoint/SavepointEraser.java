@@ -243,24 +243,11 @@ public final class SavepointEraser {
             named.add(part.key());
             Optional<PartSummary> summary = catalog.summary(manifest.id(), manifest.topic(), part.partition());
             if (summary.isPresent() && !summary.get().key().equals(part.key())) {
-                PartSummary s = summary.get();
                 catalog.store()
                         .put(
                                 SavepointLayout.summary(manifest.id(), manifest.topic(), part.partition()),
-                                new PartSummary(
-                                                s.topic(),
-                                                s.partition(),
-                                                part.key(),
-                                                part.size(),
-                                                part.crc32c(),
-                                                part.records(),
-                                                s.nextOffset(),
-                                                s.watermark(),
-                                                s.writtenBy(),
-                                                s.ownerEpoch(),
-                                                s.ownerClaim(),
-                                                s.writtenAt(),
-                                                s.properties())
+                                summary.get()
+                                        .withObject(part.key(), part.size(), part.crc32c(), part.records())
                                         .toJson());
             }
         }

@@ -70,21 +70,14 @@ public record SavepointManifest(
         List<PartEntry> replaced = parts.stream()
                 .map(part -> part.partition() == replacement.partition() ? replacement : part)
                 .toList();
-        return new SavepointManifest(
-                formatVersion,
-                id,
-                topic,
-                partitions,
-                partitioner,
-                createdAt,
-                stateConfig,
-                deployment,
-                states,
-                replaced,
-                null);
+        return copy(replaced, null);
     }
 
     private SavepointManifest withChecksum(String value) {
+        return copy(parts, value);
+    }
+
+    private SavepointManifest copy(List<PartEntry> newParts, String newChecksum) {
         return new SavepointManifest(
                 formatVersion,
                 id,
@@ -95,8 +88,8 @@ public record SavepointManifest(
                 stateConfig,
                 deployment,
                 states,
-                parts,
-                value);
+                newParts,
+                newChecksum);
     }
 
     byte[] toJson() {

@@ -115,20 +115,7 @@ public final class SavepointTransfer {
             return;
         }
         PartSummary s = PartSummary.fromJson(read(file));
-        PartSummary renamed = new PartSummary(
-                s.topic(),
-                s.partition(),
-                part.key(),
-                s.size(),
-                s.crc32c(),
-                s.records(),
-                s.nextOffset(),
-                s.watermark(),
-                s.writtenBy(),
-                s.ownerEpoch(),
-                s.ownerClaim(),
-                s.writtenAt(),
-                s.properties());
+        PartSummary renamed = s.withObject(part.key(), s.size(), s.crc32c(), s.records());
         catalog.store().put(SavepointLayout.summary(id, topic, part.partition()), renamed.toJson());
     }
 

@@ -389,7 +389,10 @@ class HostileInputIT {
                     continue;
                 }
                 status = response.statusCode();
-                if (status == 503) {
+                if (status == 503 && response.body().contains("\"ERASURE_NOT_CONFIGURED\"")) {
+                    // A DELETE on a service without a subject key: asking again changes nothing, no Retry-After.
+                    assertThat(what).contains("variant 0");
+                } else if (status == 503) {
                     assertThat(DOCUMENTED_503)
                             .as("503 for %s: %s", what, response.body())
                             .anyMatch(response.body()::contains);
