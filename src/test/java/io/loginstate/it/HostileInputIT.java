@@ -406,7 +406,9 @@ class HostileInputIT {
                     assertThat(response.body()).as("error body for %s", what).doesNotContain("Exception");
                 }
             }
-            assertThat(status).as("status for %s", what).isBetween(100, 499);
+            if (status != 503) { // a 503 was checked above: documented, with its code
+                assertThat(status).as("status for %s", what).isBetween(100, 499);
+            }
             statuses.merge(status, 1, Integer::sum);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
