@@ -118,7 +118,11 @@ class ApiSecurityIT {
         ServiceLog logB = CheckpointedCluster.freshLog("security-b.log");
         int portA = EmbeddedKafkaBroker.freePort();
         int portB = EmbeddedKafkaBroker.freePort();
-        Map<String, String> secured = Map.of("LOGIN_STATE_API_CREDENTIALS_FILE", credentials.toString());
+        Map<String, String> secured = Map.of(
+                "LOGIN_STATE_API_CREDENTIALS_FILE",
+                credentials.toString(),
+                "LOGIN_STATE_ERASURE_SUBJECT_KEY",
+                "security-it-subject-key");
         try (LoginStream stream = LoginStream.generate(new Random(seed), EVENTS, USERS);
                 ServiceProcess a = ServiceProcess.startAsConfigured(
                                 settings(GROUP, "state-a", portA), secured, List.of(), logA.file(), portA)
@@ -238,6 +242,34 @@ class ApiSecurityIT {
                     .allSatisfy(row -> assertThat(row.path("status").asText())
                             .as(row.toString())
                             .isEqualTo("ACTIVE"));
+
+            // Erasure is for admins; a request to the other instance is forwarded with the credentials.
+            Set<Integer> ofB = localPartitions(b);
+            String erased = stream.expected().users().keySet().stream()
+                    .filter(id -> ofB.contains(
+                            KeyPartitioner.MURMUR2.partition(id.getBytes(StandardCharsets.UTF_8), PARTITIONS)))
+                    .findFirst()
+                    .orElseThrow();
+            assertThat(a.delete("/users/" + erased, null).status()).isEqualTo(401);
+            ServiceProcess.Answer readerErases = a.delete("/users/" + erased, reader);
+            assertThat(readerErases.status()).as("a reader erases no one").isEqualTo(403);
+            assertThat(readerErases.json().path("error").asText()).isEqualTo("FORBIDDEN");
+            assertThat(a.get("/users/" + erased).status()).as("nothing erased").isEqualTo(200);
+            ServiceProcess.Answer erasure = a.delete("/users/" + erased, admin);
+            assertThat(erasure.status()).as(erasure.body()).isEqualTo(202);
+            String erasureId = erasure.json().path("erasureId").asText();
+            assertThat(erasure.header("Location")).isEqualTo("/erasures/" + erasureId);
+            assertThat(ofB).contains(erasure.json().path("partition").asInt());
+            assertThat(a.get("/users/" + erased).status())
+                    .as("forwarded to B, which hides it")
+                    .isEqualTo(404);
+            assertThat(a.get("/erasures/" + erasureId, reader).status()).isEqualTo(403);
+            assertThat(a.get("/erasures/" + erasureId, admin)
+                            .json()
+                            .path("subject")
+                            .asText())
+                    .as("receipts are read from the store by any instance")
+                    .isEqualTo(erasure.json().path("subject").asText());
 
             assertDashboardAndAlertMetricsExist(a, b);
             assertNoPersonalDataLogged(logA.file(), stream.expected(), hostileUsers);

@@ -192,6 +192,11 @@ public final class ServiceProcess implements AutoCloseable {
         return send("DELETE", path, authorization);
     }
 
+    /** A DELETE with this {@code Authorization} header value (null: none). */
+    public Answer delete(String path, String authorizationHeader) {
+        return send("DELETE", path, authorizationHeader);
+    }
+
     private Answer send(String method, String path, String authorizationHeader) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
