@@ -213,11 +213,7 @@ class LoginPipelineTest {
     @Order(5)
     void anEraseCommandOnTheTopicErasesTheUserAndLaterEventsStartAfresh() throws Exception {
         String user = "user-7";
-        String neighbour = EXPECTED.users().keySet().stream()
-                .filter(other ->
-                        !other.equals(user) && USER_PARTITION.get(other).equals(USER_PARTITION.get(user)))
-                .findFirst()
-                .orElseThrow();
+        String neighbour = neighbourOf(user);
         assertThat(given().get("/users/{id}", user).jsonPath().getLong("loginCount"))
                 .isGreaterThan(1);
         try (KafkaProducer<byte[], byte[]> producer = TestProducers.bytes(KafkaBrokerResource.bootstrapServers())) {
@@ -245,11 +241,7 @@ class LoginPipelineTest {
     @Order(6)
     void deleteRecordsAnErasureHidesTheUserAtOnceAndItsReceiptReachesComplete() throws Exception {
         String user = "user-11";
-        String neighbour = EXPECTED.users().keySet().stream()
-                .filter(other ->
-                        !other.equals(user) && USER_PARTITION.get(other).equals(USER_PARTITION.get(user)))
-                .findFirst()
-                .orElseThrow();
+        String neighbour = neighbourOf(user);
         assertThat(given().get("/users/{id}", user).statusCode()).isEqualTo(200);
         String requestedFrom = Instant.now().minusSeconds(1).toString();
 
@@ -335,6 +327,15 @@ class LoginPipelineTest {
         assertThat(after.jsonPath().getLong("failedLoginCount")).isZero();
         Response other = given().get("/users/{id}", neighbour);
         assertThat(other.jsonPath().getLong("loginCount")).as(neighbour).isEqualTo(EXPECTED.loginCount(neighbour));
+    }
+
+    /** Another user on the same partition as {@code user}. */
+    private static String neighbourOf(String user) {
+        return EXPECTED.users().keySet().stream()
+                .filter(other ->
+                        !other.equals(user) && USER_PARTITION.get(other).equals(USER_PARTITION.get(user)))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** A sample of the Prometheus scrape, 0 if absent. */

@@ -18,6 +18,7 @@ import io.loginstate.state.ttl.ExpiryIndex;
 import io.loginstate.state.ttl.TtlCleanupSettings;
 import io.loginstate.testing.ManualClock;
 import io.loginstate.testing.RawFiles;
+import io.loginstate.testing.StoredTraces;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -32,11 +33,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.rocksdb.Options;
-import org.rocksdb.ReadOptions;
-import org.rocksdb.RocksDBException;
-import org.rocksdb.SstFileReader;
-import org.rocksdb.SstFileReaderIterator;
 
 /**
  * Erasing one user key: every state (TTL'd and plain) loses everything stored under it, live or
@@ -339,21 +335,6 @@ class KeyErasureTest {
 
     /** Null if the file cannot be read yet. */
     private static Boolean tryDecode(Path sst, String text) {
-        try (Options options = new Options();
-                SstFileReader reader = new SstFileReader(options);
-                ReadOptions read = new ReadOptions()) {
-            reader.open(sst.toString());
-            try (SstFileReaderIterator keys = reader.newIterator(read)) {
-                for (keys.seekToFirst(); keys.isValid(); keys.next()) {
-                    if (RawFiles.holds(keys.key(), text) || RawFiles.holds(keys.value(), text)) {
-                        return true;
-                    }
-                }
-            }
-            return false;
-        } catch (RocksDBException e) {
-            // Removed by a compaction meanwhile: holds nothing.
-            return Files.exists(sst) ? null : false;
-        }
+        return StoredTraces.tableHolds(sst, text).orElse(null);
     }
 }

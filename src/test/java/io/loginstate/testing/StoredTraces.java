@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.rocksdb.Options;
 import org.rocksdb.ReadOptions;
@@ -88,6 +89,14 @@ public final class StoredTraces {
     }
 
     private static boolean sstHolds(Path sst, String text) {
+        return tableHolds(sst, text).orElseThrow(() -> new IllegalStateException("Cannot read table file " + sst));
+    }
+
+    /**
+     * Whether a decoded key or value of the RocksDB table file holds {@code text}: empty while the
+     * file cannot be read (a flush or compaction still writing it), false once it is gone.
+     */
+    public static Optional<Boolean> tableHolds(Path sst, String text) {
         try (Options options = new Options();
                 SstFileReader reader = new SstFileReader(options);
                 ReadOptions read = new ReadOptions()) {
@@ -95,13 +104,13 @@ public final class StoredTraces {
             try (SstFileReaderIterator entries = reader.newIterator(read)) {
                 for (entries.seekToFirst(); entries.isValid(); entries.next()) {
                     if (RawFiles.holds(entries.key(), text) || RawFiles.holds(entries.value(), text)) {
-                        return true;
+                        return Optional.of(true);
                     }
                 }
             }
-            return false;
+            return Optional.of(false);
         } catch (RocksDBException e) {
-            throw new IllegalStateException("Cannot read table file " + sst + ": " + e.getMessage(), e);
+            return Files.exists(sst) ? Optional.empty() : Optional.of(false);
         }
     }
 
