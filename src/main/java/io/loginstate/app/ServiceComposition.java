@@ -30,6 +30,7 @@ import io.loginstate.savepoint.SavepointSource;
 import io.loginstate.security.ApiAccess;
 import io.loginstate.state.KeyedStateBackendBuilder;
 import io.loginstate.support.DaemonThreads;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -291,6 +292,12 @@ public class ServiceComposition {
         erasureTracker =
                 new ErasureTracker(receipts, erasures, owned, checkpoints != null, scrub, config.topic(), clock);
         erasureTracker.start(settings.pollInterval());
+        Gauge.builder("login_state.erasures.open", erasureTracker, ErasureTracker::openErasures)
+                .description("Erasures requested and not complete yet, in all partitions")
+                .register(meterRegistry);
+        Gauge.builder("login_state.erasures.overdue", erasureTracker, ErasureTracker::overdueErasures)
+                .description("Erasures past the deadline of their receipt and not complete")
+                .register(meterRegistry);
     }
 
     /** Erasure requests; {@link ErasureRequests#configured()} is false without a subject key. */

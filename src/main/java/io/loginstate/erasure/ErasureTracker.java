@@ -34,6 +34,8 @@ public final class ErasureTracker implements AutoCloseable {
     private final String topic;
     private final InstantSource clock;
     private ScheduledExecutorService timer;
+    private volatile int open;
+    private volatile int overdue;
 
     public ErasureTracker(
             ErasureReceipts receipts,
@@ -71,6 +73,8 @@ public final class ErasureTracker implements AutoCloseable {
         if (requests != null) {
             requests.storeUnstored();
         }
+        int stillOpen = 0;
+        int late = 0;
         for (String erasureId : receipts.open()) {
             Optional<ErasureReceipt> receipt = receipts.get(erasureId);
             if (receipt.isEmpty() || receipt.get().partition() == null) {
@@ -82,13 +86,31 @@ public final class ErasureTracker implements AutoCloseable {
             }
             Optional<ErasurePartitions.Progress> progress =
                     partitions.progress(receipt.get().partition());
-            if (progress.isPresent()) {
-                advance(receipt.get(), progress.get());
+            boolean completed = progress.isPresent() && advance(receipt.get(), progress.get());
+            if (!completed) {
+                stillOpen++;
+                if (receipt.get().deadline() != null
+                        && clock.instant().isAfter(receipt.get().deadline())) {
+                    late++;
+                }
             }
         }
+        open = stillOpen;
+        overdue = late;
     }
 
-    private void advance(ErasureReceipt receipt, ErasurePartitions.Progress progress) {
+    /** Erasures not complete at the last poll, in every partition (every instance sees them all). */
+    public int openErasures() {
+        return open;
+    }
+
+    /** Of those, the ones past their receipt's deadline: what an auditor would be owed. */
+    public int overdueErasures() {
+        return overdue;
+    }
+
+    /** Advances the receipt's steps; true if it is complete now. */
+    private boolean advance(ErasureReceipt receipt, ErasurePartitions.Progress progress) {
         int partition = receipt.partition();
         long command = receipt.commandOffset();
         Steps steps = receipt.steps();
@@ -126,7 +148,7 @@ public final class ErasureTracker implements AutoCloseable {
             steps = steps.withComplete(Step.at(clock.instant()));
         }
         if (steps.equals(receipt.steps())) {
-            return;
+            return false;
         }
         Steps next = steps;
         ErasureReceipt stored = receipts.update(
@@ -143,6 +165,7 @@ public final class ErasureTracker implements AutoCloseable {
                                     stored.steps().complete().at())
                             .toMillis());
         }
+        return stored.complete();
     }
 
     private Steps checkpointsClean(Steps steps, ErasurePartitions.Progress progress) {

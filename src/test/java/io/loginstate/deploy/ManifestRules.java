@@ -65,6 +65,7 @@ final class ManifestRules {
     /** The Prometheus names the service exports for the dashboard and the alerts. */
     static final Set<String> SERVICE_METRICS = Set.of(
             "login_state_records_applied_total",
+            "login_state_erasures_overdue",
             "login_state_records_dead_lettered_total",
             "login_state_records_dropped_total",
             "login_state_partition_failures_total",

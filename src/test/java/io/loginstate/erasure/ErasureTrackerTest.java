@@ -168,6 +168,28 @@ class ErasureTrackerTest {
     }
 
     @Test
+    void openAndOverdueErasuresAreCountedUntilComplete() {
+        ErasureReceipt receipt = requests.request("user-42", 2, true);
+        tracker.poll();
+        assertThat(tracker.openErasures()).isEqualTo(1);
+        assertThat(tracker.overdueErasures()).isZero();
+        clock.advance(BOUND.plusSeconds(1));
+        tracker.poll();
+        assertThat(tracker.overdueErasures()).as("past the receipt's deadline").isEqualTo(1);
+        open.put(2, progress(receipt.commandOffset() + 1, NONE, 1, NONE, NONE));
+        tracker.poll();
+        assertThat(tracker.openErasures())
+                .as("applied, not yet purged from checkpoints")
+                .isEqualTo(1);
+        clock.advance(Duration.ofSeconds(1));
+        open.put(2, progress(receipt.commandOffset() + 1, NONE, 1, NONE, clock.millis()));
+        tracker.poll();
+        assertThat(receipts.get(receipt.erasureId()).orElseThrow().complete()).isTrue();
+        assertThat(tracker.openErasures()).isZero();
+        assertThat(tracker.overdueErasures()).isZero();
+    }
+
+    @Test
     void nothingAdvancesWhereThePartitionIsNotOpen() {
         ErasureReceipt receipt = requests.request("user-42", 2, false);
         open.put(1, progress(500, NONE, 0, NONE, NONE));
