@@ -103,6 +103,9 @@ public class ServiceComposition {
 
     private ExecutorService savepointSnapshots;
 
+    /** Shared by the requests, the tracker and the API: a stateless view of the object store. */
+    private ErasureReceipts receipts;
+
     private ErasureRequests erasures;
     private ErasureTracker erasureTracker;
 
@@ -261,7 +264,7 @@ public class ServiceComposition {
     private void startErasures(RegistryPartitions owned) {
         ErasureSettings settings = config.erasure();
         boolean delete = ConfigValues.deleteErasedSavepoints(settings.savepoints());
-        ErasureReceipts receipts = new ErasureReceipts(objectStore.get());
+        receipts = new ErasureReceipts(objectStore.get());
         if (settings.subjectKey().isPresent()) {
             SubjectKey subjects;
             try {
@@ -304,14 +307,14 @@ public class ServiceComposition {
     @Produces
     @Singleton
     ErasureRequests erasureRequests(ProcessorRegistry processors) {
-        return erasures != null ? erasures : ErasureRequests.unconfigured(new ErasureReceipts(objectStore.get()));
+        return erasures != null ? erasures : ErasureRequests.unconfigured(receipts);
     }
 
     /** The receipts, read by any instance. */
     @Produces
     @Singleton
-    ErasureReceipts erasureReceipts() {
-        return new ErasureReceipts(objectStore.get());
+    ErasureReceipts erasureReceipts(ProcessorRegistry processors) {
+        return receipts;
     }
 
     /** The partition stores {@code login-state.state.backend} names; an unknown one stops the start. */

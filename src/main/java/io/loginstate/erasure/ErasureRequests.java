@@ -66,11 +66,6 @@ public final class ErasureRequests {
         return subjects != null;
     }
 
-    /** The time from a request to its receipt's deadline. */
-    public Duration bound() {
-        return bound;
-    }
-
     /**
      * Records the erasure of {@code userId} in {@code partition} (owned here) and returns its
      * receipt; {@code stateFound} says whether the partition held state for the user.
