@@ -83,7 +83,8 @@ final class ConfigValues {
                 config.checkpoint().downloadThreads(),
                 KeyPartitioner.named(config.partitioner()),
                 processing.poisonAttempts(),
-                processing.retryBackoff());
+                processing.retryBackoff(),
+                config.ttl().maxDeletionDelay().dividedBy(4));
     }
 
     /** The constant of {@code type} named by a setting (case and '-' or '_' do not matter). */

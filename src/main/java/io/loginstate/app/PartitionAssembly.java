@@ -18,6 +18,7 @@ import io.loginstate.support.Directories;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.OptionalInt;
+import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 import org.jboss.logging.Logger;
 
@@ -219,13 +220,23 @@ record PartitionAssembly(
         }
     }
 
+    @Override
+    public Set<TopicPartition> keptPartitions() {
+        return new PartitionFiles(stateDir).kept();
+    }
+
+    @Override
+    public void discard(TopicPartition partition) {
+        new PartitionFiles(stateDir).delete(partition);
+    }
+
     /** Beside the state's directory, which a restore may replace. */
     private FailureHistory failures(TopicPartition partition) {
-        return FailureHistory.at(stateDir.resolve(partition.topic() + "-" + partition.partition() + ".failures"));
+        return FailureHistory.at(new PartitionFiles(stateDir).failures(partition));
     }
 
     private Path directory(TopicPartition partition) {
-        return stateDir.resolve(partition.topic() + "-" + partition.partition());
+        return new PartitionFiles(stateDir).state(partition);
     }
 
     private static void delete(Path directory) {

@@ -200,7 +200,7 @@ public class ServiceComposition {
             checkpoints = new CheckpointService(
                     objectStore.get(),
                     ConfigValues.checkpoint(config.checkpoint(), groupId),
-                    config.stateDir().resolve("checkpoints"),
+                    config.stateDir().resolve(PartitionFiles.LOCAL_SNAPSHOTS),
                     ConfigValues.stateConfig(ttl),
                     committers.isResolvable() ? committers.get() : OffsetCommitter.NONE,
                     clock,
@@ -229,7 +229,8 @@ public class ServiceComposition {
                 ConfigValues.processing(config),
                 deadLetters,
                 observer,
-                new ProcessingMetrics(meterRegistry, endOffsets.isResolvable() ? endOffsets.get() : EndOffsets.NONE));
+                new ProcessingMetrics(meterRegistry, endOffsets.isResolvable() ? endOffsets.get() : EndOffsets.NONE),
+                clock);
         savepointSnapshots = Executors.newSingleThreadExecutor(DaemonThreads.named("savepoint-snapshot-"));
         RegistryPartitions owned =
                 new RegistryPartitions(registry, config.topic(), partitionCount(), savepointSnapshots);

@@ -2,6 +2,7 @@ package io.loginstate.processing;
 
 import io.loginstate.checkpoint.Checkpointer;
 import io.loginstate.state.api.KeyedStateBackend;
+import java.util.Set;
 import org.apache.kafka.common.TopicPartition;
 
 /** Makes a newly assigned partition ready to process: its state (claimed and restored) and the rest. */
@@ -32,4 +33,12 @@ public interface PartitionOpener {
     default Opened open(TopicPartition partition, long epoch, int partitionCount) {
         return open(partition, epoch);
     }
+
+    /** The partitions whose files are kept here (state, local snapshots), open or not. */
+    default Set<TopicPartition> keptPartitions() {
+        return Set.of();
+    }
+
+    /** Deletes the partition's files kept here; only while it is neither open, opening nor closing. */
+    default void discard(TopicPartition partition) {}
 }

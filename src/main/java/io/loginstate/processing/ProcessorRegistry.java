@@ -3,6 +3,7 @@ package io.loginstate.processing;
 import io.loginstate.support.DaemonThreads;
 import io.loginstate.support.Futures;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -36,6 +37,8 @@ public final class ProcessorRegistry {
      * How processing runs.
      *
      * @param checkpointInterval empty when checkpoints are off
+     * @param keptStateRetention how long the files of a partition that left this instance are
+     *     kept for its return (a quarter of {@code ttl.max-deletion-delay})
      */
     public record Settings(
             int threads,
@@ -49,7 +52,8 @@ public final class ProcessorRegistry {
             int openThreads,
             KeyPartitioner partitioner,
             int poisonAttempts,
-            Duration retryBackoff) {}
+            Duration retryBackoff,
+            Duration keptStateRetention) {}
 
     private final Map<TopicPartition, PartitionProcessor> processors = new ConcurrentHashMap<>();
     /** Processors whose close outlived the timeout; their state must be closed before reopening. */
@@ -63,6 +67,8 @@ public final class ProcessorRegistry {
     private final Settings settings;
     private final ExecutorService pool;
     private final ScheduledExecutorService timers;
+    private final ScheduledExecutorService janitorTimer;
+    private final KeptStateJanitor janitor;
     private final PartitionProcessor.Shared shared;
     private volatile boolean assignmentReceived;
     private volatile boolean stopped;
@@ -75,6 +81,17 @@ public final class ProcessorRegistry {
             DeadLetterSink deadLetters,
             ProcessingObserver observer,
             ProcessingMetrics metrics) {
+        this(opener, settings, deadLetters, observer, metrics, InstantSource.system());
+    }
+
+    /** With the clock that tells how long a partition's kept files have been away. */
+    public ProcessorRegistry(
+            PartitionOpener opener,
+            Settings settings,
+            DeadLetterSink deadLetters,
+            ProcessingObserver observer,
+            ProcessingMetrics metrics,
+            InstantSource clock) {
         this.opener = opener;
         this.settings = settings;
         this.opening = new PartitionOpening(settings.openThreads());
@@ -105,6 +122,37 @@ public final class ProcessorRegistry {
                         interval.toMillis(),
                         interval.toMillis(),
                         TimeUnit.MILLISECONDS));
+        this.janitor = new KeptStateJanitor(opener, settings.keptStateRetention(), clock);
+        this.janitorTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("kept-state-janitor-"));
+        long sweep =
+                Math.max(1_000L, Math.min(60_000L, settings.keptStateRetention().toMillis() / 8));
+        janitorTimer.scheduleWithFixedDelay(this::discardKeptState, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Deletes the kept files of partitions that left this instance longer than the retention ago
+     * (see {@link KeptStateJanitor}); runs periodically, and returns what it deleted.
+     */
+    public synchronized List<TopicPartition> discardKeptState() {
+        if (stopped || !assignmentReceived) {
+            return List.of();
+        }
+        try {
+            return janitor.sweep(this::inUse);
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not look for the kept state of partitions that left: %s", e);
+            return List.of();
+        }
+    }
+
+    /** Open, opening, or still closing here: its files are in use. Called under this lock. */
+    private boolean inUse(TopicPartition partition) {
+        PartitionProcessor stillClosing = closing.get(partition);
+        CompletableFuture<PartitionProcessor> cancelledOpen = cancelledOpens.get(partition);
+        return processors.containsKey(partition)
+                || opening.contains(partition)
+                || (stillClosing != null && !stillClosing.awaitClosed(Duration.ZERO))
+                || (cancelledOpen != null && !cancelledOpen.isDone());
     }
 
     /**
@@ -257,6 +305,7 @@ public final class ProcessorRegistry {
                 closing.put(processor.partition(), processor);
             }
         }
+        janitor.left(partitions);
     }
 
     /** Routes each partition's records to its processor; completes when every queue has room. */
@@ -299,6 +348,7 @@ public final class ProcessorRegistry {
             close(List.copyOf(processors.keySet()));
         }
         opening.stop();
+        janitorTimer.shutdownNow();
         timers.shutdownNow();
         pool.shutdown();
         try {

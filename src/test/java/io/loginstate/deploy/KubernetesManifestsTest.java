@@ -247,6 +247,12 @@ class KubernetesManifestsTest {
                         "  podManagementPolicy: Parallel\n  replica: 3\n",
                         "`replica`"),
                 Arguments.of(
+                        "a removed pod's volume kept",
+                        STATEFUL_SET,
+                        "    whenScaled: Delete\n",
+                        "    whenScaled: Retain\n",
+                        "must delete a removed pod's volume"),
+                Arguments.of(
                         "replicas of the wrong type",
                         STATEFUL_SET,
                         "  replicas: 3\n",

@@ -142,6 +142,14 @@ final class ManifestRules {
         require(
                 "Parallel".equals(statefulSet.getSpec().getPodManagementPolicy()),
                 where + ": podManagementPolicy must be Parallel");
+        var retention = statefulSet.getSpec().getPersistentVolumeClaimRetentionPolicy();
+        require(
+                retention != null
+                        && "Delete".equals(retention.getWhenScaled())
+                        && "Delete".equals(retention.getWhenDeleted()),
+                where + ": persistentVolumeClaimRetentionPolicy must delete a removed pod's volume (whenScaled and"
+                        + " whenDeleted: Delete): no running instance deletes the state it holds, so expired and"
+                        + " erased users' data would stay there");
         require(
                 statefulSet.getSpec().getVolumeClaimTemplates() != null
                         && !statefulSet.getSpec().getVolumeClaimTemplates().isEmpty(),

@@ -32,6 +32,7 @@ public final class RegistrySettings {
                 1,
                 KeyPartitioner.MURMUR2,
                 poisonAttempts,
-                retryBackoff);
+                retryBackoff,
+                Duration.ofDays(1));
     }
 }
