@@ -125,7 +125,8 @@ final class LoginPartitionHandler implements PartitionStateHandler {
         time.advance(event.timestamp());
         state.setCurrentKey(key);
         UserLoginState current = user.value();
-        if (current == null) {
+        boolean known = current != null;
+        if (!known) {
             current = new UserLoginState();
         }
         current.apply(event.timestamp(), event.success());
@@ -134,7 +135,9 @@ final class LoginPartitionHandler implements PartitionStateHandler {
         if (event.hasDevice()) {
             long device = event.device();
             Long lastSeen = devices.get(device);
-            if (lastSeen == null) {
+            if (lastSeen == null && known) {
+                // A user without a live aggregate has no live device: every event that stores a
+                // device also writes the aggregate, under the same TTL, in the same event time.
                 makeRoomForADevice();
             }
             if (lastSeen == null || event.timestamp() > lastSeen) {
