@@ -42,6 +42,8 @@ public class CeilingProfile implements QuarkusTestProfile {
         config.put("quarkus.arc.exclude-types", String.join(",", handlers));
         // Not the test profile: its settings do not apply, so the random port is set here.
         config.put("quarkus.http.test-port", "0");
+        // As for the service's runs: the benchmark's loopback API needs no credentials.
+        config.put("login-state.api.auth", "none");
         config.put("login-state.state-dir", work.resolve("state").toString());
         config.put(
                 "login-state.object-store.directory.path",
