@@ -13,6 +13,7 @@ final class LatencyLog {
     private final long[] nanos;
     private final AtomicInteger ok = new AtomicInteger();
     private final AtomicInteger notFound = new AtomicInteger();
+    private final AtomicInteger unavailable = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
     private final AtomicLong lastAnswerNanos = new AtomicLong(Long.MIN_VALUE);
 
@@ -28,6 +29,7 @@ final class LatencyLog {
         switch (status) {
             case 200 -> ok.incrementAndGet();
             case 404 -> notFound.incrementAndGet();
+            case 503 -> unavailable.incrementAndGet();
             default -> failed.incrementAndGet();
         }
     }
@@ -44,6 +46,7 @@ final class LatencyLog {
                 done.length,
                 ok.get(),
                 notFound.get(),
+                unavailable.get(),
                 failed.get(),
                 Math.max(0, lastDueNanos - startNanos),
                 answerSpan,

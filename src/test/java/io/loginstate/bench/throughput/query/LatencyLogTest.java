@@ -15,13 +15,17 @@ class LatencyLogTest {
             // Due i ms ago: its latency is at least i ms, whatever the time of recording.
             log.record(i, i % 10 == 0 ? 404 : 200, System.nanoTime() - i * 1_000_000L);
         }
+        log.record(100, 503, System.nanoTime() - 200_000_000L);
+        log.record(101, -1, System.nanoTime() - 200_000_000L);
 
         LatencySummary summary = log.summary(150, start, start);
 
         assertThat(summary.scheduled()).isEqualTo(150);
-        assertThat(summary.answered()).isEqualTo(100);
+        assertThat(summary.answered()).isEqualTo(102);
         assertThat(summary.ok()).isEqualTo(90);
         assertThat(summary.notFound()).isEqualTo(10);
+        assertThat(summary.unavailable()).as("503 answers, apart from failures").isEqualTo(1);
+        assertThat(summary.failed()).isEqualTo(1);
         assertThat(summary.p50()).isBetween(49_000_000L, 60_000_000L);
         assertThat(summary.p99()).isBetween(98_000_000L, summary.max());
         assertThat(summary.max()).isGreaterThanOrEqualTo(99_000_000L);

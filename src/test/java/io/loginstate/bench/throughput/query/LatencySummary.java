@@ -10,6 +10,8 @@ import java.util.Locale;
  * @param answered  requests that got an answer or failed (the others were still unanswered when the drain ended)
  * @param ok        200 answers
  * @param notFound  404 answers (users not ingested yet, or never seen)
+ * @param unavailable 503 answers (with Retry-After: a user not found while its partition is
+ *     still replaying what it held when assigned, {@code PARTITION_CATCHING_UP})
  * @param failed    other answers, I/O errors and timeouts
  * @param spanNanos from the first due time to the last
  * @param answerSpanNanos from the first due time to the last answer
@@ -19,6 +21,7 @@ public record LatencySummary(
         int answered,
         int ok,
         int notFound,
+        int unavailable,
         int failed,
         long spanNanos,
         long answerSpanNanos,
@@ -41,7 +44,7 @@ public record LatencySummary(
         return String.format(
                         Locale.ROOT,
                         "%,d requests due over %.1f s (%,.0f/s offered), %,d answered in %.1f s (%,.0f/s): "
-                                + "%,d 200, %,d 404, %,d failed; latency p50 %s, p99 %s, p99.9 %s, max %s",
+                                + "%,d 200, %,d 404, %,d 503, %,d failed; latency p50 %s, p99 %s, p99.9 %s, max %s",
                         scheduled,
                         spanNanos / 1e9,
                         offeredRate(),
@@ -50,6 +53,7 @@ public record LatencySummary(
                         answeredRate(),
                         ok,
                         notFound,
+                        unavailable,
                         failed,
                         millis(p50),
                         millis(p99),
