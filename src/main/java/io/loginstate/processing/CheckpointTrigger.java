@@ -57,7 +57,7 @@ final class CheckpointTrigger {
         if (allPublished(version) || checkpointer.busy() || checkpointer.fenced()) {
             return null;
         }
-        long startedAt = System.currentTimeMillis();
+        long startedAt = state.time().wallClockMillis();
         try {
             CompletableFuture<Boolean> upload;
             if (inline) {

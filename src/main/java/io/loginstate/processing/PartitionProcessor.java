@@ -175,7 +175,7 @@ public final class PartitionProcessor {
     }
 
     /**
-     * Wall time (ms) state maintenance (cleanup, purge) last changed the state, {@code
+     * Wall time (ms, the state's clock) state maintenance (cleanup, purge) last changed the state, {@code
      * Long.MIN_VALUE} if never since the partition was opened here.
      */
     public long lastChangeByMaintenance() {
@@ -183,7 +183,7 @@ public final class PartitionProcessor {
     }
 
     /**
-     * Wall time (ms) the oldest retained checkpoint was started, if this processor published all
+     * Wall time (ms, the state's clock) the oldest retained checkpoint was started, if this processor published all
      * of them ({@link CheckpointTrigger#oldestRetainedStart}); {@code Long.MIN_VALUE} otherwise.
      */
     public long oldestRetainedCheckpointStart() {
@@ -681,7 +681,7 @@ public final class PartitionProcessor {
         }
         try {
             if (state.maintain()) {
-                lastChangeByMaintenance = System.currentTimeMillis();
+                lastChangeByMaintenance = state.time().wallClockMillis();
                 if (trigger != null) {
                     trigger.stateChanged();
                 }

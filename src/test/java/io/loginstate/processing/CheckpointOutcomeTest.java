@@ -59,7 +59,10 @@ class CheckpointOutcomeTest {
     }
 
     private PartitionProcessor processor(Checkpointer checkpointer, long bound) {
-        ManualClock clock = new ManualClock(System.currentTimeMillis());
+        return processor(checkpointer, bound, new ManualClock(System.currentTimeMillis()));
+    }
+
+    private PartitionProcessor processor(Checkpointer checkpointer, long bound, ManualClock clock) {
         LayeredKeyedStateBackend state = new LayeredKeyedStateBackend(
                 Backends.ROCKSDB.open(dir.resolve("db"), LayeredKeyedStateBackend.tableNames(List.of(COUNT))),
                 List.of(COUNT),
@@ -152,6 +155,32 @@ class CheckpointOutcomeTest {
                     processor.requestCheckpoint();
                     return checkpointer.durableOffset() == BATCH;
                 });
+        processor.close(Duration.ofSeconds(10), false);
+        store.close();
+    }
+
+    @Test
+    void checkpointStartTimesAreReadFromTheStatesClock() {
+        // Erasure receipts compare them with the deletion times the state's clock records.
+        long start = 1_600_000_000_000L;
+        ManualClock clock = new ManualClock(start);
+        ObjectStore store = new DirectoryObjectStore(dir.resolve("store"));
+        Checkpointer checkpointer = checkpointer(store, 1, dir.resolve("local"));
+        PartitionProcessor processor = processor(checkpointer, Long.MAX_VALUE, clock);
+        for (int index = 0; index < checkpointer.retained(); index++) {
+            processor.submit(batch(index));
+            long applied = (long) (index + 1) * BATCH;
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> processor.nextOffset().orElse(0) == applied);
+            await().atMost(Duration.ofSeconds(20))
+                    .alias("checkpoint " + (index + 1) + " published")
+                    .until(() -> {
+                        processor.requestCheckpoint();
+                        return checkpointer.durableOffset() == applied;
+                    });
+            clock.advance(Duration.ofMinutes(1));
+        }
+        assertThat(processor.oldestRetainedCheckpointStart()).isEqualTo(start);
         processor.close(Duration.ofSeconds(10), false);
         store.close();
     }
