@@ -4,6 +4,7 @@ import io.loginstate.config.LoginStateConfig;
 import io.loginstate.config.StateBackendSettings;
 import io.loginstate.state.heap.HeapBudget;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Locale;
@@ -27,15 +28,23 @@ final class StateBackends {
     static PartitionStores create(
             StateBackendSettings settings, LoginStateConfig.RocksDb rocksdb, MeterRegistry meters, long maxHeapBytes) {
         return switch (settings.backend().trim().toLowerCase(Locale.ROOT)) {
-            case "rocksdb" ->
-                new RocksDBPartitionStores(
-                        new RocksDBSharedResources(rocksdb.blockCacheSize(), rocksdb.writeBufferSize()),
-                        rocksdb.verifyOnOpen());
+            case "rocksdb" -> rocksdb(rocksdb, meters);
             case "heap" -> new HeapPartitionStores(new HeapBudget(heapBudget(settings.heap(), maxHeapBytes)), meters);
             default ->
                 throw new IllegalArgumentException(
                         BACKEND_KEY + " is '" + settings.backend() + "'; it must be one of " + NAMES);
         };
+    }
+
+    private static RocksDBPartitionStores rocksdb(LoginStateConfig.RocksDb rocksdb, MeterRegistry meters) {
+        RocksDBSharedResources shared = new RocksDBSharedResources(rocksdb.blockCacheSize(), rocksdb.writeBufferSize());
+        Gauge.builder("login_state.rocksdb.memory", shared, RocksDBSharedResources::blockCacheUsage)
+                .baseUnit("bytes")
+                .tag("kind", "block-cache")
+                .description("Bytes in the block cache shared by every partition's RocksDB, including the"
+                        + " memtables charged to it; may exceed its capacity, which is not strict")
+                .register(meters);
+        return new RocksDBPartitionStores(shared, rocksdb.verifyOnOpen());
     }
 
     /** The configured budget, or {@link HeapBudget#DEFAULT_HEAP_FRACTION} of the maximum heap. */

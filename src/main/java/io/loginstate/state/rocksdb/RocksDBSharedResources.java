@@ -51,6 +51,15 @@ public final class RocksDBSharedResources implements AutoCloseable {
         return sstFileManager;
     }
 
+    /**
+     * Bytes held by the shared block cache now: cached blocks, pinned index and filter blocks, and
+     * the memtables charged to it by the write-buffer budget; 0 once closed. It can exceed the
+     * cache's capacity, which is not a strict limit.
+     */
+    public synchronized long blockCacheUsage() {
+        return closed ? 0 : blockCache.getUsage();
+    }
+
     /** Closes the shared handles; every store using them must be closed first. */
     @Override
     public synchronized void close() {
