@@ -222,21 +222,25 @@ record PartitionAssembly(
 
     @Override
     public Set<TopicPartition> keptPartitions() {
-        return new PartitionFiles(stateDir).kept();
+        return files().kept();
     }
 
     @Override
     public void discard(TopicPartition partition) {
-        new PartitionFiles(stateDir).delete(partition);
+        files().delete(partition);
     }
 
     /** Beside the state's directory, which a restore may replace. */
     private FailureHistory failures(TopicPartition partition) {
-        return FailureHistory.at(new PartitionFiles(stateDir).failures(partition));
+        return FailureHistory.at(files().failures(partition));
     }
 
     private Path directory(TopicPartition partition) {
-        return new PartitionFiles(stateDir).state(partition);
+        return files().state(partition);
+    }
+
+    private PartitionFiles files() {
+        return new PartitionFiles(stateDir);
     }
 
     private static void delete(Path directory) {

@@ -66,7 +66,7 @@ class KeptStateJanitorTest {
         Files.createDirectories(stateDir.resolve("savepoints").resolve("logins-7"));
         registry = new ProcessorRegistry(
                 assembly,
-                retention(RETENTION),
+                RegistrySettings.forTests(RETENTION),
                 rejection -> CompletableFuture.completedFuture(null),
                 new ProcessingObserver() {},
                 new ProcessingMetrics(new SimpleMeterRegistry()),
@@ -138,23 +138,5 @@ class KeptStateJanitorTest {
 
     private boolean kept(TopicPartition partition) {
         return Files.exists(stateDir.resolve(partition.topic() + "-" + partition.partition()));
-    }
-
-    private static ProcessorRegistry.Settings retention(Duration retention) {
-        ProcessorRegistry.Settings s = RegistrySettings.forTests();
-        return new ProcessorRegistry.Settings(
-                s.threads(),
-                s.maxQueuedBatches(),
-                s.closeTimeout(),
-                s.maintenanceInterval(),
-                s.checkpointInterval(),
-                s.maxUnuploadedRecords(),
-                s.commitMaxRecords(),
-                s.commitInterval(),
-                s.openThreads(),
-                s.partitioner(),
-                s.poisonAttempts(),
-                s.retryBackoff(),
-                retention);
     }
 }

@@ -20,6 +20,16 @@ public final class RegistrySettings {
 
     public static ProcessorRegistry.Settings forTests(
             Duration closeTimeout, int poisonAttempts, Duration retryBackoff) {
+        return forTests(closeTimeout, poisonAttempts, retryBackoff, Duration.ofDays(1));
+    }
+
+    /** The defaults, with the files of partitions that left kept for {@code keptStateRetention}. */
+    public static ProcessorRegistry.Settings forTests(Duration keptStateRetention) {
+        return forTests(Duration.ofSeconds(5), 3, Duration.ofMillis(10), keptStateRetention);
+    }
+
+    private static ProcessorRegistry.Settings forTests(
+            Duration closeTimeout, int poisonAttempts, Duration retryBackoff, Duration keptStateRetention) {
         return new ProcessorRegistry.Settings(
                 1,
                 2,
@@ -33,6 +43,6 @@ public final class RegistrySettings {
                 KeyPartitioner.MURMUR2,
                 poisonAttempts,
                 retryBackoff,
-                Duration.ofDays(1));
+                keptStateRetention);
     }
 }
