@@ -11,8 +11,10 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 
 /**
- * Parses the login event contract with Jackson's streaming parser (no object mapping on the hot
- * path): key = user id (UTF-8); value = JSON with {@code userId}, {@code timestamp} (ISO-8601
+ * Parses the login event contract from the record's bytes: values of the plain shape nearly every
+ * event has with {@link FlatJson}, every other value with Jackson's streaming parser (no object
+ * mapping), the fields read by the same rules either way. One instance per partition: not for
+ * concurrent use. Key = user id (UTF-8); value = JSON with {@code userId}, {@code timestamp} (ISO-8601
  * instant or epoch milliseconds), optional {@code outcome} (SUCCESS, the default, or FAILURE),
  * optional {@code userAgent} (a string).
  * Unknown fields are ignored. A missing timestamp falls back to the record's timestamp. Times
@@ -25,10 +27,36 @@ public final class LoginEventParser {
 
     private static final JsonFactory JSON = JsonFactory.builder().build();
 
+    /** Fields of the contract, by their index below. */
+    private static final String[] FIELDS = {
+        "userId", "timestamp", "outcome", "userAgent", "type", "erasureId", "requestedAt"
+    };
+
+    private static final int USER_ID = 0;
+    private static final int TIMESTAMP = 1;
+    private static final int OUTCOME = 2;
+    private static final int USER_AGENT = 3;
+    private static final int TYPE = 4;
+    private static final int ERASURE_ID = 5;
+    private static final int REQUESTED_AT = 6;
+    private static final int UNKNOWN = -1;
+
+    /** Value kinds besides {@link FlatJson}'s: an integer beyond a long, and anything else (booleans, fractions, objects, arrays). */
+    private static final int LARGE_INTEGER = 3;
+
+    private static final int OTHER = 4;
+
     private final int maxValueBytes;
+    /** Null: every value goes to the full parser (the reference the scanner is tested against). */
+    private final FlatJson flat;
 
     public LoginEventParser(int maxValueBytes) {
+        this(maxValueBytes, true);
+    }
+
+    LoginEventParser(int maxValueBytes, boolean scanPlainValues) {
         this.maxValueBytes = maxValueBytes;
+        this.flat = scanPlainValues ? new FlatJson() : null;
     }
 
     public LoginInput parse(byte[] key, byte[] value, long recordTimestamp) throws InvalidEventException {
@@ -39,52 +67,53 @@ public final class LoginEventParser {
             throw new InvalidEventException(
                     RejectReason.TOO_LARGE, "value has " + value.length + " bytes, the limit is " + maxValueBytes);
         }
-        String userIdProblem = "userId is missing or blank";
-        boolean keyMatches = false;
-        long timestamp = Long.MIN_VALUE;
-        boolean success = true;
-        boolean hasDevice = false;
-        long device = 0;
-        boolean userIdGiven = false;
-        String type = null;
-        String erasureId = null;
-        long requestedAt = Long.MIN_VALUE;
+        Reading reading = new Reading(key);
+        if (flat != null && flat.scan(value)) {
+            char[] chars = flat.chars();
+            for (int i = 0; i < flat.fields(); i++) {
+                reading.field(
+                        fieldOf(flat, i),
+                        flat.kind(i),
+                        chars,
+                        flat.valueStart(i),
+                        flat.valueLength(i),
+                        flat.integer(i));
+            }
+        } else {
+            readWithJackson(value, reading);
+        }
+        return reading.result(recordTimestamp);
+    }
+
+    /** The full parser, for every value {@link FlatJson} does not handle. */
+    private static void readWithJackson(byte[] value, Reading reading) throws InvalidEventException {
         try (JsonParser parser = JSON.createParser(value)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidEventException(RejectReason.NOT_JSON, "value is not a JSON object");
             }
             JsonToken token;
             while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
+                int field = fieldOf(parser.currentName());
                 JsonToken valueToken = parser.nextToken();
-                switch (field) {
-                    case "userId" -> {
-                        userIdGiven = valueToken != JsonToken.VALUE_NULL;
-                        if (valueToken == JsonToken.VALUE_STRING) {
-                            char[] chars = parser.getTextCharacters();
-                            int offset = parser.getTextOffset();
-                            int length = parser.getTextLength();
-                            userIdProblem = UserIds.problem(chars, offset, length);
-                            keyMatches = key != null && keyEquals(key, chars, offset, length);
-                        } else {
-                            invalidUserId(valueToken);
-                            userIdProblem = "userId is missing or blank";
-                        }
-                    }
-                    case "timestamp" -> timestamp = timestamp(parser, valueToken);
-                    case "outcome" -> success = outcome(parser, valueToken);
-                    case "userAgent" -> {
-                        hasDevice = userAgent(parser, valueToken);
-                        if (hasDevice) {
-                            device = UserAgents.hash(
-                                    parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
-                        }
-                    }
-                    case "type" -> type = text(parser, valueToken, RejectReason.UNKNOWN_TYPE, "type");
-                    case "erasureId" ->
-                        erasureId = text(parser, valueToken, RejectReason.INVALID_ERASURE_ID, "erasureId");
-                    case "requestedAt" -> requestedAt = timestamp(parser, valueToken);
-                    default -> parser.skipChildren();
+                if (field == UNKNOWN) {
+                    parser.skipChildren();
+                } else if (valueToken == JsonToken.VALUE_STRING) {
+                    reading.field(
+                            field,
+                            FlatJson.STRING,
+                            parser.getTextCharacters(),
+                            parser.getTextOffset(),
+                            parser.getTextLength(),
+                            0);
+                } else if (valueToken == JsonToken.VALUE_NULL) {
+                    reading.field(field, FlatJson.NULL, null, 0, 0, 0);
+                } else if (valueToken == JsonToken.VALUE_NUMBER_INT
+                        && (parser.getNumberType() == JsonParser.NumberType.INT
+                                || parser.getNumberType() == JsonParser.NumberType.LONG)) {
+                    reading.field(field, FlatJson.INTEGER, null, 0, 0, parser.getLongValue());
+                } else {
+                    reading.field(
+                            field, valueToken == JsonToken.VALUE_NUMBER_INT ? LARGE_INTEGER : OTHER, null, 0, 0, 0);
                 }
             }
             if (token != JsonToken.END_OBJECT || parser.nextToken() != null) {
@@ -94,34 +123,116 @@ public final class LoginEventParser {
             throw new InvalidEventException(
                     RejectReason.NOT_JSON, "value is not valid JSON: " + firstLine(e.getMessage()));
         }
-        if (type != null && !type.equals("login")) {
-            if (!type.equals(EraseCommand.TYPE)) {
-                throw new InvalidEventException(
-                        RejectReason.UNKNOWN_TYPE, "type '" + abbreviate(type) + "' is neither login nor erase");
+    }
+
+    private static int fieldOf(String name) {
+        for (int i = 0; i < FIELDS.length; i++) {
+            if (FIELDS[i].equals(name)) {
+                return i;
             }
-            return eraseCommand(key, userIdGiven, userIdProblem, keyMatches, erasureId, requestedAt, recordTimestamp);
         }
-        if (userIdProblem != null) {
-            throw new InvalidEventException(
-                    userIdProblem.startsWith("userId is missing")
-                            ? RejectReason.MISSING_USER_ID
-                            : RejectReason.INVALID_USER_ID,
-                    userIdProblem);
-        }
-        if (key == null) {
-            throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record has no key; the key must be the userId");
-        }
-        if (!keyMatches) {
-            throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record key does not equal the userId");
-        }
-        if (timestamp == Long.MIN_VALUE) {
-            if (recordTimestamp < 0) {
-                throw new InvalidEventException(
-                        RejectReason.TIMESTAMP_BEFORE_EPOCH, "the event has no timestamp and neither has the record");
+        return UNKNOWN;
+    }
+
+    private static int fieldOf(FlatJson flat, int field) {
+        for (int i = 0; i < FIELDS.length; i++) {
+            if (flat.nameIs(field, FIELDS[i])) {
+                return i;
             }
-            timestamp = recordTimestamp;
         }
-        return new LoginEvent(timestamp, success, hasDevice, device);
+        return UNKNOWN;
+    }
+
+    /**
+     * What the fields of one value say, read in their order whichever parser found them, so both
+     * read a value alike: the same field rules, the same first error.
+     */
+    private static final class Reading {
+        private final byte[] key;
+        private String userIdProblem = "userId is missing or blank";
+        private boolean keyMatches;
+        private long timestamp = Long.MIN_VALUE;
+        private boolean success = true;
+        private boolean hasDevice;
+        private long device;
+        private boolean userIdGiven;
+        private String type;
+        private String erasureId;
+        private long requestedAt = Long.MIN_VALUE;
+
+        Reading(byte[] key) {
+            this.key = key;
+        }
+
+        /** One known field: a string at {@code [offset, offset + length)} of {@code chars}, an integer, null or other. */
+        void field(int field, int kind, char[] chars, int offset, int length, long integer)
+                throws InvalidEventException {
+            switch (field) {
+                case USER_ID -> {
+                    userIdGiven = kind != FlatJson.NULL;
+                    if (kind == FlatJson.STRING) {
+                        userIdProblem = UserIds.problem(chars, offset, length);
+                        keyMatches = key != null && keyEquals(key, chars, offset, length);
+                    } else if (kind != FlatJson.NULL) {
+                        throw new InvalidEventException(RejectReason.INVALID_USER_ID, "userId is not a string");
+                    } else {
+                        userIdProblem = "userId is missing or blank";
+                    }
+                }
+                case TIMESTAMP -> timestamp = timestamp(kind, chars, offset, length, integer);
+                case OUTCOME -> success = outcome(kind, chars, offset, length);
+                case USER_AGENT -> {
+                    hasDevice = kind == FlatJson.STRING;
+                    if (hasDevice) {
+                        device = UserAgents.hash(chars, offset, length);
+                    } else if (kind != FlatJson.NULL) {
+                        throw new InvalidEventException(RejectReason.INVALID_USER_AGENT, "userAgent is not a string");
+                    }
+                }
+                case TYPE -> type = text(kind, chars, offset, length, RejectReason.UNKNOWN_TYPE, "type");
+                case ERASURE_ID ->
+                    erasureId = text(kind, chars, offset, length, RejectReason.INVALID_ERASURE_ID, "erasureId");
+                case REQUESTED_AT -> requestedAt = timestamp(kind, chars, offset, length, integer);
+                default -> {
+                    // not a field of the contract: ignored
+                }
+            }
+        }
+
+        LoginInput result(long recordTimestamp) throws InvalidEventException {
+            if (type != null && !type.equals("login")) {
+                if (!type.equals(EraseCommand.TYPE)) {
+                    throw new InvalidEventException(
+                            RejectReason.UNKNOWN_TYPE, "type '" + abbreviate(type) + "' is neither login nor erase");
+                }
+                return eraseCommand(
+                        key, userIdGiven, userIdProblem, keyMatches, erasureId, requestedAt, recordTimestamp);
+            }
+            if (userIdProblem != null) {
+                throw new InvalidEventException(
+                        userIdProblem.startsWith("userId is missing")
+                                ? RejectReason.MISSING_USER_ID
+                                : RejectReason.INVALID_USER_ID,
+                        userIdProblem);
+            }
+            if (key == null) {
+                throw new InvalidEventException(
+                        RejectReason.KEY_MISMATCH, "record has no key; the key must be the userId");
+            }
+            if (!keyMatches) {
+                throw new InvalidEventException(RejectReason.KEY_MISMATCH, "record key does not equal the userId");
+            }
+            long at = timestamp;
+            if (at == Long.MIN_VALUE) {
+                if (recordTimestamp < 0) {
+                    throw new InvalidEventException(
+                            RejectReason.TIMESTAMP_BEFORE_EPOCH,
+                            "the event has no timestamp and neither has the record");
+                }
+                at = recordTimestamp;
+            }
+            return new LoginEvent(at, success, hasDevice, device);
+        }
     }
 
     private static EraseCommand eraseCommand(
@@ -155,15 +266,15 @@ public final class LoginEventParser {
     }
 
     /** A string field's value, null for JSON null; anything else is refused with {@code reason}. */
-    private static String text(JsonParser parser, JsonToken token, RejectReason reason, String field)
-            throws IOException, InvalidEventException {
-        if (token == JsonToken.VALUE_NULL) {
+    private static String text(int kind, char[] chars, int offset, int length, RejectReason reason, String field)
+            throws InvalidEventException {
+        if (kind == FlatJson.NULL) {
             return null;
         }
-        if (token != JsonToken.VALUE_STRING) {
+        if (kind != FlatJson.STRING) {
             throw new InvalidEventException(reason, field + " is not a string");
         }
-        return parser.getText();
+        return new String(chars, offset, length);
     }
 
     /** Key bytes equal the id's UTF-8 encoding; no allocation for ASCII ids. */
@@ -187,25 +298,18 @@ public final class LoginEventParser {
         return Arrays.equals(key, new String(chars, offset, length).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void invalidUserId(JsonToken token) throws InvalidEventException {
-        if (token != JsonToken.VALUE_NULL) {
-            throw new InvalidEventException(RejectReason.INVALID_USER_ID, "userId is not a string");
-        }
-    }
-
     /** The timestamp field's value; {@code Long.MIN_VALUE} (never a valid time) for null. */
-    private static long timestamp(JsonParser parser, JsonToken token) throws IOException, InvalidEventException {
+    private static long timestamp(int kind, char[] chars, int offset, int length, long integer)
+            throws InvalidEventException {
         long value;
-        if (token == JsonToken.VALUE_NULL) {
+        if (kind == FlatJson.NULL) {
             return Long.MIN_VALUE;
-        } else if (token == JsonToken.VALUE_NUMBER_INT) {
-            if (parser.getNumberType() != JsonParser.NumberType.INT
-                    && parser.getNumberType() != JsonParser.NumberType.LONG) {
-                throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp is out of range");
-            }
-            value = parser.getLongValue();
-        } else if (token == JsonToken.VALUE_STRING) {
-            value = parseTimestamp(parser.getTextCharacters(), parser.getTextOffset(), parser.getTextLength());
+        } else if (kind == FlatJson.INTEGER) {
+            value = integer;
+        } else if (kind == LARGE_INTEGER) {
+            throw new InvalidEventException(RejectReason.INVALID_TIMESTAMP, "timestamp is out of range");
+        } else if (kind == FlatJson.STRING) {
+            value = parseTimestamp(chars, offset, length);
         } else {
             throw new InvalidEventException(
                     RejectReason.INVALID_TIMESTAMP, "timestamp is neither a string nor an integer");
@@ -258,14 +362,11 @@ public final class LoginEventParser {
         }
     }
 
-    private static boolean outcome(JsonParser parser, JsonToken token) throws IOException, InvalidEventException {
-        if (token == JsonToken.VALUE_NULL) {
+    private static boolean outcome(int kind, char[] chars, int offset, int length) throws InvalidEventException {
+        if (kind == FlatJson.NULL) {
             return true;
         }
-        if (token == JsonToken.VALUE_STRING) {
-            char[] chars = parser.getTextCharacters();
-            int offset = parser.getTextOffset();
-            int length = parser.getTextLength();
+        if (kind == FlatJson.STRING) {
             if (equalsIgnoreCase(chars, offset, length, "SUCCESS")) {
                 return true;
             }
@@ -291,17 +392,6 @@ public final class LoginEventParser {
             }
         }
         return true;
-    }
-
-    /** True if the field holds a user agent; a null user agent is none. */
-    private static boolean userAgent(JsonParser parser, JsonToken token) throws InvalidEventException {
-        if (token == JsonToken.VALUE_NULL) {
-            return false;
-        }
-        if (token == JsonToken.VALUE_STRING) {
-            return true;
-        }
-        throw new InvalidEventException(RejectReason.INVALID_USER_AGENT, "userAgent is not a string");
     }
 
     private static boolean isDigits(char[] chars, int offset, int length) {
