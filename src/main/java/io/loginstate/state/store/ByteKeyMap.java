@@ -42,6 +42,21 @@ final class ByteKeyMap {
         return size;
     }
 
+    /** Number of slots. */
+    int capacity() {
+        return hashes.length;
+    }
+
+    /** The first slot at or after {@code from} holding a dirty entry, or -1. Reads the flags in order. */
+    int nextDirty(int from) {
+        for (int slot = from; slot < flags.length; slot++) {
+            if ((flags[slot] & DIRTY) != 0) {
+                return slot;
+            }
+        }
+        return -1;
+    }
+
     /** Changes whenever entries may have moved to other slots. */
     int layoutVersion() {
         return layoutVersion;

@@ -25,6 +25,11 @@ public final class CachingStore implements ByteStore {
     private static final byte[] ABSENT = new byte[0];
     /** Heap bytes of one entry besides its key and value: slot arrays, array headers. */
     private static final int ENTRY_OVERHEAD = 56;
+    /**
+     * A commit reads the cache's flags in order once it has at least one write per this many
+     * slots: a pass over a slot's flag costs far less than a random probe for a written key.
+     */
+    private static final int SEQUENTIAL_HAND_OVER_RATIO = 256;
 
     private final ByteStore inner;
     private final long budgetBytes;
@@ -274,16 +279,29 @@ public final class CachingStore implements ByteStore {
             return ScanMerge.merge(backing, from, to, limit, writes, ABSENT);
         }
 
+        /**
+         * Hands the transaction's writes to the inner store's batch. With many writes the map's
+         * flags are read in slot order for the dirty entries: a sequential pass instead of one
+         * random probe per written key. With few, each written key is looked up.
+         */
         void handOver(ChangeSink sink) {
             String name = backing.name();
             writtenSlots.clear();
-            for (int i = 0; i < written.size(); i++) {
-                byte[] key = written.get(i);
-                int slot = map.find(key, writtenHashes.get(i));
-                writtenSlots.add(slot);
-                byte[] value = map.value(slot);
-                sink.change(name, key, value == ABSENT ? null : value);
+            if ((long) written.size() * SEQUENTIAL_HAND_OVER_RATIO >= map.capacity()) {
+                for (int slot = map.nextDirty(0); slot >= 0; slot = map.nextDirty(slot + 1)) {
+                    handOver(sink, name, slot);
+                }
+                return;
             }
+            for (int i = 0; i < written.size(); i++) {
+                handOver(sink, name, map.find(written.get(i), writtenHashes.get(i)));
+            }
+        }
+
+        private void handOver(ChangeSink sink, String name, int slot) {
+            writtenSlots.add(slot);
+            byte[] value = map.value(slot);
+            sink.change(name, map.key(slot), value == ABSENT ? null : value);
         }
 
         /** After the inner store committed (the map unchanged since the hand-over): the writes are now cached committed values. */

@@ -12,6 +12,10 @@ import java.util.List;
 final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
 
     private final PlainListState<TtlValue<T>> inner;
+    // Scratch of a bounded add, reused: each state instance has one writer thread.
+    private int[] scratchStarts = new int[17];
+    private long[] scratchStamps = new long[16];
+    private boolean[] scratchLive = new boolean[16];
 
     TtlListState(TtlStateSpec spec, PlainListState<TtlValue<T>> inner) {
         super(spec);
@@ -68,9 +72,14 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
         long stamp = stampNow();
         boolean storeNew = !expired(stamp) && maxElements > 0;
         int count = PlainListState.count(stored);
-        int[] starts = new int[count + 1];
-        long[] stamps = new long[count];
-        boolean[] live = new boolean[count];
+        if (scratchStamps.length < count) {
+            scratchStarts = new int[count + 1];
+            scratchStamps = new long[count];
+            scratchLive = new boolean[count];
+        }
+        int[] starts = scratchStarts;
+        long[] stamps = scratchStamps;
+        boolean[] live = scratchLive;
         long oldestStored = Long.MAX_VALUE;
         int liveCount = 0;
         int offset = 0;

@@ -121,4 +121,48 @@ class CachingStoreTest {
             assertThat(table.get(bytes("missing"))).isNull();
         }
     }
+
+    /**
+     * A commit hands over exactly the transaction's writes, whether it reads the cache's flags in
+     * slot order (many writes) or looks each written key up (a few writes among many cached
+     * entries), and only those: the cached entries stay as committed.
+     */
+    @ParameterizedTest
+    @EnumSource(
+            value = Backends.class,
+            names = {"HEAP", "ROCKSDB"})
+    void aCommitHandsOverExactlyTheWritesWhetherFewOrMany(Backends kind) {
+        try (CachingStore store = open(kind, 1 << 24)) {
+            ByteTable table = store.table(TABLE);
+            for (int i = 0; i < 20_000; i++) {
+                table.put(bytes("key-" + i), bytes("v0-" + i));
+            }
+            store.commit(1);
+            for (int i = 0; i < 20_000; i++) {
+                assertThat(text(table.get(bytes("key-" + i)))).isEqualTo("v0-" + i);
+            }
+            table.put(bytes("key-7"), bytes("few"));
+            table.delete(bytes("key-8"));
+            table.put(bytes("new"), bytes("added"));
+            store.commit(2);
+            ByteTable committed = store.committedTable(TABLE);
+            assertThat(text(committed.get(bytes("key-7")))).isEqualTo("few");
+            assertThat(committed.get(bytes("key-8"))).isNull();
+            assertThat(text(committed.get(bytes("new")))).isEqualTo("added");
+            assertThat(text(committed.get(bytes("key-9")))).isEqualTo("v0-9");
+
+            for (int i = 0; i < 20_000; i += 2) {
+                table.put(bytes("key-" + i), bytes("v1-" + i));
+            }
+            store.commit(3);
+            for (int i = 0; i < 20_000; i++) {
+                String expected = i % 2 == 0 ? "v1-" + i : i == 7 ? "few" : "v0-" + i;
+                assertThat(text(committed.get(bytes("key-" + i)))).isEqualTo(expected);
+            }
+            store.abort();
+            assertThat(text(table.get(bytes("key-2"))))
+                    .as("nothing left to drop")
+                    .isEqualTo("v1-2");
+        }
+    }
 }
