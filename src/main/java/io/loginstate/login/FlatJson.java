@@ -17,6 +17,10 @@ final class FlatJson {
 
     static final int INTEGER = 1;
     static final int NULL = 2;
+    /** Kinds only a full parser reports: an integer beyond a long, and anything else (booleans, fractions, objects, arrays). */
+    static final int LARGE_INTEGER = 3;
+
+    static final int OTHER = 4;
 
     /** Longest integer read here; a longer one, which may not fit a long, is left to the full parser. */
     private static final int MAX_INTEGER_DIGITS = 18;
@@ -41,8 +45,8 @@ final class FlatJson {
         char[] text = chars;
         for (int i = 0; i < length; i++) {
             byte b = value[i];
-            if (b < 0x20 && b != ' ' && b != '\t' && b != '\n' && b != '\r' || b == 0x7F || b < 0) {
-                return false; // control characters and anything beyond ASCII: the full parser decides
+            if (b < 0x20 ? b != '\t' && b != '\n' && b != '\r' : b == 0x7F) {
+                return false; // control characters and anything beyond ASCII (negative bytes): the full parser decides
             }
             text[i] = (char) b;
         }
@@ -190,14 +194,6 @@ final class FlatJson {
             }
         }
         return true;
-    }
-
-    int nameStart(int field) {
-        return nameStart[field];
-    }
-
-    int nameLength(int field) {
-        return nameLength[field];
     }
 
     int kind(int field) {
