@@ -227,7 +227,12 @@ record PartitionAssembly(
 
     @Override
     public void discard(TopicPartition partition) {
-        files().delete(partition);
+        files().moveAside(partition);
+    }
+
+    @Override
+    public void deleteDiscarded() {
+        files().deleteMovedAside();
     }
 
     /** Beside the state's directory, which a restore may replace. */

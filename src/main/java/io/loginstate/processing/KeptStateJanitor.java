@@ -26,8 +26,9 @@ import org.jboss.logging.Logger;
  * <p>A partition counts as away from its close here, or else from the first sweep that finds its
  * files here while it is neither open, opening nor closing (files found after a start count from
  * the first sweep). Reopening
- * the partition starts over. Sweeps run under the registry's lock, so that a partition is never
- * opened while its files are being deleted.
+ * the partition starts over. Sweeps run under the registry's lock and only move the files aside,
+ * so that a partition is never opened over files being deleted; the deletion itself runs after,
+ * without the lock, so that a rebalance does not wait for it.
  */
 final class KeptStateJanitor {
 
@@ -65,15 +66,27 @@ final class KeptStateJanitor {
                     awaySince.remove(partition);
                     discarded.add(partition);
                     LOG.infof(
-                            "Partition %s: deleted the local state kept here since it left %s ago",
+                            "Partition %s: deleting the local state kept here since it left %s ago",
                             partition, Duration.between(since, now));
                 } catch (RuntimeException e) {
                     // Tried again at the next sweep.
-                    LOG.warnf("Partition %s: could not delete the local state kept here: %s", partition, e);
+                    LOG.warnf("Partition %s: could not move the local state kept here aside: %s", partition, e);
                 }
             }
         }
         return discarded;
+    }
+
+    /**
+     * Deletes the files that sweeps moved aside (and any an earlier process left), without the
+     * registry's lock; the registry runs one sweep at a time. A failure leaves them for the next sweep.
+     */
+    void deleteDiscarded() {
+        try {
+            opener.deleteDiscarded();
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not delete the local state of partitions that left: %s", e);
+        }
     }
 
     /** The partitions were closed here (revoked or lost): they are away from now on. */

@@ -39,6 +39,17 @@ public interface PartitionOpener {
         return Set.of();
     }
 
-    /** Deletes the partition's files kept here; only while it is neither open, opening nor closing. */
+    /**
+     * Moves the partition's files kept here out of its way, so that opening it again starts
+     * afresh; only while it is neither open, opening nor closing. Quick (renames): it runs under
+     * the registry's lock, and {@link #deleteDiscarded} deletes the files later, without it.
+     */
     default void discard(TopicPartition partition) {}
+
+    /**
+     * Deletes every file {@link #discard} moved aside, including any left by a process that
+     * stopped before deleting them. Runs without the registry's lock, so that a large state being
+     * deleted does not hold up a rebalance; never concurrently with itself.
+     */
+    default void deleteDiscarded() {}
 }

@@ -69,6 +69,9 @@ public final class ProcessorRegistry {
     private final ScheduledExecutorService timers;
     private final ScheduledExecutorService janitorTimer;
     private final KeptStateJanitor janitor;
+    /** Held by a sweep of kept state through its deletion, which runs without this registry's lock. */
+    private final Object sweeping = new Object();
+
     private final PartitionProcessor.Shared shared;
     private volatile boolean assignmentReceived;
     private volatile boolean stopped;
@@ -133,15 +136,22 @@ public final class ProcessorRegistry {
      * Deletes the kept files of partitions that left this instance longer than the retention ago
      * (see {@link KeptStateJanitor}); runs periodically, and returns what it deleted.
      */
-    public synchronized List<TopicPartition> discardKeptState() {
-        if (stopped || !assignmentReceived) {
-            return List.of();
-        }
-        try {
-            return janitor.sweep(this::inUse);
-        } catch (RuntimeException e) {
-            LOG.warnf("Could not look for the kept state of partitions that left: %s", e);
-            return List.of();
+    public List<TopicPartition> discardKeptState() {
+        synchronized (sweeping) {
+            List<TopicPartition> discarded;
+            synchronized (this) {
+                if (stopped || !assignmentReceived) {
+                    return List.of();
+                }
+                try {
+                    discarded = janitor.sweep(this::inUse);
+                } catch (RuntimeException e) {
+                    LOG.warnf("Could not look for the kept state of partitions that left: %s", e);
+                    discarded = List.of();
+                }
+            }
+            janitor.deleteDiscarded();
+            return discarded;
         }
     }
 

@@ -18,7 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -64,6 +68,9 @@ class KeptStateJanitorTest {
         Files.writeString(stateDir.resolve("logins-2.failures"), "2 102\n");
         Files.createDirectories(stateDir.resolve(PartitionFiles.LOCAL_SNAPSHOTS).resolve("logins-2"));
         Files.createDirectories(stateDir.resolve("savepoints").resolve("logins-7"));
+        Files.createDirectories(stateDir.resolve(PartitionFiles.MOVED_ASIDE)
+                .resolve("logins-9.17")
+                .resolve("state"));
         registry = new ProcessorRegistry(
                 assembly,
                 RegistrySettings.forTests(RETENTION),
@@ -94,6 +101,9 @@ class KeptStateJanitorTest {
 
         registry.open(List.of(P0), 2);
         registry.discardKeptState();
+        assertThat(stateDir.resolve(PartitionFiles.MOVED_ASIDE))
+                .as("files an earlier process moved aside and did not delete")
+                .doesNotExist();
         clock.advance(RETENTION.minusMillis(1));
         registry.discardKeptState();
         assertThat(kept(P1)).as("away for less than the retention").isTrue();
@@ -132,6 +142,87 @@ class KeptStateJanitorTest {
                 .as("a partition whose kept state was deleted starts from its checkpoint, here none")
                 .containsExactlyInAnyOrder(
                         new PartitionProcessorView(P1, false), new PartitionProcessorView(P2, false));
+    }
+
+    @Test
+    void aSlowDeletionDoesNotHoldUpOpeningAPartition() throws Exception {
+        CountDownLatch deleting = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean slow = new AtomicBoolean();
+        PartitionOpener slowDeletes = new PartitionOpener() {
+            @Override
+            public Opened open(TopicPartition partition, long epoch) {
+                return assembly.open(partition, epoch);
+            }
+
+            @Override
+            public Opened open(TopicPartition partition, long epoch, int partitionCount) {
+                return assembly.open(partition, epoch, partitionCount);
+            }
+
+            @Override
+            public Set<TopicPartition> keptPartitions() {
+                return assembly.keptPartitions();
+            }
+
+            @Override
+            public void discard(TopicPartition partition) {
+                assembly.discard(partition);
+            }
+
+            @Override
+            public void deleteDiscarded() {
+                if (slow.get()) {
+                    deleting.countDown();
+                    await(release);
+                }
+                assembly.deleteDiscarded();
+            }
+        };
+        registry.stop();
+        registry = new ProcessorRegistry(
+                slowDeletes,
+                RegistrySettings.forTests(RETENTION),
+                rejection -> CompletableFuture.completedFuture(null),
+                new ProcessingObserver() {},
+                new ProcessingMetrics(new SimpleMeterRegistry()),
+                clock);
+        registry.open(List.of(P0), 2);
+        registry.discardKeptState();
+        clock.advance(RETENTION);
+        slow.set(true);
+        try {
+            CompletableFuture<List<TopicPartition>> sweep = CompletableFuture.supplyAsync(registry::discardKeptState);
+            assertThat(deleting.await(10, TimeUnit.SECONDS)).isTrue();
+            List<PartitionProcessorView> reopened = CompletableFuture.supplyAsync(
+                            () -> registry.open(List.of(P1), 3).stream()
+                                    .map(processor -> new PartitionProcessorView(
+                                            processor.partition(),
+                                            processor.nextOffset().isPresent()))
+                                    .toList())
+                    .get(10, TimeUnit.SECONDS);
+            assertThat(reopened)
+                    .as("opened while the kept files are still being deleted, and without them")
+                    .containsExactly(new PartitionProcessorView(P1, false));
+            release.countDown();
+            assertThat(sweep.get(10, TimeUnit.SECONDS)).containsExactlyInAnyOrder(P1, P2);
+            assertThat(kept(P2)).isFalse();
+            assertThat(kept(P1)).as("the reopened partition's new state").isTrue();
+            assertThat(stateDir.resolve(PartitionFiles.MOVED_ASIDE)).doesNotExist();
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("not released");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private record PartitionProcessorView(TopicPartition partition, boolean hasPosition) {}
