@@ -91,11 +91,7 @@ public class SavepointResource {
                     @Content(
                             mediaType = MediaType.APPLICATION_JSON,
                             schema = @Schema(implementation = SavepointStatus.class)))
-    @APIResponse(
-            responseCode = "404",
-            description = "SAVEPOINT_NOT_FOUND",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.SAVEPOINT_NOT_FOUND)
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     public Response show(@PathParam("id") String id) {
@@ -111,11 +107,7 @@ public class SavepointResource {
             description = "SAVEPOINT_PINNED: unpin it first",
             content =
                     @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
-    @APIResponse(
-            responseCode = "404",
-            description = "SAVEPOINT_NOT_FOUND",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.SAVEPOINT_NOT_FOUND)
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     public Response delete(@PathParam("id") String id) {
@@ -129,11 +121,7 @@ public class SavepointResource {
     @Path("/{id}/pin")
     @Operation(summary = "Keep a savepoint past login-state.savepoint.max-age, and refuse its deletion")
     @APIResponse(responseCode = "204", description = "Pinned")
-    @APIResponse(
-            responseCode = "404",
-            description = "SAVEPOINT_NOT_FOUND",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.SAVEPOINT_NOT_FOUND)
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     public Response pin(@PathParam("id") String id) {
@@ -147,11 +135,7 @@ public class SavepointResource {
     @Path("/{id}/unpin")
     @Operation(summary = "Let a savepoint expire by age again, and be deleted")
     @APIResponse(responseCode = "204", description = "Unpinned")
-    @APIResponse(
-            responseCode = "404",
-            description = "SAVEPOINT_NOT_FOUND",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "404", ref = ApiDocumentation.SAVEPOINT_NOT_FOUND)
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     public Response unpin(@PathParam("id") String id) {

@@ -99,11 +99,7 @@ public class UserResource {
             description = "The user's state",
             content =
                     @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = UserView.class)))
-    @APIResponse(
-            responseCode = "400",
-            description = "INVALID_USER_ID: the id is empty, too long or not valid UTF-8 text",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.INVALID_USER_ID)
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(
@@ -148,11 +144,7 @@ public class UserResource {
                     @Content(
                             mediaType = MediaType.APPLICATION_JSON,
                             schema = @Schema(implementation = ErasureReceipt.class)))
-    @APIResponse(
-            responseCode = "400",
-            description = "INVALID_USER_ID: the id is empty, too long or not valid UTF-8 text",
-            content =
-                    @Content(mediaType = MediaType.APPLICATION_JSON, schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "400", ref = ApiDocumentation.INVALID_USER_ID)
     @APIResponse(responseCode = "401", ref = ApiDocumentation.UNAUTHORIZED)
     @APIResponse(responseCode = "403", ref = ApiDocumentation.FORBIDDEN)
     @APIResponse(

@@ -1,32 +1,16 @@
 package io.loginstate.health;
 
+import static io.loginstate.health.CountingPartitions.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.loginstate.ingest.KafkaClusterView;
 import io.loginstate.processing.PartitionLifecycle;
-import io.loginstate.processing.PartitionOpener;
 import io.loginstate.processing.PartitionProcessor;
-import io.loginstate.processing.ProcessingMetrics;
-import io.loginstate.processing.ProcessingObserver;
-import io.loginstate.processing.ProcessorRegistry;
-import io.loginstate.state.KeyedStateBackendBuilder;
-import io.loginstate.state.api.Serializers;
-import io.loginstate.state.api.StateDescriptor;
-import io.loginstate.state.api.ValueState;
 import io.loginstate.state.rocksdb.FailingVolume;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.loginstate.state.rocksdb.RocksDBStore;
-import io.loginstate.testing.RegistrySettings;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,92 +21,42 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StateVolumeReadinessTest {
 
-    private static final TopicPartition PARTITION = new TopicPartition("logins", 0);
-    private static final StateDescriptor<ValueState<Long>> COUNT = StateDescriptor.value("count", Serializers.LONG);
-
     @TempDir
     Path dir;
 
     @Test
     void downWhileTheStateVolumeIsFullUpOnceSpaceReturns() {
-        KeyedStateBackendBuilder states = KeyedStateBackendBuilder.of(List.of(COUNT));
         FailingVolume[] volume = {null};
-        try (RocksDBSharedResources rocks = new RocksDBSharedResources(8 << 20, 4 << 20)) {
-            PartitionOpener opener = (partition, epoch) -> {
-                volume[0] = new FailingVolume(
-                        RocksDBStore.open(partition.toString(), dir.resolve("logins-0"), states.tableNames(), rocks));
-                var state = states.build(volume[0]);
-                return new PartitionOpener.Opened(
-                        state,
-                        (records, outcome) -> {
-                            for (ConsumerRecord<byte[], byte[]> record : records) {
-                                state.setCurrentKey(record.key());
-                                ValueState<Long> count = state.valueState(COUNT);
-                                Long current = count.value();
-                                count.update(current == null ? 1 : current + 1);
-                            }
-                        },
-                        null);
-            };
-            ProcessorRegistry registry = new ProcessorRegistry(
-                    opener,
-                    RegistrySettings.forTests(),
-                    rejection -> CompletableFuture.completedFuture(null),
-                    new ProcessingObserver() {},
-                    new ProcessingMetrics(new SimpleMeterRegistry()));
-            StateReadinessCheck readiness = new StateReadinessCheck();
-            readiness.cluster = new KafkaClusterView() {
-                @Override
-                public boolean reachable() {
-                    return true;
-                }
-            };
-            readiness.registry = registry;
-            ProcessorLivenessCheck liveness = new ProcessorLivenessCheck();
-            liveness.registry = registry;
-            try {
-                PartitionProcessor processor =
-                        registry.open(List.of(PARTITION), 1).get(0);
-                assertThat(readiness.call().getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
+        try (RocksDBSharedResources rocks = new RocksDBSharedResources(8 << 20, 4 << 20);
+                CountingPartitions partitions = new CountingPartitions((partition, tables) -> {
+                    volume[0] = new FailingVolume(
+                            RocksDBStore.open(partition.toString(), dir.resolve("logins-0"), tables, rocks));
+                    return volume[0];
+                })) {
+            PartitionProcessor processor = partitions.open();
+            assertThat(partitions.readiness.call().getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
 
-                volume[0].fill();
-                processor.submit(batch(0));
-                await().atMost(Duration.ofSeconds(10)).until(() -> volume[0].failedCommits() >= 4);
-                HealthCheckResponse full = readiness.call();
-                assertThat(full.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
-                assertThat(full.getData())
-                        .hasValueSatisfying(data -> assertThat(String.valueOf(data.get("partition-0-state-volume")))
-                                .startsWith("cannot write:")
-                                .contains("No space left on device"));
-                assertThat(liveness.call().getStatus())
-                        .as("a restart frees no space")
-                        .isEqualTo(HealthCheckResponse.Status.UP);
+            volume[0].fill();
+            processor.submit(batch(0));
+            await().atMost(Duration.ofSeconds(10)).until(() -> volume[0].failedCommits() >= 4);
+            HealthCheckResponse full = partitions.readiness.call();
+            assertThat(full.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
+            assertThat(full.getData())
+                    .hasValueSatisfying(data -> assertThat(String.valueOf(data.get("partition-0-state-volume")))
+                            .startsWith("cannot write:")
+                            .contains("No space left on device"));
+            assertThat(partitions.liveness.call().getStatus())
+                    .as("a restart frees no space")
+                    .isEqualTo(HealthCheckResponse.Status.UP);
 
-                volume[0].free();
-                await().atMost(Duration.ofSeconds(30))
-                        .until(() -> processor.nextOffset().orElse(0) == 10);
-                assertThat(processor.lifecycle()).isEqualTo(PartitionLifecycle.OPEN);
-                HealthCheckResponse after = readiness.call();
-                assertThat(after.getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
-                assertThat(after.getData())
-                        .hasValueSatisfying(data -> assertThat(data).doesNotContainKey("partition-0-state-volume"));
-            } finally {
-                registry.stop();
-            }
+            volume[0].free();
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> processor.nextOffset().orElse(0) == 10);
+            assertThat(processor.lifecycle()).isEqualTo(PartitionLifecycle.OPEN);
+            HealthCheckResponse after = partitions.readiness.call();
+            assertThat(after.getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
+            assertThat(after.getData())
+                    .hasValueSatisfying(data -> assertThat(data).doesNotContainKey("partition-0-state-volume"));
         }
-    }
-
-    private static List<ConsumerRecord<byte[], byte[]>> batch(int index) {
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            long offset = index * 10L + i;
-            records.add(new ConsumerRecord<>(
-                    PARTITION.topic(),
-                    PARTITION.partition(),
-                    offset,
-                    ("user-" + offset % 3).getBytes(StandardCharsets.UTF_8),
-                    "{}".getBytes(StandardCharsets.UTF_8)));
-        }
-        return records;
     }
 }

@@ -223,6 +223,31 @@ class ApiSecurityIT {
                             .path("$ref")
                             .asText())
                     .isEqualTo("#/components/schemas/ApiError");
+            assertThat(openapi.json()
+                            .path("paths")
+                            .path("/users/{userId}")
+                            .path("get")
+                            .path("responses")
+                            .path("400")
+                            .path("$ref")
+                            .asText())
+                    .isEqualTo("#/components/responses/InvalidUserId");
+            assertThat(openapi.json()
+                            .path("paths")
+                            .path("/admin/savepoints/{id}")
+                            .path("get")
+                            .path("responses")
+                            .path("404")
+                            .path("$ref")
+                            .asText())
+                    .isEqualTo("#/components/responses/SavepointNotFound");
+            assertThat(openapi.json()
+                            .path("components")
+                            .path("responses")
+                            .path("SavepointNotFound")
+                            .path("description")
+                            .asText())
+                    .startsWith("SAVEPOINT_NOT_FOUND");
 
             // Half the users live on the other instance: their answers were forwarded with the credentials.
             Set<Integer> ofA = localPartitions(a);

@@ -4,21 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.loginstate.login.LoginApplication;
-import io.loginstate.login.UserStateReader;
 import io.loginstate.state.KeyedStateBackendBuilder;
 import io.loginstate.state.LayeredKeyedStateBackend;
 import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.heap.HeapBudget;
 import io.loginstate.state.heap.HeapStore;
 import io.loginstate.state.ttl.TtlCleanupSettings;
-import io.loginstate.testing.ExpectedLogins;
 import io.loginstate.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,7 +25,6 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,7 +55,8 @@ class HeapBudgetStallTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final ManualClock clock = new ManualClock(System.currentTimeMillis());
     private final LoginApplication application = new LoginApplication(TtlConfig.of(Duration.ofDays(30)), 1 << 20);
-    private final long start = Instant.now().minus(Duration.ofDays(2)).toEpochMilli();
+    private final StallWorkload workload = new StallWorkload(
+            PARTITION, BATCH, USERS, Instant.now().minus(Duration.ofDays(2)).toEpochMilli(), application);
     private final List<LogRecord> warnings = new CopyOnWriteArrayList<>();
     private final Logger processorLog = Logger.getLogger(PartitionProcessor.class.getName());
     private final Handler capture = new Handler() {
@@ -128,8 +124,8 @@ class HeapBudgetStallTest {
     @Test
     void overTheBudgetThePartitionHoldsItsRecordsUntilAnotherPartitionGivesBytesBackThenGoesOnWithNothingLost() {
         PartitionProcessor processor = open();
-        processor.submit(batch(0));
-        processor.submit(batch(1));
+        processor.submit(workload.batch(0));
+        processor.submit(workload.batch(1));
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> processor.nextOffset().orElse(0) == 2 * BATCH);
 
@@ -138,7 +134,7 @@ class HeapBudgetStallTest {
         other.table("t").put(new byte[] {1}, new byte[(int) (budget.maxBytes() - budget.usedBytes()) - 200]);
         other.commit(1);
         for (int b = 2; b < 5; b++) {
-            processor.submit(batch(b));
+            processor.submit(workload.batch(b));
         }
         // More attempts than poison-attempts: a record failing this often would have been dead-lettered.
         await().atMost(Duration.ofSeconds(20))
@@ -159,7 +155,7 @@ class HeapBudgetStallTest {
                 .hasValueSatisfying(what -> assertThat(what)
                         .contains("the heap state budget is spent; retrying until it takes writes again")
                         .doesNotContain("volume"));
-        assertThat(unwritable()).isEqualTo(1.0);
+        assertThat(workload.unwritable(registry)).isEqualTo(1.0);
         assertThat(budget.usedBytes()).isLessThanOrEqualTo(budget.maxBytes());
 
         other.close();
@@ -168,9 +164,9 @@ class HeapBudgetStallTest {
         assertThat(processor.lifecycle()).isEqualTo(PartitionLifecycle.OPEN);
         assertThat(processor.volumeTrouble()).as("writable again").isEmpty();
         assertThat(processor.retrying()).isEmpty();
-        assertThat(unwritable()).isZero();
+        assertThat(workload.unwritable(registry)).isZero();
         assertThat(deadLetters).isEmpty();
-        assertEveryUser(processor, 5);
+        workload.assertEveryUser(processor, 5);
         assertThat(warnings)
                 .as("one warning for the whole stall, not one per record or attempt")
                 .hasSize(1)
@@ -179,59 +175,5 @@ class HeapBudgetStallTest {
                         .contains("logins-0: the heap state budget is spent")
                         .doesNotContain("volume is full"));
         processor.close(Duration.ofSeconds(10), false);
-    }
-
-    private double unwritable() {
-        return registry.get("login_state.partition.state_unwritable")
-                .tag("partition", "0")
-                .gauge()
-                .value();
-    }
-
-    private void assertEveryUser(PartitionProcessor processor, int batches) {
-        ExpectedLogins expected = new ExpectedLogins();
-        for (int b = 0; b < batches; b++) {
-            for (ConsumerRecord<byte[], byte[]> record : batch(b)) {
-                expected.record(user(record.offset()), timestamp(record.offset()), success(record.offset()));
-            }
-        }
-        UserStateReader reader = application.reader();
-        for (int user = 0; user < USERS; user++) {
-            String id = "user-" + user;
-            var snapshot = reader.read(processor, id).orElseThrow();
-            assertThat(snapshot.aggregate().loginCount()).as(id).isEqualTo(expected.loginCount(id));
-            assertThat(snapshot.aggregate().failedLoginCount()).as(id).isEqualTo(expected.failedLoginCount(id));
-            assertThat(Instant.ofEpochMilli(snapshot.aggregate().lastLogin()).toString())
-                    .as(id)
-                    .isEqualTo(expected.lastLogin(id));
-        }
-    }
-
-    private static String user(long offset) {
-        return "user-" + offset % USERS;
-    }
-
-    private long timestamp(long offset) {
-        return start + offset * 1000 - (offset % 3) * 5000;
-    }
-
-    private static boolean success(long offset) {
-        return offset % 4 != 0;
-    }
-
-    private List<ConsumerRecord<byte[], byte[]>> batch(int index) {
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(BATCH);
-        for (int i = 0; i < BATCH; i++) {
-            long offset = (long) index * BATCH + i;
-            String json = ExpectedLogins.eventJson(
-                    user(offset), Long.toString(timestamp(offset)), success(offset) ? "SUCCESS" : "FAILURE");
-            records.add(new ConsumerRecord<>(
-                    PARTITION.topic(),
-                    PARTITION.partition(),
-                    offset,
-                    user(offset).getBytes(StandardCharsets.UTF_8),
-                    json.getBytes(StandardCharsets.UTF_8)));
-        }
-        return records;
     }
 }
