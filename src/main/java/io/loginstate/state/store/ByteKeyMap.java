@@ -1,5 +1,8 @@
 package io.loginstate.state.store;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -7,20 +10,49 @@ import java.util.Arrays;
  * linear probing over parallel arrays (no entry objects), the mixed hash of each key kept (0 marks
  * an empty slot, so a probe reads only the hash array until it finds its key), deletion by
  * backward shift (no tombstones). Each slot also carries two flags, dirty and referenced, which
- * {@link CachingStore} uses for write-back and CLOCK eviction. Keys and values are kept as given,
- * never copied: callers must not modify them afterwards. Slots move only when an entry is removed
- * or the map grows; {@link #layoutVersion} counts those moves.
+ * {@link CachingStore} uses for write-back and CLOCK eviction.
+ *
+ * <p>Keys and values are copied into one byte array (the arena) and copied out when read, so the
+ * map is a handful of objects however many entries it holds: the garbage collector neither copies
+ * nor promotes an entry, and an entry replaced or removed leaves no object behind. In the arena
+ * each entry is a header (its slot, its length) followed by its key and its value. A value of the
+ * same length is overwritten in place; any other is appended and the old entry left behind. When
+ * the arena is full its live entries slide down over the space left behind, in one pass in arena
+ * order (an entry is live if its slot still points at it); a new arena, half again as large as the
+ * live entries, is made only when they fill three quarters of it. {@link #ABSENT} (by identity) is
+ * stored as a marker and read back as itself. Slots move only when an entry is removed or the map
+ * grows; {@link #layoutVersion} counts those moves.
  */
 final class ByteKeyMap {
 
+    /** A value stored without bytes and read back as this very array: an absent or deleted key. */
+    static final byte[] ABSENT = new byte[0];
+
     private static final int MIN_CAPACITY = 16;
+    private static final int MIN_ARENA = 4096;
+    /** An entry's header in the arena: its slot, then the length of its key and value. */
+    private static final int HEADER = 8;
+
     private static final byte DIRTY = 1;
     private static final byte REFERENCED = 2;
+    /** {@link #valueLengths} of an entry whose value is {@link #ABSENT}. */
+    private static final int ABSENT_LENGTH = -1;
 
-    private byte[][] keys;
-    private byte[][] values;
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+
     private int[] hashes;
     private byte[] flags;
+    /** Where each slot's entry starts in the arena (at its header). */
+    private int[] offsets;
+
+    private int[] keyLengths;
+    private int[] valueLengths;
+    private byte[] arena = new byte[MIN_ARENA];
+    /** Arena bytes in use, by live entries and by those left behind. */
+    private int arenaUsed;
+    /** Arena bytes of live entries, headers included. */
+    private long arenaLive;
+
     private int size;
     private int mask;
     private int clockHand;
@@ -31,10 +63,11 @@ final class ByteKeyMap {
     }
 
     private void allocate(int capacity) {
-        keys = new byte[capacity][];
-        values = new byte[capacity][];
         hashes = new int[capacity];
         flags = new byte[capacity];
+        offsets = new int[capacity];
+        keyLengths = new int[capacity];
+        valueLengths = new int[capacity];
         mask = capacity - 1;
     }
 
@@ -45,6 +78,11 @@ final class ByteKeyMap {
     /** Number of slots. */
     int capacity() {
         return hashes.length;
+    }
+
+    /** Bytes of the arena: the entries' copies and the room around them. */
+    int arenaBytes() {
+        return arena.length;
     }
 
     /** The first slot at or after {@code from} holding a dirty entry, or -1. Reads the flags in order. */
@@ -91,18 +129,40 @@ final class ByteKeyMap {
             if (stored == 0) {
                 return -1;
             }
-            if (stored == hash && Arrays.equals(keys[slot], key)) {
+            if (stored == hash && keyIs(slot, key)) {
                 return slot;
             }
         }
     }
 
-    byte[] key(int slot) {
-        return keys[slot];
+    private boolean keyIs(int slot, byte[] key) {
+        int start = offsets[slot] + HEADER;
+        return keyLengths[slot] == key.length && Arrays.equals(arena, start, start + key.length, key, 0, key.length);
     }
 
+    /** A copy of the slot's key. */
+    byte[] key(int slot) {
+        int start = offsets[slot] + HEADER;
+        return Arrays.copyOfRange(arena, start, start + keyLengths[slot]);
+    }
+
+    /** A copy of the slot's value, or {@link #ABSENT} itself. */
     byte[] value(int slot) {
-        return values[slot];
+        int length = valueLengths[slot];
+        if (length == ABSENT_LENGTH) {
+            return ABSENT;
+        }
+        int start = offsets[slot] + HEADER + keyLengths[slot];
+        return Arrays.copyOfRange(arena, start, start + length);
+    }
+
+    int keyLength(int slot) {
+        return keyLengths[slot];
+    }
+
+    /** The length of the slot's value; 0 for {@link #ABSENT}. */
+    int valueLength(int slot) {
+        return Math.max(0, valueLengths[slot]);
     }
 
     boolean dirty(int slot) {
@@ -119,7 +179,21 @@ final class ByteKeyMap {
 
     /** Replaces the value of an occupied slot, marking it referenced (and dirty if {@code dirty}). */
     void setValue(int slot, byte[] value, boolean dirty) {
-        values[slot] = value;
+        int length = lengthOf(value);
+        int keyLength = keyLengths[slot];
+        if (Math.max(0, length) == valueLength(slot)) {
+            System.arraycopy(value, 0, arena, offsets[slot] + HEADER + keyLength, Math.max(0, length));
+        } else {
+            int entry = HEADER + keyLength + Math.max(0, length);
+            int offset = reserve(entry);
+            // After the reservation, which may have moved the old entry: copy its key from where it is now.
+            System.arraycopy(arena, offsets[slot] + HEADER, arena, offset + HEADER, keyLength);
+            System.arraycopy(value, 0, arena, offset + HEADER + keyLength, Math.max(0, length));
+            header(offset, slot, entry);
+            arenaLive += entry - entryBytes(slot);
+            offsets[slot] = offset;
+        }
+        valueLengths[slot] = length;
         flags[slot] = (byte) (REFERENCED | (dirty || dirty(slot) ? DIRTY : 0));
     }
 
@@ -136,14 +210,22 @@ final class ByteKeyMap {
         }
         int slot = hash & mask;
         while (hashes[slot] != 0) {
-            if (hashes[slot] == hash && Arrays.equals(keys[slot], key)) {
+            if (hashes[slot] == hash && keyIs(slot, key)) {
                 setValue(slot, value, dirty);
                 return slot;
             }
             slot = (slot + 1) & mask;
         }
-        keys[slot] = key;
-        values[slot] = value;
+        int length = lengthOf(value);
+        int entry = HEADER + key.length + Math.max(0, length);
+        int offset = reserve(entry);
+        header(offset, slot, entry);
+        System.arraycopy(key, 0, arena, offset + HEADER, key.length);
+        System.arraycopy(value, 0, arena, offset + HEADER + key.length, Math.max(0, length));
+        arenaLive += entry;
+        offsets[slot] = offset;
+        keyLengths[slot] = key.length;
+        valueLengths[slot] = length;
         hashes[slot] = hash;
         flags[slot] = (byte) (REFERENCED | (dirty ? DIRTY : 0));
         size++;
@@ -152,21 +234,17 @@ final class ByteKeyMap {
 
     /** Removes the entry of a slot, shifting back the entries probed past it. */
     void removeAt(int slot) {
+        arenaLive -= entryBytes(slot);
         int hole = slot;
         for (int next = (hole + 1) & mask; hashes[next] != 0; next = (next + 1) & mask) {
             int home = hashes[next] & mask;
             // The entry at next may fill the hole if its home is not cyclically within (hole, next].
             boolean movable = hole <= next ? (home <= hole || home > next) : (home <= hole && home > next);
             if (movable) {
-                keys[hole] = keys[next];
-                values[hole] = values[next];
-                hashes[hole] = hashes[next];
-                flags[hole] = flags[next];
+                moveSlot(next, hole);
                 hole = next;
             }
         }
-        keys[hole] = null;
-        values[hole] = null;
         hashes[hole] = 0;
         flags[hole] = 0;
         size--;
@@ -198,19 +276,21 @@ final class ByteKeyMap {
     }
 
     void clear() {
-        Arrays.fill(keys, null);
-        Arrays.fill(values, null);
         Arrays.fill(hashes, 0);
         Arrays.fill(flags, (byte) 0);
+        arena = new byte[MIN_ARENA];
+        arenaUsed = 0;
+        arenaLive = 0;
         size = 0;
         layoutVersion++;
     }
 
     private void grow() {
-        byte[][] oldKeys = keys;
-        byte[][] oldValues = values;
         int[] oldHashes = hashes;
         byte[] oldFlags = flags;
+        int[] oldOffsets = offsets;
+        int[] oldKeyLengths = keyLengths;
+        int[] oldValueLengths = valueLengths;
         allocate(hashes.length * 2);
         for (int i = 0; i < oldHashes.length; i++) {
             if (oldHashes[i] != 0) {
@@ -218,13 +298,84 @@ final class ByteKeyMap {
                 while (hashes[slot] != 0) {
                     slot = (slot + 1) & mask;
                 }
-                keys[slot] = oldKeys[i];
-                values[slot] = oldValues[i];
                 hashes[slot] = oldHashes[i];
                 flags[slot] = oldFlags[i];
+                offsets[slot] = oldOffsets[i];
+                keyLengths[slot] = oldKeyLengths[i];
+                valueLengths[slot] = oldValueLengths[i];
+                INT.set(arena, offsets[slot], slot);
             }
         }
         clockHand = 0;
         layoutVersion++;
+    }
+
+    private void moveSlot(int from, int to) {
+        hashes[to] = hashes[from];
+        flags[to] = flags[from];
+        offsets[to] = offsets[from];
+        keyLengths[to] = keyLengths[from];
+        valueLengths[to] = valueLengths[from];
+        INT.set(arena, offsets[to], to);
+    }
+
+    private int entryBytes(int slot) {
+        return HEADER + keyLengths[slot] + valueLength(slot);
+    }
+
+    private static int lengthOf(byte[] value) {
+        return value == ABSENT ? ABSENT_LENGTH : value.length;
+    }
+
+    private void header(int offset, int slot, int entry) {
+        INT.set(arena, offset, slot);
+        INT.set(arena, offset + 4, entry);
+    }
+
+    /**
+     * The arena offset of {@code length} free bytes at the end of its used part, making room first
+     * if they do not fit: by sliding the live entries down over the space entries left behind, or,
+     * when live entries fill three quarters of the arena, by copying them into a new one half again
+     * as large as they are with the new entry. Entries move within the arena; slots do not.
+     */
+    private int reserve(int length) {
+        if (arena.length - arenaUsed < length) {
+            long needed = arenaLive + length;
+            byte[] target = arena;
+            if (needed * 4 > (long) arena.length * 3) {
+                long capacity = Math.max(MIN_ARENA, needed + needed / 2);
+                if (capacity > Integer.MAX_VALUE - 8) {
+                    throw new IllegalStateException("The cache's entries outgrew one array: " + needed + " bytes");
+                }
+                target = new byte[(int) capacity];
+            }
+            compactInto(target);
+        }
+        int offset = arenaUsed;
+        arenaUsed += length;
+        return offset;
+    }
+
+    /**
+     * Copies the live entries, in arena order, to the start of {@code target} (the arena itself or
+     * a larger one): an entry is live if its header names an occupied slot whose offset is the
+     * entry's. Each copy goes to an offset at or below its source, so sliding within one array
+     * never overwrites an entry not yet copied.
+     */
+    private void compactInto(byte[] target) {
+        byte[] source = arena;
+        int used = 0;
+        for (int at = 0; at < arenaUsed; ) {
+            int slot = (int) INT.get(source, at);
+            int entry = (int) INT.get(source, at + 4);
+            if (slot >= 0 && slot < hashes.length && hashes[slot] != 0 && offsets[slot] == at) {
+                System.arraycopy(source, at, target, used, entry);
+                offsets[slot] = used;
+                used += entry;
+            }
+            at += entry;
+        }
+        arena = target;
+        arenaUsed = used;
     }
 }

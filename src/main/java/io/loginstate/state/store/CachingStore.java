@@ -22,8 +22,8 @@ import java.util.TreeMap;
 public final class CachingStore implements ByteStore {
 
     /** Marks a deleted key among the writes and an absent key among the cached values. */
-    private static final byte[] ABSENT = new byte[0];
-    /** Heap bytes of one entry besides its key and value: slot arrays, array headers. */
+    private static final byte[] ABSENT = ByteKeyMap.ABSENT;
+    /** Heap bytes of one entry besides its key and value: the slot arrays and the arena's spare room. */
     private static final int ENTRY_OVERHEAD = 56;
     /**
      * A commit reads the cache's flags in order once it has at least one write per this many
@@ -232,8 +232,8 @@ public final class CachingStore implements ByteStore {
         /** Stores {@code value} for {@code key}, found at {@code slot} (-1: absent). */
         private void store(byte[] key, int hash, int slot, byte[] value, boolean write) {
             boolean wasWritten = slot >= 0 && map.dirty(slot);
-            long before = slot >= 0 ? size(map.key(slot), map.value(slot)) : 0;
-            long after = size(key, value);
+            long before = slot >= 0 ? size(slot) : 0;
+            long after = key.length + value.length + ENTRY_OVERHEAD;
             cachedBytes += after - before;
             if (wasWritten) {
                 writtenBytes += after - before;
@@ -253,12 +253,12 @@ public final class CachingStore implements ByteStore {
             }
         }
 
-        private static long size(byte[] key, byte[] value) {
-            return key.length + value.length + ENTRY_OVERHEAD;
+        private long size(int slot) {
+            return map.keyLength(slot) + map.valueLength(slot) + ENTRY_OVERHEAD;
         }
 
         void remove(int slot) {
-            cachedBytes -= size(map.key(slot), map.value(slot));
+            cachedBytes -= size(slot);
             map.removeAt(slot);
             lastKey = null;
         }

@@ -41,7 +41,7 @@ class ByteKeyMapTest {
             int slot = map.find(key(n));
             if (reference.containsKey(n)) {
                 assertThat(slot).as("key %d", n).isNotNegative();
-                assertThat(map.value(slot)).isSameAs(reference.get(n));
+                assertThat(map.value(slot)).isEqualTo(reference.get(n));
             } else {
                 assertThat(slot).as("key %d", n).isEqualTo(-1);
             }
@@ -66,5 +66,72 @@ class ByteKeyMapTest {
         assertThat(evicted).allMatch(n -> n % 2 == 1).hasSize(50);
         assertThat(map.nextVictim()).as("only dirty entries are left").isEqualTo(-1);
         assertThat(map.size()).isEqualTo(50);
+    }
+
+    @Test
+    void keepsCopiesAndReadsAbsentBackAsItself() {
+        ByteKeyMap map = new ByteKeyMap();
+        byte[] key = key(1);
+        byte[] value = {1, 2, 3};
+        map.put(key, value, true);
+        value[0] = 9;
+        key[0] = 'x';
+        int slot = map.find(key(1));
+        assertThat(slot).as("found by the key's bytes as they were").isNotNegative();
+        assertThat(map.value(slot)).as("the value as it was put").containsExactly(1, 2, 3);
+        map.value(slot)[1] = 7;
+        assertThat(map.value(slot)).as("a read is a copy").containsExactly(1, 2, 3);
+        map.setValue(slot, ByteKeyMap.ABSENT, false);
+        assertThat(map.value(slot)).isSameAs(ByteKeyMap.ABSENT);
+        assertThat(map.valueLength(slot)).isZero();
+        map.setValue(slot, new byte[0], false);
+        assertThat(map.value(slot)).isEmpty();
+        assertThat(map.value(slot)).as("an empty value is not the marker").isNotSameAs(ByteKeyMap.ABSENT);
+        map.put(key(2), ByteKeyMap.ABSENT, false);
+        assertThat(map.value(map.find(key(2)))).isSameAs(ByteKeyMap.ABSENT);
+        assertThat(map.key(map.find(key(2)))).isEqualTo(key(2));
+    }
+
+    @Test
+    void reclaimsTheSpaceOfReplacedAndRemovedEntries() {
+        ByteKeyMap map = new ByteKeyMap();
+        SplittableRandom random = new SplittableRandom(7);
+        Map<Integer, byte[]> reference = new HashMap<>();
+        for (int step = 0; step < 300_000; step++) {
+            int n = random.nextInt(1_000);
+            if (random.nextInt(10) == 0) {
+                int slot = map.find(key(n));
+                if (slot >= 0) {
+                    map.removeAt(slot);
+                }
+                reference.remove(n);
+                continue;
+            }
+            // Lengths change on most writes, so most writes append to the arena.
+            byte[] value = new byte[1 + random.nextInt(100)];
+            value[0] = (byte) step;
+            int slot = map.find(key(n));
+            if (slot >= 0 && random.nextBoolean()) {
+                map.setValue(slot, value, random.nextBoolean());
+            } else {
+                map.put(key(n), value, random.nextBoolean());
+            }
+            reference.put(n, value);
+        }
+        long live = reference.entrySet().stream()
+                .mapToLong(entry -> key(entry.getKey()).length + entry.getValue().length)
+                .sum();
+        assertThat((long) map.arenaBytes())
+                .as("about 150 MB were written; the arena holds the live entries and room for half as much again")
+                .isLessThanOrEqualTo(Math.max(4096, live * 2));
+        for (int n = 0; n < 1_000; n++) {
+            int slot = map.find(key(n));
+            if (reference.containsKey(n)) {
+                assertThat(map.value(slot)).as("key %d", n).isEqualTo(reference.get(n));
+                assertThat(map.key(slot)).isEqualTo(key(n));
+            } else {
+                assertThat(slot).isEqualTo(-1);
+            }
+        }
     }
 }
