@@ -1,6 +1,10 @@
 package io.loginstate.health;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import io.loginstate.ingest.KafkaClusterView;
+import io.loginstate.processing.PartitionLifecycle;
 import io.loginstate.processing.PartitionOpener;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.processing.ProcessingMetrics;
@@ -14,12 +18,14 @@ import io.loginstate.state.store.ByteStore;
 import io.loginstate.testing.RegistrySettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BiFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.health.HealthCheckResponse;
 
 /**
  * A registry of partitions that count each user's records in one value state, over stores made by
@@ -71,6 +77,28 @@ final class CountingPartitions implements AutoCloseable {
     /** Opens {@link #PARTITION}. */
     PartitionProcessor open() {
         return registry.open(List.of(PARTITION), 1).get(0);
+    }
+
+    /** Readiness DOWN, naming the partition's state and {@code cause}; liveness UP, since a restart would not help. */
+    void assertUnwritable(String cause) {
+        HealthCheckResponse full = readiness.call();
+        assertThat(full.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
+        assertThat(full.getData())
+                .hasValueSatisfying(data -> assertThat(String.valueOf(data.get("partition-0-state-volume")))
+                        .startsWith("cannot write:")
+                        .contains(cause));
+        assertThat(liveness.call().getStatus()).as("a restart would not help").isEqualTo(HealthCheckResponse.Status.UP);
+    }
+
+    /** The first batch gets applied, the partition stays open and readiness is UP without it. */
+    void assertWritableAgain(PartitionProcessor processor) {
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> processor.nextOffset().orElse(0) == 10);
+        assertThat(processor.lifecycle()).isEqualTo(PartitionLifecycle.OPEN);
+        HealthCheckResponse after = readiness.call();
+        assertThat(after.getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
+        assertThat(after.getData())
+                .hasValueSatisfying(data -> assertThat(data).doesNotContainKey("partition-0-state-volume"));
     }
 
     /** Ten records of three users, at offsets {@code index × 10} onwards. */

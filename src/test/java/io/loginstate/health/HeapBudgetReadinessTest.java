@@ -4,7 +4,6 @@ import static io.loginstate.health.CountingPartitions.batch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.loginstate.processing.PartitionLifecycle;
 import io.loginstate.processing.PartitionProcessor;
 import io.loginstate.state.heap.HeapBudget;
 import io.loginstate.state.heap.HeapStore;
@@ -34,24 +33,10 @@ class HeapBudgetReadinessTest {
             processor.submit(batch(0));
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> processor.retrying().orElse("").contains("(attempt 4)"));
-            HealthCheckResponse full = partitions.readiness.call();
-            assertThat(full.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
-            assertThat(full.getData())
-                    .hasValueSatisfying(data -> assertThat(String.valueOf(data.get("partition-0-state-volume")))
-                            .startsWith("cannot write:")
-                            .contains("heap state budget is spent"));
-            assertThat(partitions.liveness.call().getStatus())
-                    .as("a restart frees no budget")
-                    .isEqualTo(HealthCheckResponse.Status.UP);
+            partitions.assertUnwritable("heap state budget is spent");
 
             other.close();
-            await().atMost(Duration.ofSeconds(30))
-                    .until(() -> processor.nextOffset().orElse(0) == 10);
-            assertThat(processor.lifecycle()).isEqualTo(PartitionLifecycle.OPEN);
-            HealthCheckResponse after = partitions.readiness.call();
-            assertThat(after.getStatus()).isEqualTo(HealthCheckResponse.Status.UP);
-            assertThat(after.getData())
-                    .hasValueSatisfying(data -> assertThat(data).doesNotContainKey("partition-0-state-volume"));
+            partitions.assertWritableAgain(processor);
         }
     }
 }
