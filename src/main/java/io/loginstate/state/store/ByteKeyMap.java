@@ -7,10 +7,12 @@ import java.util.Arrays;
 
 /**
  * An open-addressing hash map from byte-array keys to byte-array values, for one writer thread:
- * linear probing over parallel arrays (no entry objects), the mixed hash of each key kept (0 marks
- * an empty slot, so a probe reads only the hash array until it finds its key), deletion by
- * backward shift (no tombstones). Each slot also carries two flags, dirty and referenced, which
- * {@link CachingStore} uses for write-back and CLOCK eviction.
+ * linear probing over one array of slot records (no entry objects), deletion by backward shift (no
+ * tombstones). A slot's record is four adjacent ints: the mixed hash of its key (0 marks an empty
+ * slot), where its entry starts in the arena, the key's length with the referenced flag, and the
+ * value's length; so a lookup touches one cache line of the slots and one of the arena, not one
+ * line per field. Each slot also carries a dirty flag, kept apart in a bitmap that a commit reads
+ * in slot order; {@link CachingStore} uses the two flags for write-back and CLOCK eviction.
  *
  * <p>Keys and values are copied into one byte array (the arena) and copied out when read, so the
  * map is a handful of objects however many entries it holds: the garbage collector neither copies
@@ -33,20 +35,28 @@ final class ByteKeyMap {
     /** An entry's header in the arena: its slot, then the length of its key and value. */
     private static final int HEADER = 8;
 
-    private static final byte DIRTY = 1;
-    private static final byte REFERENCED = 2;
-    /** {@link #valueLengths} of an entry whose value is {@link #ABSENT}. */
+    /** Ints per slot record, and the place of each field in it. */
+    private static final int STRIDE = 4;
+
+    private static final int HASH = 0;
+    private static final int OFFSET = 1;
+    /** The key's length, with {@link #REFERENCED} in its top bit. */
+    private static final int KEY = 2;
+    /** The value's length, or {@link #ABSENT_LENGTH}. */
+    private static final int VALUE = 3;
+
+    private static final int REFERENCED = 1 << 31;
+    private static final int KEY_LENGTH = ~REFERENCED;
+    /** The value length of an entry whose value is {@link #ABSENT}. */
     private static final int ABSENT_LENGTH = -1;
 
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
-    private int[] hashes;
-    private byte[] flags;
-    /** Where each slot's entry starts in the arena (at its header). */
-    private int[] offsets;
+    /** {@link #STRIDE} ints per slot: hash, arena offset, key length and referenced flag, value length. */
+    private int[] slots;
+    /** One bit per slot: its entry is dirty. */
+    private long[] dirtyBits;
 
-    private int[] keyLengths;
-    private int[] valueLengths;
     private byte[] arena = new byte[MIN_ARENA];
     /** Arena bytes in use, by live entries and by those left behind. */
     private int arenaUsed;
@@ -54,6 +64,7 @@ final class ByteKeyMap {
     private long arenaLive;
 
     private int size;
+    private int capacity;
     private int mask;
     private int clockHand;
     private int layoutVersion;
@@ -63,11 +74,9 @@ final class ByteKeyMap {
     }
 
     private void allocate(int capacity) {
-        hashes = new int[capacity];
-        flags = new byte[capacity];
-        offsets = new int[capacity];
-        keyLengths = new int[capacity];
-        valueLengths = new int[capacity];
+        slots = new int[capacity * STRIDE];
+        dirtyBits = new long[(capacity + 63) >>> 6];
+        this.capacity = capacity;
         mask = capacity - 1;
     }
 
@@ -77,7 +86,7 @@ final class ByteKeyMap {
 
     /** Number of slots. */
     int capacity() {
-        return hashes.length;
+        return capacity;
     }
 
     /** Bytes of the arena: the entries' copies and the room around them. */
@@ -85,14 +94,20 @@ final class ByteKeyMap {
         return arena.length;
     }
 
-    /** The first slot at or after {@code from} holding a dirty entry, or -1. Reads the flags in order. */
+    /** The first slot at or after {@code from} holding a dirty entry, or -1. Reads the dirty bits in order. */
     int nextDirty(int from) {
-        for (int slot = from; slot < flags.length; slot++) {
-            if ((flags[slot] & DIRTY) != 0) {
-                return slot;
-            }
+        if (from >= capacity) {
+            return -1;
         }
-        return -1;
+        int word = from >>> 6;
+        long bits = dirtyBits[word] & (-1L << (from & 63));
+        while (bits == 0) {
+            if (++word == dirtyBits.length) {
+                return -1;
+            }
+            bits = dirtyBits[word];
+        }
+        return (word << 6) + Long.numberOfTrailingZeros(bits);
     }
 
     /** Changes whenever entries may have moved to other slots. */
@@ -124,8 +139,9 @@ final class ByteKeyMap {
 
     /** As {@link #find(byte[])}, with the key's {@link #hash} already computed. */
     int find(byte[] key, int hash) {
+        int[] records = slots;
         for (int slot = hash & mask; ; slot = (slot + 1) & mask) {
-            int stored = hashes[slot];
+            int stored = records[slot * STRIDE + HASH];
             if (stored == 0) {
                 return -1;
             }
@@ -136,65 +152,80 @@ final class ByteKeyMap {
     }
 
     private boolean keyIs(int slot, byte[] key) {
-        int start = offsets[slot] + HEADER;
-        return keyLengths[slot] == key.length && Arrays.equals(arena, start, start + key.length, key, 0, key.length);
+        int record = slot * STRIDE;
+        int start = slots[record + OFFSET] + HEADER;
+        return (slots[record + KEY] & KEY_LENGTH) == key.length
+                && Arrays.equals(arena, start, start + key.length, key, 0, key.length);
     }
 
     /** A copy of the slot's key. */
     byte[] key(int slot) {
-        int start = offsets[slot] + HEADER;
-        return Arrays.copyOfRange(arena, start, start + keyLengths[slot]);
+        int start = slots[slot * STRIDE + OFFSET] + HEADER;
+        return Arrays.copyOfRange(arena, start, start + keyLength(slot));
     }
 
     /** A copy of the slot's value, or {@link #ABSENT} itself. */
     byte[] value(int slot) {
-        int length = valueLengths[slot];
+        int record = slot * STRIDE;
+        int length = slots[record + VALUE];
         if (length == ABSENT_LENGTH) {
             return ABSENT;
         }
-        int start = offsets[slot] + HEADER + keyLengths[slot];
+        int start = slots[record + OFFSET] + HEADER + (slots[record + KEY] & KEY_LENGTH);
         return Arrays.copyOfRange(arena, start, start + length);
     }
 
     int keyLength(int slot) {
-        return keyLengths[slot];
+        return slots[slot * STRIDE + KEY] & KEY_LENGTH;
     }
 
     /** The length of the slot's value; 0 for {@link #ABSENT}. */
     int valueLength(int slot) {
-        return Math.max(0, valueLengths[slot]);
+        return Math.max(0, slots[slot * STRIDE + VALUE]);
     }
 
     boolean dirty(int slot) {
-        return (flags[slot] & DIRTY) != 0;
+        return (dirtyBits[slot >>> 6] & (1L << slot)) != 0;
     }
 
     void referenced(int slot) {
-        flags[slot] |= REFERENCED;
+        slots[slot * STRIDE + KEY] |= REFERENCED;
     }
 
     void clean(int slot) {
-        flags[slot] &= ~DIRTY;
+        dirtyBits[slot >>> 6] &= ~(1L << slot);
+    }
+
+    private void markDirty(int slot) {
+        dirtyBits[slot >>> 6] |= 1L << slot;
+    }
+
+    private boolean isReferenced(int slot) {
+        return (slots[slot * STRIDE + KEY] & REFERENCED) != 0;
     }
 
     /** Replaces the value of an occupied slot, marking it referenced (and dirty if {@code dirty}). */
     void setValue(int slot, byte[] value, boolean dirty) {
+        int record = slot * STRIDE;
         int length = lengthOf(value);
-        int keyLength = keyLengths[slot];
+        int keyLength = keyLength(slot);
         if (Math.max(0, length) == valueLength(slot)) {
-            System.arraycopy(value, 0, arena, offsets[slot] + HEADER + keyLength, Math.max(0, length));
+            System.arraycopy(value, 0, arena, slots[record + OFFSET] + HEADER + keyLength, Math.max(0, length));
         } else {
             int entry = HEADER + keyLength + Math.max(0, length);
             int offset = reserve(entry);
             // After the reservation, which may have moved the old entry: copy its key from where it is now.
-            System.arraycopy(arena, offsets[slot] + HEADER, arena, offset + HEADER, keyLength);
+            System.arraycopy(arena, slots[record + OFFSET] + HEADER, arena, offset + HEADER, keyLength);
             System.arraycopy(value, 0, arena, offset + HEADER + keyLength, Math.max(0, length));
             header(offset, slot, entry);
             arenaLive += entry - entryBytes(slot);
-            offsets[slot] = offset;
+            slots[record + OFFSET] = offset;
         }
-        valueLengths[slot] = length;
-        flags[slot] = (byte) (REFERENCED | (dirty || dirty(slot) ? DIRTY : 0));
+        slots[record + VALUE] = length;
+        slots[record + KEY] = keyLength | REFERENCED;
+        if (dirty) {
+            markDirty(slot);
+        }
     }
 
     /** Sets the value of {@code key}, adding it if absent; returns its slot. Marks it referenced. */
@@ -204,13 +235,16 @@ final class ByteKeyMap {
 
     /** As {@link #put(byte[], byte[], boolean)}, with the key's {@link #hash} already computed. */
     int put(byte[] key, int hash, byte[] value, boolean dirty) {
+        if (key.length > KEY_LENGTH) {
+            throw new IllegalArgumentException("A key of " + key.length + " bytes is longer than the cache takes");
+        }
         // At most half full: a lookup of an absent key (every new user) probes 2.5 slots on average, not 8.5.
-        if ((size + 1) * 2 > hashes.length) {
+        if ((size + 1) * 2 > capacity) {
             grow();
         }
         int slot = hash & mask;
-        while (hashes[slot] != 0) {
-            if (hashes[slot] == hash && keyIs(slot, key)) {
+        while (slots[slot * STRIDE + HASH] != 0) {
+            if (slots[slot * STRIDE + HASH] == hash && keyIs(slot, key)) {
                 setValue(slot, value, dirty);
                 return slot;
             }
@@ -223,11 +257,16 @@ final class ByteKeyMap {
         System.arraycopy(key, 0, arena, offset + HEADER, key.length);
         System.arraycopy(value, 0, arena, offset + HEADER + key.length, Math.max(0, length));
         arenaLive += entry;
-        offsets[slot] = offset;
-        keyLengths[slot] = key.length;
-        valueLengths[slot] = length;
-        hashes[slot] = hash;
-        flags[slot] = (byte) (REFERENCED | (dirty ? DIRTY : 0));
+        int record = slot * STRIDE;
+        slots[record + HASH] = hash;
+        slots[record + OFFSET] = offset;
+        slots[record + KEY] = key.length | REFERENCED;
+        slots[record + VALUE] = length;
+        if (dirty) {
+            markDirty(slot);
+        } else {
+            clean(slot);
+        }
         size++;
         return slot;
     }
@@ -236,8 +275,8 @@ final class ByteKeyMap {
     void removeAt(int slot) {
         arenaLive -= entryBytes(slot);
         int hole = slot;
-        for (int next = (hole + 1) & mask; hashes[next] != 0; next = (next + 1) & mask) {
-            int home = hashes[next] & mask;
+        for (int next = (hole + 1) & mask; slots[next * STRIDE + HASH] != 0; next = (next + 1) & mask) {
+            int home = slots[next * STRIDE + HASH] & mask;
             // The entry at next may fill the hole if its home is not cyclically within (hole, next].
             boolean movable = hole <= next ? (home <= hole || home > next) : (home <= hole && home > next);
             if (movable) {
@@ -245,8 +284,8 @@ final class ByteKeyMap {
                 hole = next;
             }
         }
-        hashes[hole] = 0;
-        flags[hole] = 0;
+        slots[hole * STRIDE + HASH] = 0;
+        clean(hole);
         size--;
         layoutVersion++;
     }
@@ -260,14 +299,14 @@ final class ByteKeyMap {
             return -1;
         }
         // Two sweeps clear every referenced flag; a third finds only dirty entries left.
-        for (int visited = 0; visited < hashes.length * 3; visited++) {
+        for (int visited = 0; visited < capacity * 3; visited++) {
             int slot = clockHand;
             clockHand = (clockHand + 1) & mask;
-            if (hashes[slot] == 0 || dirty(slot)) {
+            if (slots[slot * STRIDE + HASH] == 0 || dirty(slot)) {
                 continue;
             }
-            if ((flags[slot] & REFERENCED) != 0) {
-                flags[slot] &= ~REFERENCED;
+            if (isReferenced(slot)) {
+                slots[slot * STRIDE + KEY] &= KEY_LENGTH;
                 continue;
             }
             return slot;
@@ -276,8 +315,8 @@ final class ByteKeyMap {
     }
 
     void clear() {
-        Arrays.fill(hashes, 0);
-        Arrays.fill(flags, (byte) 0);
+        Arrays.fill(slots, 0);
+        Arrays.fill(dirtyBits, 0);
         arena = new byte[MIN_ARENA];
         arenaUsed = 0;
         arenaLive = 0;
@@ -286,24 +325,23 @@ final class ByteKeyMap {
     }
 
     private void grow() {
-        int[] oldHashes = hashes;
-        byte[] oldFlags = flags;
-        int[] oldOffsets = offsets;
-        int[] oldKeyLengths = keyLengths;
-        int[] oldValueLengths = valueLengths;
-        allocate(hashes.length * 2);
-        for (int i = 0; i < oldHashes.length; i++) {
-            if (oldHashes[i] != 0) {
-                int slot = oldHashes[i] & mask;
-                while (hashes[slot] != 0) {
+        int[] oldSlots = slots;
+        long[] oldDirty = dirtyBits;
+        int oldCapacity = capacity;
+        allocate(capacity * 2);
+        for (int i = 0; i < oldCapacity; i++) {
+            int from = i * STRIDE;
+            int hash = oldSlots[from + HASH];
+            if (hash != 0) {
+                int slot = hash & mask;
+                while (slots[slot * STRIDE + HASH] != 0) {
                     slot = (slot + 1) & mask;
                 }
-                hashes[slot] = oldHashes[i];
-                flags[slot] = oldFlags[i];
-                offsets[slot] = oldOffsets[i];
-                keyLengths[slot] = oldKeyLengths[i];
-                valueLengths[slot] = oldValueLengths[i];
-                INT.set(arena, offsets[slot], slot);
+                System.arraycopy(oldSlots, from, slots, slot * STRIDE, STRIDE);
+                if ((oldDirty[i >>> 6] & (1L << i)) != 0) {
+                    markDirty(slot);
+                }
+                INT.set(arena, slots[slot * STRIDE + OFFSET], slot);
             }
         }
         clockHand = 0;
@@ -311,16 +349,17 @@ final class ByteKeyMap {
     }
 
     private void moveSlot(int from, int to) {
-        hashes[to] = hashes[from];
-        flags[to] = flags[from];
-        offsets[to] = offsets[from];
-        keyLengths[to] = keyLengths[from];
-        valueLengths[to] = valueLengths[from];
-        INT.set(arena, offsets[to], to);
+        System.arraycopy(slots, from * STRIDE, slots, to * STRIDE, STRIDE);
+        if (dirty(from)) {
+            markDirty(to);
+        } else {
+            clean(to);
+        }
+        INT.set(arena, slots[to * STRIDE + OFFSET], to);
     }
 
     private int entryBytes(int slot) {
-        return HEADER + keyLengths[slot] + valueLength(slot);
+        return HEADER + keyLength(slot) + valueLength(slot);
     }
 
     private static int lengthOf(byte[] value) {
@@ -368,9 +407,12 @@ final class ByteKeyMap {
         for (int at = 0; at < arenaUsed; ) {
             int slot = (int) INT.get(source, at);
             int entry = (int) INT.get(source, at + 4);
-            if (slot >= 0 && slot < hashes.length && hashes[slot] != 0 && offsets[slot] == at) {
+            if (slot >= 0
+                    && slot < capacity
+                    && slots[slot * STRIDE + HASH] != 0
+                    && slots[slot * STRIDE + OFFSET] == at) {
                 System.arraycopy(source, at, target, used, entry);
-                offsets[slot] = used;
+                slots[slot * STRIDE + OFFSET] = used;
                 used += entry;
             }
             at += entry;

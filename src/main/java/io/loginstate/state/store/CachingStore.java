@@ -26,10 +26,10 @@ public final class CachingStore implements ByteStore {
     /** Heap bytes of one entry besides its key and value: the slot arrays and the arena's spare room. */
     private static final int ENTRY_OVERHEAD = 56;
     /**
-     * A commit reads the cache's flags in order once it has at least one write per this many
-     * slots: a pass over a slot's flag costs far less than a random probe for a written key.
+     * A commit reads the cache's dirty bits in order once it has at least one write per this many
+     * slots: a word of 64 slots' bits costs far less than a random probe for a written key.
      */
-    private static final int SEQUENTIAL_HAND_OVER_RATIO = 256;
+    private static final int SEQUENTIAL_HAND_OVER_RATIO = 1024;
 
     private final ByteStore inner;
     private final long budgetBytes;
@@ -281,7 +281,7 @@ public final class CachingStore implements ByteStore {
 
         /**
          * Hands the transaction's writes to the inner store's batch. With many writes the map's
-         * flags are read in slot order for the dirty entries: a sequential pass instead of one
+         * dirty bits are read in slot order for the dirty entries: a sequential pass instead of one
          * random probe per written key. With few, each written key is looked up.
          */
         void handOver(ChangeSink sink) {

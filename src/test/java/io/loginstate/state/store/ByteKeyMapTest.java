@@ -134,4 +134,49 @@ class ByteKeyMapTest {
             }
         }
     }
+
+    @Test
+    void keepsEachEntrysDirtyFlagThroughGrowthAndRemovals() {
+        ByteKeyMap map = new ByteKeyMap();
+        Map<Integer, Boolean> reference = new HashMap<>();
+        SplittableRandom random = new SplittableRandom(5);
+        for (int step = 0; step < 100_000; step++) {
+            int n = random.nextInt(3_000);
+            int slot = map.find(key(n));
+            switch (random.nextInt(4)) {
+                case 0 -> {
+                    if (slot >= 0) {
+                        map.removeAt(slot);
+                    }
+                    reference.remove(n);
+                }
+                case 1 -> {
+                    if (slot >= 0) {
+                        map.clean(slot);
+                        reference.put(n, false);
+                    }
+                }
+                default -> {
+                    boolean dirty = random.nextBoolean();
+                    map.put(key(n), new byte[random.nextInt(3)], dirty);
+                    // A clean write leaves a dirty entry dirty: its change has not reached the store.
+                    reference.merge(n, dirty, Boolean::logicalOr);
+                }
+            }
+        }
+        Set<Integer> dirtyInMap = new HashSet<>();
+        for (int slot = map.nextDirty(0); slot >= 0; slot = map.nextDirty(slot + 1)) {
+            assertThat(map.dirty(slot)).isTrue();
+            dirtyInMap.add(Integer.parseInt(new String(map.key(slot), StandardCharsets.UTF_8).substring(1)));
+        }
+        Set<Integer> expected = new HashSet<>();
+        reference.forEach((n, dirty) -> {
+            if (dirty) {
+                expected.add(n);
+            }
+        });
+        assertThat(map.capacity()).as("the map grew").isGreaterThan(64);
+        assertThat(dirtyInMap).isEqualTo(expected);
+        assertThat(map.nextDirty(map.capacity())).isEqualTo(-1);
+    }
 }
