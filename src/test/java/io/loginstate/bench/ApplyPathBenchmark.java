@@ -10,13 +10,13 @@ import io.loginstate.state.api.TtlConfig;
 import io.loginstate.state.rocksdb.RocksDBSharedResources;
 import io.loginstate.state.rocksdb.RocksDBStore;
 import io.loginstate.state.ttl.TtlCleanupSettings;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -136,7 +136,7 @@ public final class ApplyPathBenchmark {
 
         Input(int events, int users, long base, SplittableRandom random) {
             ZipfSampler zipf = new ZipfSampler(users, 1.0);
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(events * 180);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(events * 180);
             starts = new int[events + 1];
             keyLengths = new int[events];
             timestamps = new long[events];
@@ -144,16 +144,12 @@ public final class ApplyPathBenchmark {
                 String user = LoginEvents.userId(zipf.sample(random));
                 boolean success = random.nextInt(10) != 0;
                 long timestamp = base + offset;
-                String value = "{\"userId\":\"" + user + "\",\"timestamp\":\"" + Instant.ofEpochMilli(timestamp)
-                        + "\",\"ip\":\"203.0.113." + (offset & 0xff)
-                        + "\",\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"outcome\":\""
-                        + (success ? "SUCCESS" : "FAILURE") + "\"}";
                 byte[] key = user.getBytes(StandardCharsets.UTF_8);
                 starts[offset] = out.size();
                 keyLengths[offset] = key.length;
                 timestamps[offset] = timestamp;
                 out.writeBytes(key);
-                out.writeBytes(value.getBytes(StandardCharsets.UTF_8));
+                out.writeBytes(LoginEvents.value(user, timestamp, offset, success));
             }
             starts[events] = out.size();
             data = out.toByteArray();

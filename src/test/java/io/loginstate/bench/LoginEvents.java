@@ -33,6 +33,15 @@ public final class LoginEvents {
     }
 
     /** Sends {@code events} login events to {@code topic}, keyed by user; returns the bytes of keys and values sent. */
+    /** The value of event number {@code i}: JSON with an ISO-8601 timestamp, an IP and a user agent. */
+    public static byte[] value(String user, long timestamp, long i, boolean success) {
+        String value = "{\"userId\":\"" + user + "\",\"timestamp\":\"" + Instant.ofEpochMilli(timestamp)
+                + "\",\"ip\":\"203.0.113." + (i & 0xff)
+                + "\",\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"outcome\":\""
+                + (success ? "SUCCESS" : "FAILURE") + "\"}";
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
     public static long produce(String bootstrap, String topic, long events, int users) {
         return produce(bootstrap, topic, events, users, (user, timestamp, success) -> {});
     }
@@ -65,12 +74,8 @@ public final class LoginEvents {
                 String user = userId(rank);
                 boolean success = random.nextInt(10) != 0;
                 long timestamp = base + i;
-                String value = "{\"userId\":\"" + user + "\",\"timestamp\":\"" + Instant.ofEpochMilli(timestamp)
-                        + "\",\"ip\":\"203.0.113." + (i & 0xff)
-                        + "\",\"userAgent\":\"Mozilla/5.0 (X11; Linux x86_64)\",\"outcome\":\""
-                        + (success ? "SUCCESS" : "FAILURE") + "\"}";
                 byte[] key = user.getBytes(StandardCharsets.UTF_8);
-                byte[] payload = value.getBytes(StandardCharsets.UTF_8);
+                byte[] payload = value(user, timestamp, i, success);
                 bytes += key.length + payload.length;
                 producer.send(new ProducerRecord<>(topic, key, payload));
                 listener.sent(rank, timestamp, success);
