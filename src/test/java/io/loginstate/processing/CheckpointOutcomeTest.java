@@ -172,12 +172,14 @@ class CheckpointOutcomeTest {
             long applied = (long) (index + 1) * BATCH;
             await().atMost(Duration.ofSeconds(10))
                     .until(() -> processor.nextOffset().orElse(0) == applied);
+            // One request per batch: requests repeated until one is published could queue a second
+            // checkpoint of the same offset behind it, taken after the clock moved on, which would
+            // then be the oldest retained one.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !checkpointer.busy());
+            processor.requestCheckpoint();
             await().atMost(Duration.ofSeconds(20))
                     .alias("checkpoint " + (index + 1) + " published")
-                    .until(() -> {
-                        processor.requestCheckpoint();
-                        return checkpointer.durableOffset() == applied;
-                    });
+                    .until(() -> checkpointer.durableOffset() == applied);
             clock.advance(Duration.ofMinutes(1));
         }
         assertThat(processor.oldestRetainedCheckpointStart()).isEqualTo(start);
