@@ -32,7 +32,11 @@ public final class CachingStore implements ByteStore {
      */
     private static final int SEQUENTIAL_HAND_OVER_RATIO = 1024;
 
-    private static final Comparator<Pending> KEY_ORDER = (a, b) -> Arrays.compareUnsigned(a.key(), b.key());
+    /** Key order: the eight bytes after the written keys' common prefix, then (rarely) the whole keys. */
+    private static final Comparator<Pending> KEY_ORDER = (a, b) -> {
+        int order = Long.compareUnsigned(a.next(), b.next());
+        return order != 0 ? order : Arrays.compareUnsigned(a.key(), b.key());
+    };
 
     private final ByteStore inner;
     private final long budgetBytes;
