@@ -83,13 +83,14 @@ public final class ThroughputBenchmark {
                     bootstrap,
                     settings.events(),
                     settings.jvmOptions(),
+                    settings.environment(),
                     work,
                     out.resolve("throughput-ceiling.log"),
                     settings.timeout()));
         }
         int[] sample = VerificationSample.of(settings.users(), settings.verifyUsers(), settings.verifyHottest());
-        ServiceRunner runner =
-                new ServiceRunner(bootstrap, settings.events(), oracle, sample, work, out, settings.timeout());
+        ServiceRunner runner = new ServiceRunner(
+                bootstrap, settings.events(), oracle, sample, settings.environment(), work, out, settings.timeout());
         if (settings.runs(ThroughputSettings.DIRECTORY)) {
             report.service(
                     "service, defaults, checkpoints to a directory",

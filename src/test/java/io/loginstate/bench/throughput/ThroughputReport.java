@@ -87,6 +87,11 @@ final class ThroughputReport {
         notes.forEach(note -> text.append("\nNOTE: ").append(note).append('\n'));
         text.append("\ncommand: ").append(commandLine).append('\n');
         text.append("parameters: ").append(settings.describe()).append('\n');
+        text.append("service JVM, as the image runs it: ")
+                .append(String.join(" ", settings.jvmOptions()))
+                .append(", environment ")
+                .append(settings.environment())
+                .append('\n');
         System.out.print(text);
         Files.writeString(file, text, StandardCharsets.UTF_8);
         System.out.println("written to " + file);

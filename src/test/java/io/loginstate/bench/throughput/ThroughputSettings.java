@@ -81,12 +81,13 @@ record ThroughputSettings(
     }
 
     /**
-     * The heap bound and the collector the container image runs with (src/main/docker/Dockerfile.jvm:
-     * the parallel collector), then {@code bench.throughput.service-options} (space-separated JVM
-     * options and -D settings).
+     * The heap bound and the collector the container image runs with (read from
+     * src/main/docker/Dockerfile.jvm), then {@code bench.throughput.service-options} (space-separated
+     * JVM options and -D settings).
      */
     List<String> jvmOptions() {
-        List<String> options = new ArrayList<>(List.of("-Xmx" + heap, "-XX:+UseParallelGC"));
+        List<String> options =
+                new ArrayList<>(List.of("-Xmx" + heap, ImageRuntime.ofImage().collectorOption()));
         for (String option : System.getProperty("bench.throughput.service-options", "")
                 .trim()
                 .split("\\s+")) {
@@ -95,6 +96,11 @@ record ThroughputSettings(
             }
         }
         return options;
+    }
+
+    /** The environment the container image gives the service's JVM: its allocator settings. */
+    Map<String, String> environment() {
+        return ImageRuntime.ofImage().allocatorEnvironment();
     }
 
     Map<String, String> asProperties() {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -50,9 +51,18 @@ public final class SmallRyeCeiling {
         }
     }
 
-    /** Counts the whole topic of {@code events} records once, with a new consumer group. */
+    /**
+     * Counts the whole topic of {@code events} records once, with a new consumer group, in a JVM
+     * with the service's options and environment.
+     */
     public static CeilingResult measure(
-            String bootstrap, long events, List<String> jvmOptions, Path work, Path log, Duration timeout)
+            String bootstrap,
+            long events,
+            List<String> jvmOptions,
+            Map<String, String> environment,
+            Path work,
+            Path log,
+            Duration timeout)
             throws IOException, InterruptedException {
         Path dir = Files.createDirectories(work.resolve("ceiling"));
         Path result = dir.resolve("result.txt");
@@ -75,8 +85,9 @@ public final class SmallRyeCeiling {
         }
         command.add(CeilingLauncher.class.getName());
         Files.deleteIfExists(log);
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(environment);
+        Process process = builder.redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
         try {

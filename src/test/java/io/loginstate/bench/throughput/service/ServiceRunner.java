@@ -5,6 +5,7 @@ import io.loginstate.bench.throughput.oracle.StateVerifier;
 import io.loginstate.bench.throughput.oracle.StateVerifier.Verification;
 import io.loginstate.bench.throughput.query.LatencySummary;
 import io.loginstate.bench.throughput.query.QueryLoad;
+import io.loginstate.embedded.EmbeddedKafkaBroker;
 import io.loginstate.support.Directories;
 import io.loginstate.testing.PrometheusScrape;
 import io.loginstate.testing.ServiceProcess;
@@ -32,16 +33,25 @@ public final class ServiceRunner {
     private final long events;
     private final LoginOracle oracle;
     private final int[] sample;
+    private final Map<String, String> environment;
     private final Path work;
     private final Path out;
     private final Duration timeout;
 
     public ServiceRunner(
-            String bootstrap, long events, LoginOracle oracle, int[] sample, Path work, Path out, Duration timeout) {
+            String bootstrap,
+            long events,
+            LoginOracle oracle,
+            int[] sample,
+            Map<String, String> environment,
+            Path work,
+            Path out,
+            Duration timeout) {
         this.bootstrap = bootstrap;
         this.events = events;
         this.oracle = oracle;
         this.sample = sample;
+        this.environment = Map.copyOf(environment);
         this.work = work;
         this.out = out;
         this.timeout = timeout;
@@ -58,7 +68,8 @@ public final class ServiceRunner {
         properties.put("login-state.object-store.directory.path", checkpoints.toString());
         properties.put("mp.messaging.incoming.logins.group.id", "throughput-" + plan.label() + "-" + System.nanoTime());
         properties.putAll(plan.properties());
-        try (ServiceProcess service = ServiceProcess.start(properties, plan.jvmOptions(), log)) {
+        try (ServiceProcess service =
+                ServiceProcess.start(properties, environment, plan.jvmOptions(), log, EmbeddedKafkaBroker.freePort())) {
             Ingest ingest = awaitIngest(service, plan.queryLoad());
             String metrics = service.get("/q/metrics").body();
             Files.writeString(
