@@ -32,7 +32,6 @@ public final class LoginEvents {
         return "user-" + user;
     }
 
-    /** Sends {@code events} login events to {@code topic}, keyed by user; returns the bytes of keys and values sent. */
     /** The value of event number {@code i}: JSON with an ISO-8601 timestamp, an IP and a user agent. */
     public static byte[] value(String user, long timestamp, long i, boolean success) {
         String value = "{\"userId\":\"" + user + "\",\"timestamp\":\"" + Instant.ofEpochMilli(timestamp)
@@ -42,6 +41,7 @@ public final class LoginEvents {
         return value.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Sends {@code events} login events to {@code topic}, keyed by user; returns the bytes of keys and values sent. */
     public static long produce(String bootstrap, String topic, long events, int users) {
         return produce(bootstrap, topic, events, users, (user, timestamp, success) -> {});
     }

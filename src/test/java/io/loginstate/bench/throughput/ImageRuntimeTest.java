@@ -3,6 +3,7 @@ package io.loginstate.bench.throughput;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ImageRuntimeTest {
@@ -28,7 +29,7 @@ class ImageRuntimeTest {
                 """);
 
         assertThat(image.collectorOption()).isEqualTo("-XX:+UseSerialGC");
-        assertThat(image.allocatorEnvironment()).containsExactlyEntriesOf(java.util.Map.of("MALLOC_ARENA_MAX", "4"));
+        assertThat(image.allocatorEnvironment()).containsExactlyEntriesOf(Map.of("MALLOC_ARENA_MAX", "4"));
     }
 
     @Test

@@ -24,7 +24,8 @@ record ThroughputSettings(
         QueryLoad.Settings queryLoad,
         long boundedCacheBytes,
         long boundedWriteBufferBytes,
-        Duration timeout) {
+        Duration timeout,
+        ImageRuntime image) {
 
     static final String CEILING = "ceiling";
     static final String DIRECTORY = "directory";
@@ -60,7 +61,8 @@ record ThroughputSettings(
                 load,
                 Long.getLong("bench.throughput.bounded-cache-bytes", 0),
                 Long.getLong("bench.throughput.bounded-write-buffer-bytes", 32L << 20),
-                Duration.ofMinutes(Long.getLong("bench.throughput.timeout-minutes", 60)));
+                Duration.ofMinutes(Long.getLong("bench.throughput.timeout-minutes", 60)),
+                ImageRuntime.ofImage());
     }
 
     boolean runs(String run) {
@@ -86,8 +88,7 @@ record ThroughputSettings(
      * JVM options and -D settings).
      */
     List<String> jvmOptions() {
-        List<String> options =
-                new ArrayList<>(List.of("-Xmx" + heap, ImageRuntime.ofImage().collectorOption()));
+        List<String> options = new ArrayList<>(List.of("-Xmx" + heap, image.collectorOption()));
         for (String option : System.getProperty("bench.throughput.service-options", "")
                 .trim()
                 .split("\\s+")) {
@@ -100,7 +101,7 @@ record ThroughputSettings(
 
     /** The environment the container image gives the service's JVM: its allocator settings. */
     Map<String, String> environment() {
-        return ImageRuntime.ofImage().allocatorEnvironment();
+        return image.allocatorEnvironment();
     }
 
     Map<String, String> asProperties() {
