@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,12 +30,6 @@ public final class CachingStore implements ByteStore {
      * slots: a word of 64 slots' bits costs far less than a random probe for a written key.
      */
     private static final int SEQUENTIAL_HAND_OVER_RATIO = 1024;
-
-    /** Key order: the eight bytes after the written keys' common prefix, then (rarely) the whole keys. */
-    private static final Comparator<Pending> KEY_ORDER = (a, b) -> {
-        int order = Long.compareUnsigned(a.next(), b.next());
-        return order != 0 ? order : Arrays.compareUnsigned(a.key(), b.key());
-    };
 
     private final ByteStore inner;
     private final long budgetBytes;
@@ -309,15 +302,9 @@ public final class CachingStore implements ByteStore {
             for (int i = 0; i < keys.length; i++) {
                 keys[i] = map.key(writtenSlots.get(i));
             }
-            int common = Keys.commonPrefixLength(keys);
-            Pending[] pending = new Pending[keys.length];
-            for (int i = 0; i < keys.length; i++) {
-                pending[i] = new Pending(Keys.bytesAt(keys[i], common), keys[i], writtenSlots.get(i));
-            }
-            Arrays.sort(pending, KEY_ORDER);
-            for (Pending write : pending) {
-                byte[] value = map.value(write.slot());
-                sink.change(name, write.key(), value == ABSENT ? null : value);
+            for (int index : KeyOrder.of(keys)) {
+                byte[] value = map.value(writtenSlots.get(index));
+                sink.change(name, keys[index], value == ABSENT ? null : value);
             }
         }
 
@@ -340,10 +327,4 @@ public final class CachingStore implements ByteStore {
             writtenHashes.clear();
         }
     }
-
-    /**
-     * A written key and its slot, on the way to the inner store, with the key's eight bytes after
-     * the common prefix of all written keys, so that most comparisons read no key.
-     */
-    private record Pending(long next, byte[] key, int slot) {}
 }

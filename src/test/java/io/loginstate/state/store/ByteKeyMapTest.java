@@ -18,6 +18,46 @@ class ByteKeyMapTest {
     }
 
     @Test
+    void hashSeesEveryByteOfKeysOfEveryLength() {
+        // Each key of 0 to 40 bytes, and each with one byte changed at each position (the eight-byte
+        // steps and the tail alike), hashes differently from all the others, and never to 0.
+        Set<Integer> hashes = new HashSet<>();
+        int keys = 0;
+        for (int length = 0; length <= 40; length++) {
+            byte[] base = new byte[length];
+            for (int i = 0; i < length; i++) {
+                base[i] = (byte) ('a' + i);
+            }
+            assertThat(hashes.add(ByteKeyMap.hash(base)))
+                    .as("key of %d bytes", length)
+                    .isTrue();
+            keys++;
+            for (int position = 0; position < length; position++) {
+                byte[] changed = base.clone();
+                changed[position] ^= 1;
+                int hash = ByteKeyMap.hash(changed);
+                assertThat(hash).isNotZero();
+                assertThat(hashes.add(hash))
+                        .as("length %d, byte %d changed", length, position)
+                        .isTrue();
+                keys++;
+            }
+        }
+        assertThat(hashes).hasSize(keys);
+    }
+
+    @Test
+    void hashSpreadsSequentialKeysOverTheSlots() {
+        // 65,536 keys user-0 ... into 65,536 slots: a uniform hash fills about 1 - 1/e of them (63%).
+        int slots = 1 << 16;
+        Set<Integer> used = new HashSet<>();
+        for (int n = 0; n < slots; n++) {
+            used.add(ByteKeyMap.hash(("user-" + n).getBytes(StandardCharsets.UTF_8)) & (slots - 1));
+        }
+        assertThat(used.size()).isBetween((int) (slots * 0.60), (int) (slots * 0.66));
+    }
+
+    @Test
     void behavesLikeAHashMapUnderRandomPutsAndRemovals() {
         ByteKeyMap map = new ByteKeyMap();
         Map<Integer, byte[]> reference = new HashMap<>();
