@@ -3,42 +3,88 @@ package io.loginstate.state.store;
 import java.util.Arrays;
 
 /**
- * Puts keys in unsigned byte order ({@link Arrays#compareUnsigned}) without comparing them: a
- * radix sort, one byte per pass, over the eight bytes after the keys' common prefix, held as
- * numbers in one array (passes where every key has the same byte are skipped), then the few keys
- * with the same eight bytes in whole-key order. A comparison sort of the keys themselves misses
- * the processor's caches on nearly every comparison; these passes read two arrays in order.
+ * Puts keys in unsigned byte order ({@link Arrays#compareUnsigned}) almost without comparing
+ * them: a radix sort, one byte per pass, over the eight bytes after the keys' common prefix, held
+ * as numbers in one array (passes where every key has the same byte are skipped); keys with the
+ * same eight bytes are sorted again by their next eight, and so on, and short runs of them by
+ * insertion. A comparison sort of the keys themselves misses the processor's caches on nearly
+ * every comparison; these passes read arrays in order.
  */
 final class KeyOrder {
 
-    /** Runs of keys with the same eight bytes up to this long are sorted by insertion. */
+    /** Runs of keys this short are sorted by comparing whole keys. */
     private static final int INSERTION_RUN = 16;
 
     private KeyOrder() {}
 
     /** The indices of {@code keys}, in the keys' unsigned byte order. */
     static int[] of(byte[][] keys) {
-        int count = keys.length;
-        int[] order = new int[count];
-        if (count == 0) {
-            return order;
-        }
-        int common = Keys.commonPrefixLength(keys);
-        long[] digits = new long[count];
-        for (int i = 0; i < count; i++) {
-            digits[i] = Keys.bytesAt(keys[i], common);
+        int[] order = new int[keys.length];
+        for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
+        sort(keys, order, 0, order.length, Keys.commonPrefixLength(keys));
+        return order;
+    }
+
+    /** Sorts {@code order[from, to)}, whose keys are equal in their first {@code offset} bytes (zeros past a key's end). */
+    private static void sort(byte[][] keys, int[] order, int from, int to, int offset) {
+        int count = to - from;
+        if (count <= INSERTION_RUN) {
+            insertionSort(keys, order, from, to);
+            return;
+        }
+        int longest = 0;
+        for (int i = from; i < to; i++) {
+            longest = Math.max(longest, keys[order[i]].length);
+        }
+        if (offset >= longest) {
+            // The keys differ at most in how many zero bytes they end with: shorter first.
+            Integer[] run = new Integer[count];
+            for (int i = 0; i < count; i++) {
+                run[i] = order[from + i];
+            }
+            Arrays.sort(run, (a, b) -> Arrays.compareUnsigned(keys[a], keys[b]));
+            for (int i = 0; i < count; i++) {
+                order[from + i] = run[i];
+            }
+            return;
+        }
+        long[] digits = new long[count];
+        int[] indices = new int[count];
+        for (int i = 0; i < count; i++) {
+            indices[i] = order[from + i];
+            digits[i] = Keys.bytesAt(keys[indices[i]], offset);
+        }
+        radixSort(digits, indices);
+        System.arraycopy(indices, 0, order, from, count);
+        for (int start = 0; start < count; ) {
+            int end = start + 1;
+            while (end < count && digits[end] == digits[start]) {
+                end++;
+            }
+            if (end - start > 1) {
+                sort(keys, order, from + start, from + end, offset + Long.BYTES);
+            }
+            start = end;
+        }
+    }
+
+    /** Sorts {@code digits} as unsigned numbers, carrying {@code indices} along; stable. */
+    private static void radixSort(long[] digits, int[] indices) {
+        int count = digits.length;
         long[] digitsTo = new long[count];
-        int[] orderTo = new int[count];
+        int[] indicesTo = new int[count];
+        long[] digitsFrom = digits;
+        int[] indicesFrom = indices;
         int[] starts = new int[256];
         for (int shift = 0; shift < Long.SIZE; shift += Byte.SIZE) {
             Arrays.fill(starts, 0);
-            for (long digit : digits) {
+            for (long digit : digitsFrom) {
                 starts[(int) (digit >>> shift) & 0xFF]++;
             }
-            if (starts[(int) (digits[0] >>> shift) & 0xFF] == count) {
-                continue; // every key has this byte: the pass would not move any
+            if (starts[(int) (digitsFrom[0] >>> shift) & 0xFF] == count) {
+                continue; // every number has this byte: the pass would not move any
             }
             int sum = 0;
             for (int b = 0; b < starts.length; b++) {
@@ -47,50 +93,32 @@ final class KeyOrder {
                 sum += inBucket;
             }
             for (int i = 0; i < count; i++) {
-                int to = starts[(int) (digits[i] >>> shift) & 0xFF]++;
-                digitsTo[to] = digits[i];
-                orderTo[to] = order[i];
+                int to = starts[(int) (digitsFrom[i] >>> shift) & 0xFF]++;
+                digitsTo[to] = digitsFrom[i];
+                indicesTo[to] = indicesFrom[i];
             }
-            long[] sortedDigits = digitsTo;
-            digitsTo = digits;
-            digits = sortedDigits;
-            int[] sortedOrder = orderTo;
-            orderTo = order;
-            order = sortedOrder;
+            long[] swapDigits = digitsTo;
+            digitsTo = digitsFrom;
+            digitsFrom = swapDigits;
+            int[] swapIndices = indicesTo;
+            indicesTo = indicesFrom;
+            indicesFrom = swapIndices;
         }
-        for (int start = 0; start < count; ) {
-            int end = start + 1;
-            while (end < count && digits[end] == digits[start]) {
-                end++;
-            }
-            if (end - start > 1) {
-                sortByWholeKeys(keys, order, start, end);
-            }
-            start = end;
+        if (digitsFrom != digits) {
+            System.arraycopy(digitsFrom, 0, digits, 0, count);
+            System.arraycopy(indicesFrom, 0, indices, 0, count);
         }
-        return order;
     }
 
-    private static void sortByWholeKeys(byte[][] keys, int[] order, int from, int to) {
-        if (to - from <= INSERTION_RUN) {
-            for (int i = from + 1; i < to; i++) {
-                int index = order[i];
-                int j = i - 1;
-                while (j >= from && Arrays.compareUnsigned(keys[order[j]], keys[index]) > 0) {
-                    order[j + 1] = order[j];
-                    j--;
-                }
-                order[j + 1] = index;
+    private static void insertionSort(byte[][] keys, int[] order, int from, int to) {
+        for (int i = from + 1; i < to; i++) {
+            int index = order[i];
+            int j = i - 1;
+            while (j >= from && Arrays.compareUnsigned(keys[order[j]], keys[index]) > 0) {
+                order[j + 1] = order[j];
+                j--;
             }
-            return;
-        }
-        Integer[] run = new Integer[to - from];
-        for (int i = from; i < to; i++) {
-            run[i - from] = order[i];
-        }
-        Arrays.sort(run, (a, b) -> Arrays.compareUnsigned(keys[a], keys[b]));
-        for (int i = from; i < to; i++) {
-            order[i] = run[i - from];
+            order[j + 1] = index;
         }
     }
 }

@@ -69,6 +69,35 @@ class KeyOrderTest {
     }
 
     @Test
+    void indexKeysOfSeveralStatesWithLongCommonStretches() {
+        // As the expiry index files them: the state's name, a stamp of few distinct values, then
+        // user keys: thousands of keys tie on their first eight bytes, and again on the next eight.
+        SplittableRandom random = new SplittableRandom(5);
+        String[] states = {"\u0005users", "\rrecent-logins", "\u0007devices"};
+        byte[][] keys = new byte[6_000][];
+        for (int i = 0; i < keys.length; i++) {
+            byte[] name = states[random.nextInt(states.length)].getBytes(StandardCharsets.UTF_8);
+            byte[] user = ("user-" + random.nextInt(100_000)).getBytes(StandardCharsets.UTF_8);
+            keys[i] = new byte[name.length + 8 + user.length];
+            System.arraycopy(name, 0, keys[i], 0, name.length);
+            keys[i][name.length + 6] = (byte) random.nextInt(2);
+            keys[i][name.length + 7] = (byte) (random.nextInt(2) * 0x80);
+            System.arraycopy(user, 0, keys[i], name.length + 8, user.length);
+        }
+        assertSortsAsCompareUnsigned(keys);
+    }
+
+    @Test
+    void keysEqualButForTrailingZeros() {
+        byte[][] keys = new byte[60][];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = new byte[3 + (i * 7) % 20];
+            keys[i][0] = 9;
+        }
+        assertSortsAsCompareUnsigned(keys);
+    }
+
+    @Test
     void identicalKeysKeepOnePlaceEach() {
         byte[][] keys = new byte[40][];
         for (int i = 0; i < keys.length; i++) {
