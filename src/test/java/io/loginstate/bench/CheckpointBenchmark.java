@@ -338,7 +338,9 @@ public final class CheckpointBenchmark {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("kafka.bootstrap.servers", bootstrap);
         settings.put("login-state.state-dir", work.resolve("state-" + label).toString());
-        settings.put("mp.messaging.incoming.logins.group.id", "checkpoint-bench-" + label + "-" + System.nanoTime());
+        // The group is also the deployment the checkpoints are filed under.
+        String group = "checkpoint-bench-" + label + "-" + System.nanoTime();
+        settings.put("mp.messaging.incoming.logins.group.id", group);
         settings.put("login-state.checkpoint.enabled", Boolean.toString(checkpoints));
         settings.put("login-state.checkpoint.interval", interval);
         settings.putAll(s3.serviceProperties(BUCKET, prefix));
@@ -347,7 +349,7 @@ public final class CheckpointBenchmark {
         try (ObjectStore store = S3ObjectStore.create(
                         s3.settings(BUCKET).toBuilder().prefix(prefix).build());
                 ServiceProcess service = ServiceProcess.start(settings, List.of(), log)) {
-            ManifestWatcher watcher = checkpoints ? new ManifestWatcher(store, TOPIC + "/") : null;
+            ManifestWatcher watcher = checkpoints ? new ManifestWatcher(store, group + "/" + TOPIC + "/") : null;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
             long nextWatch = 0;
             long firstAt = 0;
