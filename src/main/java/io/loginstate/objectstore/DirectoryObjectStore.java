@@ -20,6 +20,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Objects as files under a local directory, one file per key ({@code a/b/c} is {@code root/a/b/c}).
@@ -38,7 +40,8 @@ import java.util.Optional;
  * its file locks and renames are not reliable enough to fence with; use S3 there. The version is
  * the SHA-256 of the content (like an S3 ETag, it changes with the content only). Since keys are
  * paths, a key cannot name an object and also be a directory of other keys ({@code a} and
- * {@code a/b}). Staging files left by a crash are removed when a store is opened an hour later.
+ * {@code a/b}). Staging files left by a crash are removed when a store is next opened if their
+ * writer process is gone, otherwise an hour later.
  */
 public final class DirectoryObjectStore implements ObjectStore {
 
@@ -47,6 +50,11 @@ public final class DirectoryObjectStore implements ObjectStore {
     static final String STAGING_DIRECTORY = ".staging";
     static final String LOCK_FILE = ".lock";
     private static final Duration STALE_STAGING_AGE = Duration.ofHours(1);
+    /** Staging files are named after the process writing them: {@code object-<pid>-<random>.tmp}. */
+    private static final long PID = ProcessHandle.current().pid();
+
+    private static final String STAGING_PREFIX = "object-" + PID + "-";
+    private static final Pattern STAGING_NAME = Pattern.compile("object-(\\d+)-.*\\.tmp");
 
     private final String name;
     private final Path root;
@@ -221,7 +229,7 @@ public final class DirectoryObjectStore implements ObjectStore {
 
     /** Writes a new staging file and flushes it to disk, so the rename publishes durable bytes. */
     private Path stage(Writer writer) throws IOException {
-        Path staged = Files.createTempFile(staging, "object-", ".tmp");
+        Path staged = Files.createTempFile(staging, STAGING_PREFIX, ".tmp");
         try {
             writer.writeTo(staged);
             try (FileChannel out = FileChannel.open(staged, StandardOpenOption.WRITE)) {
@@ -295,12 +303,18 @@ public final class DirectoryObjectStore implements ObjectStore {
         }
     }
 
+    /**
+     * Removes the staging files a crash left behind: at once those of a writer process that no
+     * longer runs (a kill mid-upload must not leave an object's bytes, personal data among them,
+     * for an hour), and any other an hour old (a name without a process, or a process id reused).
+     */
     private void removeStaleStagingFiles() throws IOException {
         Instant staleBefore = Instant.now().minus(STALE_STAGING_AGE);
         try (DirectoryStream<Path> files = Files.newDirectoryStream(staging)) {
             for (Path file : files) {
                 try {
-                    if (Files.getLastModifiedTime(file).toInstant().isBefore(staleBefore)) {
+                    if (writerGone(file)
+                            || Files.getLastModifiedTime(file).toInstant().isBefore(staleBefore)) {
                         Files.deleteIfExists(file);
                     }
                 } catch (NoSuchFileException e) {
@@ -308,6 +322,21 @@ public final class DirectoryObjectStore implements ObjectStore {
                 }
             }
         }
+    }
+
+    private static boolean writerGone(Path file) {
+        Matcher name = STAGING_NAME.matcher(file.getFileName().toString());
+        if (!name.matches()) {
+            return false;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(name.group(1));
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        return pid != PID
+                && ProcessHandle.of(pid).map(process -> !process.isAlive()).orElse(true);
     }
 
     private <T> T run(String operation, String key, DirectoryLock.Action<T> action) {

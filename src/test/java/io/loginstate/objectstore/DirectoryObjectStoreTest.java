@@ -214,6 +214,28 @@ class DirectoryObjectStoreTest {
     }
 
     @Test
+    void removesAtOnceTheStagingFilesOfAWriterThatNoLongerRuns() throws Exception {
+        // A writer killed mid-upload leaves its staging file, which may hold personal data: the
+        // next store opened on the directory removes it at once, not an hour later.
+        Path root = dir.resolve("store");
+        new DirectoryObjectStore(root).close();
+        Path staging = root.resolve(DirectoryObjectStore.STAGING_DIRECTORY);
+        Process gone = new ProcessBuilder(
+                        ProcessHandle.current().info().command().orElseThrow(), "-version")
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        assertThat(gone.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        Path killed = Files.writeString(staging.resolve("object-" + gone.pid() + "-123.tmp"), "left by a kill");
+        Path running = Files.writeString(
+                staging.resolve("object-" + ProcessHandle.current().pid() + "-456.tmp"), "a live writer's");
+
+        new DirectoryObjectStore(root).close();
+        assertThat(killed).doesNotExist();
+        assertThat(running).exists();
+    }
+
+    @Test
     void failsToOpenWhereAFileIsInTheWay() throws IOException {
         Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
         assertThatThrownBy(() -> new DirectoryObjectStore(file))
