@@ -127,14 +127,14 @@ final class ByteKeyMap {
         int at = 0;
         // Eight bytes per step: a key of a few dozen bytes is a handful of multiplications.
         for (; at + Long.BYTES <= length; at += Long.BYTES) {
-            h = Long.rotateLeft(h ^ ((long) LONG.get(key, at) * 0xC2B2AE3D27D4EB4FL), 31) * 0x9E3779B97F4A7C15L;
+            h = step(h, (long) LONG.get(key, at));
         }
         if (at < length) {
             long tail = 0;
             for (int i = length - 1; i >= at; i--) {
                 tail = (tail << 8) | (key[i] & 0xFF);
             }
-            h = Long.rotateLeft(h ^ (tail * 0xC2B2AE3D27D4EB4FL), 31) * 0x9E3779B97F4A7C15L;
+            h = step(h, tail);
         }
         h ^= h >>> 33;
         h *= 0xFF51AFD7ED558CCDL;
@@ -143,6 +143,10 @@ final class ByteKeyMap {
         h ^= h >>> 33;
         int mixed = (int) h;
         return mixed == 0 ? 1 : mixed;
+    }
+
+    private static long step(long h, long eightBytes) {
+        return Long.rotateLeft(h ^ (eightBytes * 0xC2B2AE3D27D4EB4FL), 31) * 0x9E3779B97F4A7C15L;
     }
 
     /** The slot holding {@code key}, or -1. */

@@ -39,15 +39,8 @@ final class KeyOrder {
             longest = Math.max(longest, keys[order[i]].length);
         }
         if (offset >= longest) {
-            // The keys differ at most in how many zero bytes they end with: shorter first.
-            Integer[] run = new Integer[count];
-            for (int i = 0; i < count; i++) {
-                run[i] = order[from + i];
-            }
-            Arrays.sort(run, (a, b) -> Arrays.compareUnsigned(keys[a], keys[b]));
-            for (int i = 0; i < count; i++) {
-                order[from + i] = run[i];
-            }
+            // Distinct keys equal so far differ only in how many zero bytes they end with: few.
+            insertionSort(keys, order, from, to);
             return;
         }
         long[] digits = new long[count];
