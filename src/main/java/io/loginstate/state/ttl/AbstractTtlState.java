@@ -49,7 +49,12 @@ abstract class AbstractTtlState {
         return context.time.stamp(config.timeCharacteristic());
     }
 
-    /** Entries with a stamp at or before this are expired. */
+    /**
+     * Entries with a stamp at or before this are expired. An operation takes it once and makes all
+     * its decisions against it: one time for the whole operation (an entry judged live is not
+     * judged expired a moment later by the same write), and one read of the wall clock instead of
+     * one per element.
+     */
     final long threshold() {
         return ExpiryRule.threshold(context.time, config.timeCharacteristic(), ttlMillis);
     }
@@ -62,10 +67,6 @@ abstract class AbstractTtlState {
 
     final long bucket(long stamp) {
         return Math.floorDiv(stamp, granularity) * granularity;
-    }
-
-    final boolean expired(long stamp) {
-        return stamp <= threshold();
     }
 
     /**
@@ -112,7 +113,7 @@ abstract class AbstractTtlState {
             return 0;
         }
         long stamp = ValueFormat.stamp(stored, 0, fallbackStamp);
-        if (!expired(stamp)) {
+        if (stamp > threshold()) {
             indexAdd(stamp, entryKey);
             return 0;
         }

@@ -26,10 +26,11 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
     public List<T> get() {
         byte[] key = inner.entryKey();
         List<TtlValue<T>> stored = inner.get();
+        long threshold = threshold();
         List<T> result = new ArrayList<>(stored.size());
         List<TtlValue<T>> live = new ArrayList<>(stored.size());
         for (TtlValue<T> element : stored) {
-            if (!expired(element.stamp())) {
+            if (element.stamp() > threshold) {
                 live.add(element);
                 result.add(element.value());
             } else if (returnExpired) {
@@ -40,7 +41,7 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
             return result;
         }
         if (live.size() < stored.size()) {
-            dropExpired(key, stored, live);
+            dropExpired(key, stored, live, threshold);
         }
         if (updateOnRead && !live.isEmpty()) {
             long now = stampNow();
@@ -69,8 +70,9 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
         }
         byte[] key = inner.entryKey();
         byte[] stored = inner.table().get(key);
+        long threshold = threshold();
         long stamp = stampNow();
-        boolean storeNew = !expired(stamp) && maxElements > 0;
+        boolean storeNew = stamp > threshold && maxElements > 0;
         int count = PlainListState.count(stored);
         if (scratchStamps.length < count) {
             scratchStarts = new int[count + 1];
@@ -87,7 +89,7 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
             starts[i] = offset;
             stamps[i] = ValueFormat.stamp(stored, offset + 4, fallbackStamp);
             oldestStored = Math.min(oldestStored, stamps[i]);
-            live[i] = !expired(stamps[i]);
+            live[i] = stamps[i] > threshold;
             if (live[i]) {
                 liveCount++;
             } else {
@@ -138,14 +140,15 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
     public void update(List<T> elements) {
         byte[] key = inner.entryKey();
         List<TtlValue<T>> stored = inner.get();
+        long threshold = threshold();
         long stamp = stampNow();
         List<TtlValue<T>> written = new ArrayList<>();
-        if (elements != null && !expired(stamp)) {
+        if (elements != null && stamp > threshold) {
             for (T element : elements) {
                 written.add(new TtlValue<>(element, stamp));
             }
         }
-        trackExpired(key, stored);
+        trackExpired(key, stored, threshold);
         replace(key, stored, written);
     }
 
@@ -153,28 +156,28 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
     public void clear() {
         byte[] key = inner.entryKey();
         List<TtlValue<T>> stored = inner.get();
-        trackExpired(key, stored);
+        trackExpired(key, stored, threshold());
         replace(key, stored, List.of());
     }
 
-    private List<TtlValue<T>> liveOf(List<TtlValue<T>> stored) {
+    private static <T> List<TtlValue<T>> liveOf(List<TtlValue<T>> stored, long threshold) {
         List<TtlValue<T>> live = new ArrayList<>(stored.size());
         for (TtlValue<T> element : stored) {
-            if (!expired(element.stamp())) {
+            if (element.stamp() > threshold) {
                 live.add(element);
             }
         }
         return live;
     }
 
-    private void dropExpired(byte[] key, List<TtlValue<T>> stored, List<TtlValue<T>> live) {
-        trackExpired(key, stored);
+    private void dropExpired(byte[] key, List<TtlValue<T>> stored, List<TtlValue<T>> live, long threshold) {
+        trackExpired(key, stored, threshold);
         replace(key, stored, live);
     }
 
-    private void trackExpired(byte[] key, List<TtlValue<T>> stored) {
+    private void trackExpired(byte[] key, List<TtlValue<T>> stored, long threshold) {
         for (TtlValue<T> element : stored) {
-            if (expired(element.stamp())) {
+            if (element.stamp() <= threshold) {
                 removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), key, element.stamp(), 1);
             }
         }
@@ -214,7 +217,8 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
             return 0;
         }
         List<TtlValue<T>> stored = inner.decode(raw);
-        List<TtlValue<T>> live = liveOf(stored);
+        long threshold = threshold();
+        List<TtlValue<T>> live = liveOf(stored, threshold);
         int removed = stored.size() - live.size();
         if (!live.isEmpty()) {
             indexAdd(oldest(live), entryKey);
@@ -228,7 +232,7 @@ final class TtlListState<T> extends AbstractTtlState implements ListState<T> {
             inner.table().put(entryKey, inner.encode(live));
         }
         for (TtlValue<T> element : stored) {
-            if (expired(element.stamp())) {
+            if (element.stamp() <= threshold) {
                 removedExpired(strategy, inner.table(), entryKey, element.stamp(), 1);
             }
         }

@@ -28,13 +28,14 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
         byte[] entryKey = inner.entryKey(mapKey);
         byte[] raw = inner.table().get(entryKey);
         TtlValue<V> stored = raw == null ? null : inner.decodeValue(raw);
-        V value = stored == null ? null : checked(entryKey, stored);
+        long threshold = threshold();
+        V value = stored == null ? null : checked(entryKey, stored, threshold);
         if (!readOnly) {
             memoKey = entryKey;
             memoGeneration = context.generation;
             // An expired entry was removed by checked(); a refreshed one changes only its stamp,
             // which put() recomputes the same way.
-            memo = stored != null && expired(stored.stamp()) ? null : stored;
+            memo = stored != null && stored.stamp() <= threshold ? null : stored;
         }
         return value;
     }
@@ -48,9 +49,12 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
         return raw == null ? null : inner.decodeValue(raw);
     }
 
-    /** The value to return for a stored entry, removing it if expired or refreshing it on read. */
-    private V checked(byte[] entryKey, TtlValue<V> stored) {
-        if (expired(stored.stamp())) {
+    /**
+     * The value to return for a stored entry, removing it if expired (stamp at or before
+     * {@code threshold}) or refreshing it on read.
+     */
+    private V checked(byte[] entryKey, TtlValue<V> stored, long threshold) {
+        if (stored.stamp() <= threshold) {
             if (!readOnly) {
                 inner.table().delete(entryKey);
                 indexRemove(stored.stamp(), entryKey);
@@ -82,15 +86,17 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
         byte[] entryKey = inner.entryKey(mapKey);
         TtlValue<V> old = load(entryKey);
         memoKey = null;
+        long threshold = threshold();
         long stamp = stampNow();
+        boolean oldLive = old != null && old.stamp() > threshold;
         if (old != null) {
-            if (expired(old.stamp())) {
+            if (!oldLive) {
                 removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), entryKey, old.stamp(), 1);
             } else {
                 stamp = Math.max(stamp, old.stamp());
             }
         }
-        if (expired(stamp)) {
+        if (stamp <= threshold) {
             if (old != null) {
                 inner.table().delete(entryKey);
                 indexRemove(old.stamp(), entryKey);
@@ -98,7 +104,7 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
             return;
         }
         inner.table().put(entryKey, inner.encodeValue(new TtlValue<>(value, stamp)));
-        if (old == null || expired(old.stamp())) {
+        if (!oldLive) {
             indexAdd(stamp, entryKey);
         }
     }
@@ -117,9 +123,10 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
     @Override
     public Map<K, V> entries() {
         Map<K, V> result = new LinkedHashMap<>();
+        long threshold = threshold();
         for (Map.Entry<byte[], byte[]> entry : inner.rawEntries()) {
             TtlValue<V> stored = inner.decodeValue(entry.getValue());
-            V value = checked(entry.getKey(), stored);
+            V value = checked(entry.getKey(), stored, threshold);
             if (value != null) {
                 result.put(inner.mapKeyOf(entry.getKey()), value);
             }
@@ -135,9 +142,10 @@ final class TtlMapState<K, V> extends AbstractTtlState implements MapState<K, V>
     @Override
     public void clear() {
         memoKey = null;
+        long threshold = threshold();
         for (Map.Entry<byte[], byte[]> entry : inner.rawEntries()) {
             TtlValue<V> stored = inner.decodeValue(entry.getValue());
-            if (expired(stored.stamp())) {
+            if (stored.stamp() <= threshold) {
                 removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), entry.getKey(), stored.stamp(), 1);
             }
             inner.table().delete(entry.getKey());

@@ -26,7 +26,7 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
         if (stored == null) {
             return null;
         }
-        if (expired(stored.stamp())) {
+        if (stored.stamp() <= threshold()) {
             if (!readOnly) {
                 inner.clear();
                 indexRemove(stored.stamp(), key);
@@ -54,15 +54,17 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
         }
         byte[] key = inner.entryKey();
         TtlValue<T> old = load(key);
+        long threshold = threshold();
         long stamp = stampNow();
+        boolean oldLive = old != null && old.stamp() > threshold;
         if (old != null) {
-            if (expired(old.stamp())) {
+            if (!oldLive) {
                 removedExpired(CleanupStrategy.ON_ACCESS, inner.table(), key, old.stamp(), 1);
             } else {
                 stamp = Math.max(stamp, old.stamp());
             }
         }
-        if (expired(stamp)) {
+        if (stamp <= threshold) {
             // Already past its TTL (a late or replayed event): storing it would resurrect expired data.
             if (old != null) {
                 inner.clear();
@@ -73,7 +75,7 @@ final class TtlValueState<T> extends AbstractTtlState implements ValueState<T> {
         }
         TtlValue<T> written = new TtlValue<>(value, stamp);
         inner.update(written);
-        if (old == null || expired(old.stamp())) {
+        if (!oldLive) {
             indexAdd(stamp, key);
         }
         remember(key, written);
