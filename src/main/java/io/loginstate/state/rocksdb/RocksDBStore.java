@@ -61,6 +61,9 @@ public final class RocksDBStore implements ByteStore {
     private final RocksDBTable meta;
     private WriteBatchWithIndex batch;
     private long position = -1;
+    /** Bytes of the last commit's encoded batch: where the next one starts its buffer. */
+    private int lastBatchBytes = 4096;
+
     private boolean closed;
 
     private RocksDBStore(String name, Path directory, Collection<String> tableNames, RocksDBSharedResources shared) {
@@ -203,30 +206,21 @@ public final class RocksDBStore implements ByteStore {
             ByteStore.super.commit(newPosition, changes);
             return;
         }
-        try (WriteBatch writes = new WriteBatch()) {
-            RocksDBException[] failure = {null};
-            changes.forEach((table, key, value) -> {
-                if (failure[0] != null) {
-                    return;
-                }
-                try {
-                    ColumnFamilyHandle handle = require(tables.get(table), table).handle;
-                    if (value == null) {
-                        writes.delete(handle, key);
-                    } else {
-                        writes.put(handle, key, value);
-                    }
-                } catch (RocksDBException e) {
-                    failure[0] = e;
-                }
-            });
-            if (failure[0] != null) {
-                throw failure[0];
+        EncodedWriteBatch encoded = new EncodedWriteBatch(lastBatchBytes + lastBatchBytes / 8);
+        changes.forEach((table, key, value) -> {
+            int columnFamily = require(tables.get(table), table).columnFamilyId;
+            if (value == null) {
+                encoded.delete(columnFamily, key);
+            } else {
+                encoded.put(columnFamily, key, value);
             }
-            writes.put(
-                    meta.handle,
-                    POSITION_KEY,
-                    ByteBuffer.allocate(Long.BYTES).putLong(newPosition).array());
+        });
+        encoded.put(
+                meta.columnFamilyId,
+                POSITION_KEY,
+                ByteBuffer.allocate(Long.BYTES).putLong(newPosition).array());
+        try (WriteBatch writes = encoded.toWriteBatch()) {
+            lastBatchBytes = (int) Math.min(Integer.MAX_VALUE / 2, writes.getDataSize());
             db.write(options.write, writes);
             position = newPosition;
         } catch (RocksDBException e) {

@@ -22,6 +22,9 @@ final class RocksDBTable implements ByteTable {
     private final String storeName;
     private final String tableName;
     final ColumnFamilyHandle handle;
+    /** The column family's id, as an encoded write batch names it. */
+    final int columnFamilyId;
+
     private final RocksDB db;
     private final ReadOptions readOptions;
     /** The transaction's batch, or null when nothing is staged; null supplier: the committed view. */
@@ -40,6 +43,7 @@ final class RocksDBTable implements ByteTable {
         this.storeName = storeName;
         this.tableName = tableName;
         this.handle = handle;
+        this.columnFamilyId = handle.getID();
         this.db = db;
         this.readOptions = readOptions;
         this.currentBatch = currentBatch;
