@@ -11,6 +11,9 @@ import java.util.concurrent.atomic.AtomicLong;
 final class LatencyLog {
 
     private final long[] nanos;
+    /** When each request was due. */
+    private final long[] dueAt;
+
     private final AtomicInteger ok = new AtomicInteger();
     private final AtomicInteger notFound = new AtomicInteger();
     private final AtomicInteger unavailable = new AtomicInteger();
@@ -19,12 +22,18 @@ final class LatencyLog {
 
     LatencyLog(int capacity) {
         nanos = new long[capacity];
+        dueAt = new long[capacity];
         Arrays.fill(nanos, -1);
     }
 
     void record(int index, int status, long dueNanos) {
-        long now = System.nanoTime();
+        record(index, status, dueNanos, System.nanoTime());
+    }
+
+    /** As {@link #record(int, int, long)}, answered at {@code now} (nanoTime). */
+    void record(int index, int status, long dueNanos, long now) {
         nanos[index] = now - dueNanos;
+        dueAt[index] = dueNanos;
         lastAnswerNanos.accumulateAndGet(now, Math::max);
         switch (status) {
             case 200 -> ok.incrementAndGet();
@@ -41,6 +50,16 @@ final class LatencyLog {
                 .sorted()
                 .toArray();
         long answerSpan = lastAnswerNanos.get() == Long.MIN_VALUE ? 0 : lastAnswerNanos.get() - startNanos;
+        // When the slowest hundredth was due: one stall of the service, or slow answers throughout.
+        long p99 = percentile(done, 0.99);
+        long slowFrom = Long.MAX_VALUE;
+        long slowTo = Long.MIN_VALUE;
+        for (int i = 0; i < Math.min(scheduled, nanos.length); i++) {
+            if (nanos[i] >= 0 && p99 >= 0 && nanos[i] >= p99) {
+                slowFrom = Math.min(slowFrom, dueAt[i] - startNanos);
+                slowTo = Math.max(slowTo, dueAt[i] - startNanos);
+            }
+        }
         return new LatencySummary(
                 scheduled,
                 done.length,
@@ -51,9 +70,11 @@ final class LatencyLog {
                 Math.max(0, lastDueNanos - startNanos),
                 answerSpan,
                 percentile(done, 0.50),
-                percentile(done, 0.99),
+                p99,
                 percentile(done, 0.999),
-                done.length == 0 ? -1 : done[done.length - 1]);
+                done.length == 0 ? -1 : done[done.length - 1],
+                slowFrom == Long.MAX_VALUE ? -1 : slowFrom,
+                slowTo == Long.MIN_VALUE ? -1 : slowTo);
     }
 
     /** Nearest rank: the smallest latency that at least {@code p} of the requests did not exceed. */

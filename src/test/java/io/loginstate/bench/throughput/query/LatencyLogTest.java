@@ -32,6 +32,25 @@ class LatencyLogTest {
     }
 
     @Test
+    void tellsWhenTheSlowestHundredthWasDue() {
+        LatencyLog log = new LatencyLog(1_000);
+        long start = 1_000_000_000L;
+        for (int i = 0; i < 1_000; i++) {
+            // Due i ms after the start; the twenty due 500–519 ms after it waited a second, the rest 1 ms.
+            long due = start + i * 1_000_000L;
+            long latency = i >= 500 && i < 520 ? 1_000_000_000L : 1_000_000L;
+            log.record(i, 200, due, due + latency);
+        }
+
+        LatencySummary summary = log.summary(1_000, start, start + 999_000_000L);
+
+        assertThat(summary.p99()).isEqualTo(1_000_000_000L);
+        assertThat(summary.slowDueFromNanos()).isEqualTo(500_000_000L);
+        assertThat(summary.slowDueToNanos()).isEqualTo(519_000_000L);
+        assertThat(summary.describe()).contains("the slowest 1% were due 0.5–0.5 s after the start");
+    }
+
+    @Test
     void nothingAnsweredHasNoLatencies() {
         LatencySummary summary = new LatencyLog(10).summary(0, 0, 0);
 

@@ -15,6 +15,8 @@ import java.util.Locale;
  * @param failed    other answers, I/O errors and timeouts
  * @param spanNanos from the first due time to the last
  * @param answerSpanNanos from the first due time to the last answer
+ * @param slowDueFromNanos when the first request at or above the p99 latency was due, after the first due time (-1: none)
+ * @param slowDueToNanos when the last of them was due
  */
 public record LatencySummary(
         int scheduled,
@@ -28,7 +30,9 @@ public record LatencySummary(
         long p50,
         long p99,
         long p999,
-        long max) {
+        long max,
+        long slowDueFromNanos,
+        long slowDueToNanos) {
 
     /** Requests per second that fell due: the offered rate, whatever the service made of it. */
     public double offeredRate() {
@@ -59,6 +63,13 @@ public record LatencySummary(
                         millis(p99),
                         millis(p999),
                         millis(max))
+                + (slowDueFromNanos >= 0
+                        ? String.format(
+                                Locale.ROOT,
+                                "; the slowest 1%% were due %.1f–%.1f s after the start",
+                                slowDueFromNanos / 1e9,
+                                slowDueToNanos / 1e9)
+                        : "")
                 + (answered < scheduled
                         ? String.format(
                                 Locale.ROOT,
