@@ -49,6 +49,11 @@ final class EncodedWriteBatch {
         return count;
     }
 
+    /** Bytes of the encoded batch, its header included. */
+    int size() {
+        return size;
+    }
+
     /** The bytes of the batch as RocksDB encodes it. */
     byte[] encoded() {
         byte[] encoded = Arrays.copyOf(bytes, size);

@@ -219,8 +219,8 @@ public final class RocksDBStore implements ByteStore {
                 meta.columnFamilyId,
                 POSITION_KEY,
                 ByteBuffer.allocate(Long.BYTES).putLong(newPosition).array());
+        lastBatchBytes = Math.min(Integer.MAX_VALUE / 2, encoded.size());
         try (WriteBatch writes = encoded.toWriteBatch()) {
-            lastBatchBytes = (int) Math.min(Integer.MAX_VALUE / 2, writes.getDataSize());
             db.write(options.write, writes);
             position = newPosition;
         } catch (RocksDBException e) {
